@@ -1,0 +1,75 @@
+"""Errors with the names and messages of the AWS Lambda API.
+
+They are raised where input enters (configuration, invoke requests) and carry what the HTTP
+API needs to answer as AWS does: the status code and the casing of the message field.
+"""
+
+from __future__ import annotations
+
+
+class LambdaError(Exception):
+    """Base of the Lambda API's error types; ``code`` is the AWS error code."""
+
+    status = 400
+    message_key = "message"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def code(self) -> str:
+        return type(self).__name__
+
+    def body(self) -> dict:
+        return {"Type": "User", self.message_key: self.message}
+
+
+class ValidationException(LambdaError):
+    """A value broke a constraint of the API model (pattern, range, enum)."""
+
+    def __init__(self, violations: list[str]) -> None:
+        count = len(violations)
+        noun = "error" if count == 1 else "errors"
+        super().__init__(f"{count} validation {noun} detected: " + "; ".join(violations))
+        self.violations = violations
+
+
+class InvalidParameterValueException(LambdaError):
+    pass
+
+
+class ResourceNotFoundException(LambdaError):
+    status = 404
+    message_key = "Message"
+
+
+class ResourceConflictException(LambdaError):
+    status = 409
+
+
+class InvalidRequestContentException(LambdaError):
+    pass
+
+
+class RequestEntityTooLargeException(LambdaError):
+    status = 413
+
+
+class TooManyRequestsException(LambdaError):
+    status = 429
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("Rate Exceeded.")
+        self.reason = reason
+
+    def body(self) -> dict:
+        return {"Reason": self.reason, "Type": "User", "message": self.message}
+
+
+class ServiceException(LambdaError):
+    status = 500
+    message_key = "Message"
+
+    def body(self) -> dict:
+        return {"Type": "Service", "Message": self.message}

@@ -1,0 +1,144 @@
+"""The public entry points: ``AsyncHost`` in an asyncio program, ``Host`` everywhere else.
+
+``Host`` runs an ``AsyncHost`` on an event loop in a background thread, so scripts and tests get
+plain method calls while environments, timeouts and logs are served by one loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import shutil
+import tempfile
+import threading
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .invoker import Invoker
+from .model.function import FunctionConfig
+from .model.invocation import InvocationResult
+from .settings import HostSettings
+from .store import LogStore
+
+T = TypeVar("T")
+
+
+class AsyncHost:
+    def __init__(self, settings: HostSettings | None = None, **overrides: Any) -> None:
+        self.settings = dataclasses.replace(settings or HostSettings(), **overrides)
+        self._temporary = self.settings.state_dir is None
+        self.state_dir = Path(tempfile.mkdtemp(prefix="lambdahost-")) if self._temporary else self.settings.state_dir
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.logs = LogStore(self.state_dir / "logs.db")
+        self.invoker = Invoker(self.settings, self.state_dir / "tmp", self.logs.append)
+        self._reaper: asyncio.Task | None = None
+
+    async def __aenter__(self) -> AsyncHost:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        self._reaper = asyncio.get_running_loop().create_task(self._reclaim_idle())
+
+    async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+        await self.invoker.close()
+        self.logs.close()
+        if self._temporary:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def add_function(self, config: FunctionConfig) -> None:
+        self.invoker.add_function(config)
+
+    def remove_function(self, name: str) -> None:
+        self.invoker.remove_function(name)
+
+    def get_function(self, name: str) -> FunctionConfig:
+        return self.invoker.get_function(name)
+
+    async def invoke(self, function_name: str, payload: Any = None, **options: Any) -> InvocationResult:
+        """Invoke synchronously. ``payload`` is JSON text or bytes, or any object to encode as JSON."""
+        return await self.invoker.invoke(function_name, _as_json(payload), **options)
+
+    async def _reclaim_idle(self) -> None:
+        interval = min(1.0, self.settings.idle_timeout / 4)
+        while True:
+            await asyncio.sleep(interval)
+            self.invoker.reclaim_idle()
+
+
+class Host:
+    """A synchronous facade: ``with Host() as host: host.invoke(...)``."""
+
+    def __init__(self, settings: HostSettings | None = None, **overrides: Any) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="lambdahost", daemon=True)
+        self._thread.start()
+        self._host = self._call(self._make(settings, overrides))
+
+    async def _make(self, settings: HostSettings | None, overrides: dict) -> AsyncHost:
+        host = AsyncHost(settings, **overrides)
+        await host.start()
+        return host
+
+    def __enter__(self) -> Host:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def settings(self) -> HostSettings:
+        return self._host.settings
+
+    @property
+    def logs(self) -> LogStore:
+        return self._host.logs
+
+    @property
+    def state_dir(self) -> Path:
+        return self._host.state_dir
+
+    def add_function(self, config: FunctionConfig) -> None:
+        self._call(_run(self._host.add_function, config))
+
+    def remove_function(self, name: str) -> None:
+        self._call(_run(self._host.remove_function, name))
+
+    def get_function(self, name: str) -> FunctionConfig:
+        return self._host.get_function(name)
+
+    def invoke(self, function_name: str, payload: Any = None, **options: Any) -> InvocationResult:
+        return self._call(self._host.invoke(function_name, payload, **options))
+
+    async def ainvoke(self, function_name: str, payload: Any = None, **options: Any) -> InvocationResult:
+        future = asyncio.run_coroutine_threadsafe(self._host.invoke(function_name, payload, **options), self._loop)
+        return await asyncio.wrap_future(future)
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        self._call(self._host.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+
+async def _run(function, *args):
+    """Run a plain function on the host's loop, where all of the host's state lives."""
+    return function(*args)
+
+
+def _as_json(payload: Any) -> bytes | str | None:
+    if payload is None or isinstance(payload, (bytes, str)):
+        return payload
+    return json.dumps(payload)

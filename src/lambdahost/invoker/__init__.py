@@ -1,0 +1,5 @@
+"""From an invoke request to an environment: pools, concurrency, throttling."""
+
+from .invoker import Invoker
+
+__all__ = ["Invoker"]

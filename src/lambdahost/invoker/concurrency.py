@@ -1,0 +1,58 @@
+"""Concurrency accounting: reserved concurrency per function and the host-wide limit."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..errors import InvalidParameterValueException, TooManyRequestsException
+
+
+class ConcurrencyLimits:
+    """Functions with reserved concurrency get exactly that many environments at once; all others
+    share what remains of the host-wide limit, as in an AWS account."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._reserved: dict[str, int] = {}
+        self._in_flight: Counter[str] = Counter()
+        self._unreserved_in_flight = 0
+
+    @property
+    def min_unreserved(self) -> int:
+        # AWS keeps 100 of an account's 1,000 unreserved; a smaller local limit keeps a tenth.
+        return min(100, self.limit // 10)
+
+    @property
+    def unreserved(self) -> int:
+        return self.limit - sum(self._reserved.values())
+
+    def reserve(self, function_name: str, reserved: int | None) -> None:
+        others = sum(v for k, v in self._reserved.items() if k != function_name)
+        if reserved is not None and self.limit - others - reserved < self.min_unreserved:
+            raise InvalidParameterValueException(
+                f"Specified ReservedConcurrentExecutions for function decreases account's "
+                f"UnreservedConcurrentExecution below its minimum value of [{self.min_unreserved}]."
+            )
+        if reserved is None:
+            self._reserved.pop(function_name, None)
+        else:
+            self._reserved[function_name] = reserved
+
+    def acquire(self, function_name: str) -> bool:
+        """Take a slot or raise the throttle; returns whether it came from the unreserved share."""
+        reserved = self._reserved.get(function_name)
+        if reserved is not None:
+            if self._in_flight[function_name] >= reserved:
+                raise TooManyRequestsException("ReservedFunctionConcurrentInvocationLimitExceeded")
+        elif self._unreserved_in_flight >= self.unreserved:
+            raise TooManyRequestsException("ConcurrentInvocationLimitExceeded")
+        self._in_flight[function_name] += 1
+        self._unreserved_in_flight += reserved is None
+        return reserved is None
+
+    def release(self, function_name: str, unreserved: bool) -> None:
+        self._in_flight[function_name] -= 1
+        self._unreserved_in_flight -= unreserved
+
+    def in_flight(self, function_name: str) -> int:
+        return self._in_flight[function_name]

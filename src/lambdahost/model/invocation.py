@@ -1,0 +1,53 @@
+"""What goes into an environment and what comes out of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import limits
+
+
+@dataclass(frozen=True)
+class Invocation:
+    request_id: str
+    payload: bytes
+    invoked_function_arn: str
+    trace_id: str
+    client_context: str | None = None  # JSON text, as the Runtime API header carries it
+    cognito_identity: str | None = None
+    tenant_id: str | None = None
+
+
+@dataclass(frozen=True)
+class InvocationResult:
+    request_id: str
+    payload: bytes
+    executed_version: str
+    function_error: str | None = None  # "Unhandled" when the function or the runtime failed
+    error_type: str | None = None
+    content_type: str = "application/json"
+    log: str = ""  # everything this invocation wrote to its stream, platform lines included
+    duration_ms: float = 0.0
+    billed_duration_ms: int = 0
+    init_duration_ms: float | None = None
+    memory_size_mb: int = 0
+    max_memory_used_mb: int = 0
+    log_stream_name: str = ""
+    status_code: int = 200  # 204 for DryRun
+
+    @property
+    def log_tail(self) -> str:
+        """The last 4 KB of the log, as ``LogType=Tail`` returns it."""
+        raw = self.log.encode()
+        return raw[-limits.LOG_TAIL_BYTES :].decode(errors="ignore")
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """One line of a log stream; ``request_id`` is empty for lines written outside an invocation."""
+
+    function_name: str
+    log_stream_name: str
+    request_id: str
+    timestamp_ms: int
+    message: str

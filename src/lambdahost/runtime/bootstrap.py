@@ -1,0 +1,117 @@
+"""The runtime loop of one execution environment: init once, then one invocation at a time.
+
+It mirrors AWS's Python runtime (awslambdaric): resolve and import the handler during init,
+report an init error and exit, or else wait for events, call ``handler(event, context)`` and send
+back the marshalled result or the error body. The host delivers events over a socket instead of
+the Runtime API's HTTP, which keeps a warm invocation to a few microseconds.
+"""
+
+import importlib
+import json
+import logging
+import os
+import resource
+import socket
+import sys
+import time
+
+from . import logs, protocol
+from .context import LambdaContext
+from .faults import (
+    BUILT_IN_MODULE_CONFLICT,
+    CONTEXT_UNMARSHAL_ERROR,
+    HANDLER_NOT_FOUND,
+    IMPORT_MODULE_ERROR,
+    LAMBDA_WARNING,
+    MALFORMED_HANDLER_NAME,
+    USER_CODE_SYNTAX_ERROR,
+    FaultException,
+    error_from_exception,
+    write_error_log,
+)
+from .marshaller import marshal_response, to_json, unmarshal_request
+
+
+def get_handler(handler: str):
+    try:
+        modname, fname = handler.rsplit(".", 1)
+    except ValueError as exc:
+        raise FaultException(MALFORMED_HANDLER_NAME, f"Bad handler '{handler}': {exc}") from None
+    try:
+        if modname.split(".")[0] in sys.builtin_module_names:
+            raise FaultException(BUILT_IN_MODULE_CONFLICT, f"Cannot use built-in module {modname} as a handler module")
+        module = importlib.import_module(modname.replace("/", "."))
+    except ImportError as exc:
+        raise FaultException(IMPORT_MODULE_ERROR, f"Unable to import module '{modname}': {exc}") from None
+    except SyntaxError as exc:
+        trace = [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}']
+        raise FaultException(USER_CODE_SYNTAX_ERROR, f"Syntax error in module '{modname}': {exc}", trace) from None
+    try:
+        return getattr(module, fname)
+    except AttributeError:
+        raise FaultException(HANDLER_NOT_FOUND, f"Handler '{fname}' missing on module '{modname}'") from None
+
+
+def _parse_header(raw: "str | None", name: str) -> "dict | None":
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except Exception as exc:
+        raise FaultException(CONTEXT_UNMARSHAL_ERROR, f"Unable to parse {name} JSON: {exc}") from None
+
+
+def handle_invocation(handler, meta: dict, body: bytes) -> "tuple[int, bytes, dict]":
+    request_id = meta["requestId"]
+    try:
+        context = LambdaContext(
+            request_id,
+            meta["deadlineMs"],
+            meta["invokedFunctionArn"],
+            _parse_header(meta.get("clientContext"), "Client Context"),
+            _parse_header(meta.get("cognitoIdentity"), "Cognito Identity"),
+            meta.get("tenantId"),
+        )
+        event = unmarshal_request(body, meta.get("contentType"))
+        payload, content_type = marshal_response(handler(event, context))
+        return protocol.RESULT, payload, {"contentType": content_type}
+    except Exception as exc:
+        error = error_from_exception(exc, request_id)
+        write_error_log(error, logs.json_format(), to_json)
+        return protocol.ERROR, to_json(error).encode("utf-8"), {"errorType": error["errorType"]}
+
+
+def run(channel: socket.socket, handler_name: str) -> None:
+    """Run the environment until the host closes the channel; never returns normally on init error."""
+    logs.setup()
+    reader = channel.makefile("rb")
+    started = time.perf_counter()
+    try:
+        handler = get_handler(handler_name)
+    except Exception as exc:
+        error = error_from_exception(exc)
+        logging.warning(LAMBDA_WARNING)
+        write_error_log(error, logs.json_format(), to_json)
+        channel.sendall(protocol.encode(protocol.INIT_ERROR, {"errorType": error["errorType"]}, to_json(error).encode()))
+        sys.exit(1)
+    init_ms = (time.perf_counter() - started) * 1000
+    channel.sendall(protocol.encode(protocol.INIT_DONE, {"initMs": init_ms}))
+    while True:
+        frame = protocol.read_frame(reader)
+        if frame is None:
+            return
+        _, meta, body = frame
+        logs.request_id = meta["requestId"]
+        logs.tenant_id = meta.get("tenantId")
+        if meta.get("traceId"):
+            os.environ["_X_AMZN_TRACE_ID"] = meta["traceId"]
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        kind, payload, result_meta = handle_invocation(handler, meta, body)
+        result_meta["maxRssKb"] = _max_rss_kb()
+        channel.sendall(protocol.encode(kind, result_meta, payload))
+
+
+def _max_rss_kb() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak

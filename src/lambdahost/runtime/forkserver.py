@@ -1,0 +1,185 @@
+"""The fork-server: one interpreter that has already imported the runtime and forks a child per
+execution environment, so a new environment costs a fork, not an interpreter start.
+
+It also reaps its children, reports each exit status to the host (the host is not their parent
+and cannot wait for them), and enforces each environment's memory size: a child whose peak
+resident memory passes the limit is killed, as Lambda's sandbox kills it.
+"""
+
+import gc
+import os
+import selectors
+import signal
+import site
+import socket
+import sys
+import time
+import traceback
+
+from . import bootstrap, protocol
+
+MEMORY_CHECK_INTERVAL = 0.01  # seconds between peak-memory checks of the children
+_MAX_MESSAGE = 1 << 18
+
+
+def main(control_fd: int) -> None:
+    control = socket.socket(fileno=control_fd)
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the host decides when environments stop
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_write)
+    selector = selectors.DefaultSelector()
+    selector.register(control, selectors.EVENT_READ)
+    selector.register(wake_read, selectors.EVENT_READ)
+    server_fds = (control_fd, wake_read, wake_write, selector.fileno())
+    limits: "dict[int, int]" = {}  # pid -> memory size in kB
+    out_of_memory: "set[int]" = set()
+    gc.freeze()  # keep the collector from touching (and so copying) pages the children share
+    while True:
+        for key, _ in selector.select(MEMORY_CHECK_INTERVAL if limits else None):
+            if key.fd == wake_read:
+                _drain(wake_read)
+                _reap(control, limits, out_of_memory)
+                continue
+            data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, 2)
+            if not data:
+                _stop_all(limits)
+                return
+            _, spec, _ = protocol.decode(data)
+            pid = _fork(spec, fds, server_fds)
+            limits[pid] = spec["memoryLimitKb"]
+            control.send(protocol.encode(protocol.SPAWNED, {"pid": pid, "spawnId": spec["spawnId"]}))
+        for pid, limit in limits.items():
+            if pid not in out_of_memory and _peak_rss_kb(pid) > limit:
+                out_of_memory.add(pid)
+                _kill_group(pid)
+
+
+def _fork(spec: dict, fds: "list[int]", server_fds: tuple) -> int:
+    channel_fd, log_fd = fds
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            code = _run_environment(spec, channel_fd, log_fd, server_fds)
+        finally:
+            os._exit(code)
+    os.close(channel_fd)
+    os.close(log_fd)
+    return pid
+
+
+def _run_environment(spec: dict, channel_fd: int, log_fd: int, server_fds: tuple) -> int:
+    os.setsid()  # its own process group, so a kill takes the handler's subprocesses too
+    signal.set_wakeup_fd(-1)
+    for fd in server_fds:
+        os.close(fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    os.chdir(spec["taskRoot"])
+    os.environ.clear()
+    os.environ.update(spec["environment"])
+    time.tzset()
+    sys.argv = [bootstrap.__file__]
+    sys.path[:] = _sys_path(spec["taskRoot"], spec["layers"], spec["environment"].get("PYTHONPATH"))
+    for directory in [spec["taskRoot"], *_layer_dirs(spec["layers"])]:
+        site.addsitedir(directory)
+    try:
+        bootstrap.run(socket.socket(fileno=channel_fd), spec["handler"])
+        return 0
+    except SystemExit as exc:
+        return _exit_code(exc.code)
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+
+
+def _sys_path(task_root: str, layers: "list[str]", pythonpath: "str | None") -> "list[str]":
+    """The task root first, then the layers as /opt/python would hold them, then the interpreter's own."""
+    head = [task_root]
+    if pythonpath:
+        head += [p for p in pythonpath.split(os.pathsep) if p]  # a user PYTHONPATH replaces the layer dirs
+    else:
+        head += _layer_dirs(layers)
+    return head + [p for p in sys.path if p and p not in head]
+
+
+def _layer_dirs(layers: "list[str]") -> "list[str]":
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    dirs = []
+    # Later layers win, as files extracted later into /opt overwrite earlier ones.
+    for layer in reversed(layers):
+        dirs += [f"{layer}/python/lib/{version}/site-packages", f"{layer}/python"]
+    return dirs
+
+
+def _exit_code(code) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _peak_rss_kb(pid: int) -> int:
+    try:
+        fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+    except OSError:
+        return 0
+    try:
+        status = os.read(fd, 4096)
+    finally:
+        os.close(fd)
+    start = status.find(b"VmHWM:")
+    if start < 0:
+        return 0
+    return int(status[start + 6 : status.index(b"kB", start)])
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _reap(control: socket.socket, limits: dict, out_of_memory: set) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        limits.pop(pid, None)
+        exited = {"pid": pid, "exitCode": os.waitstatus_to_exitcode(status), "outOfMemory": pid in out_of_memory}
+        out_of_memory.discard(pid)
+        control.send(protocol.encode(protocol.EXITED, exited))
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 512):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def _stop_all(limits: dict) -> None:
+    for pid in list(limits):
+        _kill_group(pid)

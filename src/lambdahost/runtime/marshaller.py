@@ -1,0 +1,57 @@
+"""JSON in and out, following the rules of AWS's Python runtime.
+
+AWS uses simplejson; we reproduce its observable output with the standard library: default
+separators, NaN and Infinity allowed, ``Decimal`` written as its exact digits, bytes returned raw,
+and non-ASCII kept as is only on python3.12 and later.
+"""
+
+import decimal
+import json
+import os
+import uuid
+
+from .faults import MARSHAL_ERROR, UNMARSHAL_ERROR, FaultException
+
+# Decimals are written through a placeholder string that nothing else can produce, then spliced
+# back as raw digits: the standard library encoder has no "raw JSON" escape hatch.
+_TOKEN = "\u0000decimal-" + uuid.uuid4().hex + "-"
+_ASCII_ONLY_RUNTIMES = ("AWS_Lambda_python3.8", "AWS_Lambda_python3.9", "AWS_Lambda_python3.10", "AWS_Lambda_python3.11")
+
+
+def _ensure_ascii() -> bool:
+    return os.environ.get("AWS_EXECUTION_ENV", "") in _ASCII_ONLY_RUNTIMES
+
+
+def to_json(obj) -> str:
+    decimals: list = []
+
+    def default(value):
+        if isinstance(value, decimal.Decimal):
+            decimals.append(value)
+            return f"{_TOKEN}{len(decimals) - 1}"
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    text = json.dumps(obj, default=default, allow_nan=True, ensure_ascii=_ensure_ascii())
+    if decimals:
+        quoted = json.dumps(_TOKEN, ensure_ascii=_ensure_ascii())[:-1]
+        for index, value in enumerate(decimals):
+            text = text.replace(f'{quoted}{index}"', str(value), 1)
+    return text
+
+
+def marshal_response(response) -> "tuple[bytes, str]":
+    if isinstance(response, bytes):
+        return response, "application/unknown"
+    try:
+        return to_json(response).encode("utf-8"), "application/json"
+    except Exception as exc:
+        raise FaultException(MARSHAL_ERROR, f"Unable to marshal response: {exc}", None) from None
+
+
+def unmarshal_request(body: bytes, content_type: "str | None"):
+    if content_type not in (None, "", "application/json"):
+        return body
+    try:
+        return json.loads(body)
+    except Exception as exc:
+        raise FaultException(UNMARSHAL_ERROR, f"Unable to unmarshal input: {exc}", None) from None

@@ -1,0 +1,68 @@
+"""Framed messages between the host and the processes it runs (shared by both sides).
+
+A frame is a 9-byte header (kind, metadata length, body length; big-endian), a JSON object of
+metadata, then the body as raw bytes. Payloads cross untouched: a 6 MB event costs one copy,
+never a JSON re-encode.
+"""
+
+import json
+import struct
+
+HEADER = struct.Struct("!BII")
+
+# host -> fork-server, and its answers
+SPAWN = 1
+SPAWNED = 2
+EXITED = 3
+# environment -> host
+INIT_DONE = 10
+INIT_ERROR = 11
+RESULT = 12
+ERROR = 13
+# host -> environment
+INVOKE = 20
+
+
+def encode(kind: int, meta: "dict | None" = None, body: bytes = b"") -> bytes:
+    raw_meta = json.dumps(meta, separators=(",", ":")).encode() if meta else b""
+    return HEADER.pack(kind, len(raw_meta), len(body)) + raw_meta + body
+
+
+def decode(frame: bytes) -> "tuple[int, dict, bytes]":
+    """Decode one whole frame (as a SOCK_SEQPACKET message delivers it)."""
+    kind, meta_len, body_len = HEADER.unpack_from(frame)
+    start = HEADER.size
+    meta = json.loads(frame[start : start + meta_len]) if meta_len else {}
+    return kind, meta, bytes(frame[start + meta_len : start + meta_len + body_len])
+
+
+class FrameReader:
+    """Reassembles frames from a byte stream that arrives in arbitrary pieces."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> "list[tuple[int, dict, bytes]]":
+        self._buffer += data
+        frames = []
+        while len(self._buffer) >= HEADER.size:
+            kind, meta_len, body_len = HEADER.unpack_from(self._buffer)
+            end = HEADER.size + meta_len + body_len
+            if len(self._buffer) < end:
+                break
+            frames.append(decode(self._buffer[:end]))
+            del self._buffer[:end]
+        return frames
+
+
+def read_frame(stream) -> "tuple[int, dict, bytes] | None":
+    """Read one frame from a blocking binary file object; None at end of stream."""
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    kind, meta_len, body_len = HEADER.unpack(header)
+    rest = stream.read(meta_len + body_len)
+    if len(rest) < meta_len + body_len:
+        return None
+    meta = json.loads(rest[:meta_len]) if meta_len else {}
+    return kind, meta, rest[meta_len:]

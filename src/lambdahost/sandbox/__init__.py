@@ -1,0 +1,1 @@
+"""The host side of execution environments: interpreters, fork-servers, processes, logs."""

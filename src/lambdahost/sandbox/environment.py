@@ -1,0 +1,297 @@
+"""An execution environment: a sandbox slot (log stream, temp folder) and the process in it.
+
+It runs Lambda's lifecycle: an init phase bounded by the init timeout; "suppressed init" — a
+second init inside the invoke phase, bounded by the function timeout — after an init failure;
+then one invocation at a time. A timeout, a crash or running out of memory resets it: the
+process is gone, and the next invocation starts a new one in the same slot, keeping /tmp.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model.function import FunctionConfig
+from ..model.invocation import Invocation, InvocationResult, LogEvent
+from ..runtime import protocol
+from ..settings import HostSettings
+from .forkserver import RUNTIME_DIR, ExitStatus, ForkServer
+from .platform_log import PlatformLog, Report, timestamp
+from .process import EnvironmentProcess, TimedOut
+
+
+LogSink = Callable[[LogEvent], None]
+
+_CREDENTIAL_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE")
+
+
+@dataclass
+class _Init:
+    ok: bool
+    duration_ms: float
+    status: str = "success"
+    error_type: str | None = None
+    error_body: bytes = b""
+
+
+class Environment:
+    def __init__(self, function: FunctionConfig, version: str, forkserver: ForkServer,
+                 settings: HostSettings, tmp_root: Path, sink: LogSink) -> None:
+        self.function = function
+        self.version = version
+        self.id = uuid.uuid4().hex
+        self.log_stream_name = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{version}]{self.id}"
+        self.tmp_dir = tmp_root / self.id
+        self.last_used = time.monotonic()
+        self._forkserver = forkserver
+        self._settings = settings
+        self._sink = sink
+        self._process: EnvironmentProcess | None = None
+        self._init_failed = False
+        self._max_rss_kb = 0
+        self._partial = b""
+        self._request_id = ""
+        self._lines: list[str] = []
+        interpreter = forkserver.interpreter
+        minor = f"{interpreter.version[0]}.{interpreter.version[1]}"
+        self._platform = PlatformLog(
+            function.logging.json, function.name, version, f"python:{minor}.local",
+            f"arn:aws:lambda:{settings.region}::runtime:lambdahost-python{'.'.join(map(str, interpreter.version))}",
+        )
+
+    @property
+    def warm(self) -> bool:
+        return self._process is not None
+
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{self._settings.region}:{self._settings.account_id}:function:{self.function.name}"
+
+    # -- the invoke phase ---------------------------------------------------------------------
+
+    async def invoke(self, invocation: Invocation) -> InvocationResult:
+        self._lines = []
+        self._request_id = ""
+        init_ms = None
+        if self._process is None and not self._init_failed:
+            init = await self._init("init", time.monotonic() + self._settings.init_timeout)
+            init_ms = init.duration_ms
+            self._init_failed = not init.ok
+        self._request_id = invocation.request_id
+        self._emit(self._platform.start(invocation.request_id))
+        started = time.monotonic()
+        deadline = started + self.function.timeout
+        outcome = await self._run(invocation, deadline)
+        duration_ms = (time.monotonic() - started) * 1000
+        payload, function_error, error_type, status, content_type = outcome
+        if self._process is not None:
+            self._process.drain_output()
+        self._flush_partial()
+        memory_used = (self.function.memory_size if error_type == "Runtime.OutOfMemory"
+                       else max(1, math.ceil(self._max_rss_kb / 1024)))
+        report = Report(invocation.request_id, duration_ms, self.function.memory_size, memory_used, init_ms,
+                        status, error_type if status != "success" else None)
+        end = self._platform.end(invocation.request_id)
+        if end:
+            self._emit(end)
+        self._emit(self._platform.report(report))
+        self.last_used = time.monotonic()
+        return InvocationResult(
+            request_id=invocation.request_id, payload=payload, executed_version=self.version,
+            function_error=function_error, error_type=error_type, content_type=content_type,
+            log="".join(line + "\n" for line in self._lines), duration_ms=duration_ms,
+            billed_duration_ms=report.billed_duration_ms, init_duration_ms=init_ms,
+            memory_size_mb=self.function.memory_size, max_memory_used_mb=memory_used,
+            log_stream_name=self.log_stream_name,
+        )
+
+    async def _run(self, invocation: Invocation, deadline: float) -> tuple[bytes, str | None, str | None, str, str]:
+        """Returns (payload, function error, error type, report status, content type)."""
+        if self._init_failed:  # suppressed init: try again, inside this invocation's time
+            init = await self._init("invoke", deadline)
+            if init.status == "timeout":
+                return self._timed_out(invocation)
+            if not init.ok:
+                return init.error_body, "Unhandled", init.error_type, "error", "application/json"
+            self._init_failed = False
+        meta = {
+            "requestId": invocation.request_id,
+            "deadlineMs": int((time.time() + deadline - time.monotonic()) * 1000),
+            "invokedFunctionArn": invocation.invoked_function_arn,
+            "traceId": invocation.trace_id,
+            "clientContext": invocation.client_context,
+            "cognitoIdentity": invocation.cognito_identity,
+            "tenantId": invocation.tenant_id,
+        }
+        process = self._process
+        try:
+            await process.send(protocol.encode(protocol.INVOKE, meta, invocation.payload))
+            frame = await process.receive(deadline)
+        except TimedOut:
+            return self._timed_out(invocation)
+        except OSError:
+            frame = None
+        if frame is None:
+            return await self._exited(invocation.request_id)
+        kind, result_meta, body = frame
+        self._max_rss_kb = max(self._max_rss_kb, result_meta.get("maxRssKb", 0))
+        if kind == protocol.ERROR:
+            return body, "Unhandled", result_meta["errorType"], "success", "application/json"
+        return body, None, None, "success", result_meta["contentType"]
+
+    def _timed_out(self, invocation: Invocation):
+        self.reset()
+        seconds = f"{self.function.timeout:.2f}"
+        if not self._platform.json:
+            self._emit(f"{timestamp()} {invocation.request_id} Task timed out after {seconds} seconds")
+        body = _platform_error(invocation.request_id, "Sandbox.Timedout", f"Task timed out after {seconds} seconds")
+        return body, "Unhandled", "Sandbox.Timedout", "timeout", "application/json"
+
+    async def _exited(self, request_id: str):
+        status = await self._process.wait_exit()
+        self.reset()
+        error_type = "Runtime.OutOfMemory" if status.out_of_memory else "Runtime.ExitError"
+        message = _exit_message(status)
+        if not self._platform.json:
+            self._emit(f"RequestId: {request_id} Error: {message}")
+            self._emit(error_type)
+        return _platform_error(request_id, error_type, message), "Unhandled", error_type, "error", "application/json"
+
+    # -- the init phase -----------------------------------------------------------------------
+
+    async def _init(self, phase: str, deadline: float) -> _Init:
+        self._emit(self._platform.init_start(phase))
+        started = time.monotonic()
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        process = EnvironmentProcess(self._forkserver, self._on_output)
+        await process.start(self._spawn_spec())
+        self._process = process
+        try:
+            frame = await process.receive(deadline)
+        except TimedOut:
+            frame = "timeout"
+        duration_ms = (time.monotonic() - started) * 1000
+        if frame is not None and frame != "timeout" and frame[0] == protocol.INIT_DONE:
+            self._max_rss_kb = 0
+            return _Init(True, duration_ms)
+        process.drain_output()
+        self._flush_partial()
+        if frame == "timeout":
+            init = _Init(False, duration_ms, "timeout", "Sandbox.Timedout")
+            init.error_body = _platform_error("", init.error_type, "Init timed out")
+        elif frame is None:
+            status = await process.wait_exit()
+            init = _Init(False, duration_ms, "error", "Runtime.ExitError",
+                         _platform_error("", "Runtime.ExitError", _exit_message(status)))
+        else:
+            init = _Init(False, duration_ms, "error", frame[1]["errorType"], frame[2])
+        self.reset()
+        self._emit(self._platform.init_report(phase, duration_ms, init.status, init.error_type))
+        return init
+
+    def _spawn_spec(self) -> dict:
+        function = self.function
+        interpreter = self._forkserver.interpreter
+        return {
+            "handler": function.handler,
+            "taskRoot": str(function.code_dir),
+            "layers": [str(p) for p in function.layers],
+            "environment": self._environment_variables(interpreter.runtime),
+            "memoryLimitKb": function.memory_size * 1024,
+        }
+
+    def _environment_variables(self, interpreter_runtime: str) -> dict:
+        function, settings = self.function, self._settings
+        variables = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "HOME": str(self.tmp_dir),  # never the user's home: no stray ~/.aws credentials
+            "TMPDIR": str(self.tmp_dir),
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        }
+        variables.update(function.environment)
+        if settings.pass_aws_credentials:
+            variables.update({k: os.environ[k] for k in _CREDENTIAL_KEYS if k in os.environ})
+            home_aws = Path.home() / ".aws"
+            variables.setdefault("AWS_SHARED_CREDENTIALS_FILE", str(home_aws / "credentials"))
+            variables.setdefault("AWS_CONFIG_FILE", str(home_aws / "config"))
+        variables.update({
+            "_HANDLER": function.handler,
+            "AWS_REGION": settings.region,
+            "AWS_DEFAULT_REGION": settings.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": function.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+            "AWS_LAMBDA_FUNCTION_VERSION": self.version,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream_name,
+            "LAMBDA_TASK_ROOT": str(function.code_dir),
+            "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
+        })
+        if function.logging.json:
+            variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            variables["AWS_LAMBDA_LOG_LEVEL"] = function.logging.application_log_level or "INFO"
+        return variables
+
+    # -- logs ---------------------------------------------------------------------------------
+
+    def _on_output(self, data: bytes) -> None:
+        *lines, self._partial = (self._partial + data).split(b"\n")
+        for line in lines:
+            self._emit(line.decode("utf-8", "replace"))
+
+    def _flush_partial(self) -> None:
+        if self._partial:
+            line, self._partial = self._partial, b""
+            self._emit(line.decode("utf-8", "replace"))
+
+    def _emit(self, message: str) -> None:
+        self._lines.append(message)
+        self._sink(LogEvent(self.function.name, self.log_stream_name, self._request_id,
+                            int(time.time() * 1000), message))
+
+    # -- teardown -----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Stop the process (after a timeout or crash); the slot and its /tmp stay for reuse."""
+        if self._process is not None:
+            self._process.close()
+            self._process = None
+
+    def close(self) -> None:
+        self.reset()
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+
+def _platform_error(request_id: str, error_type: str, message: str) -> bytes:
+    body = {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {message}"}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _exit_message(status: ExitStatus) -> str:
+    if status.out_of_memory or status.code is None:
+        return "Runtime exited with error: signal: killed"
+    if status.code > 0:
+        return f"Runtime exited with error: exit status {status.code}"
+    if status.code < 0:
+        return f"Runtime exited with error: signal: {_SIGNAL_NAMES.get(-status.code, str(-status.code))}"
+    return "Runtime exited without providing a reason"
+
+
+# How Go's os/exec (and so Lambda's platform) names the signals that end a process.
+_SIGNAL_NAMES = {
+    signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted",
+    signal.SIGTERM: "terminated", signal.SIGBUS: "bus error", signal.SIGFPE: "floating point exception",
+    signal.SIGILL: "illegal instruction", signal.SIGINT: "interrupt", signal.SIGHUP: "hangup",
+    signal.SIGPIPE: "broken pipe", signal.SIGQUIT: "quit",
+}

@@ -1,0 +1,81 @@
+"""Map a Lambda runtime name (``python3.12``) to a real interpreter binary on this machine.
+
+Resolving once matters: on many machines ``python3.12`` on PATH is a shell shim (pyenv, asdf)
+that costs tens of milliseconds per start, and a fork-server needs the binary itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..errors import InvalidParameterValueException
+
+log = logging.getLogger("lambdahost")
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    executable: str
+    version: tuple[int, int, int]
+
+    @property
+    def runtime(self) -> str:
+        return f"python{self.version[0]}.{self.version[1]}"
+
+
+HOST = Interpreter(sys.executable, tuple(sys.version_info[:3]))
+
+
+class InterpreterResolver:
+    """Finds and caches the interpreter of each runtime; falls back to the host's unless strict."""
+
+    def __init__(self, configured: Mapping[str, str] | None = None, strict: bool = False) -> None:
+        self._configured = dict(configured or {})
+        self._strict = strict
+        self._cache: dict[str, Interpreter] = {}
+
+    def resolve(self, runtime: str) -> Interpreter:
+        if runtime not in self._cache:
+            self._cache[runtime] = self._find(runtime)
+        return self._cache[runtime]
+
+    def _find(self, runtime: str) -> Interpreter:
+        if runtime in self._configured:
+            found = _probe(self._configured[runtime])
+            if found is None or found.runtime != runtime:
+                raise InvalidParameterValueException(
+                    f"The interpreter configured for {runtime} ({self._configured[runtime]}) "
+                    f"is {'not runnable' if found is None else found.runtime}"
+                )
+            return found
+        if runtime == HOST.runtime:
+            return HOST
+        on_path = shutil.which(runtime)
+        found = _probe(on_path) if on_path else None
+        if found is not None and found.runtime == runtime:
+            return found
+        if self._strict:
+            raise InvalidParameterValueException(
+                f"Runtime {runtime} needs a {runtime} interpreter, and none was found on PATH; "
+                f"install one or configure its path"
+            )
+        log.warning("No %s interpreter found; running %s functions on %s (%s)", runtime, runtime,
+                    HOST.runtime, HOST.executable)
+        return HOST
+
+
+def _probe(command: str) -> Interpreter | None:
+    """Ask an interpreter (or a shim in front of one) for its real binary and version."""
+    try:
+        out = subprocess.run(
+            [command, "-c", "import sys; print(sys.executable); print(*sys.version_info[:3])"],
+            capture_output=True, text=True, timeout=30, check=True,
+        ).stdout.split("\n")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Interpreter(out[0], tuple(int(part) for part in out[1].split()))

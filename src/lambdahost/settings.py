@@ -1,0 +1,22 @@
+"""Host-wide settings: where state lives, the account the functions pretend to run in, limits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import limits
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    state_dir: Path | None = None  # None: a temporary folder, removed when the host closes
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    concurrency_limit: int = limits.ACCOUNT_CONCURRENCY
+    init_timeout: float = limits.INIT_TIMEOUT
+    idle_timeout: float = 600.0  # seconds an unused environment is kept warm
+    interpreters: Mapping[str, str] = field(default_factory=dict)  # runtime -> interpreter path
+    strict_runtimes: bool = False  # refuse a runtime whose interpreter is missing
+    pass_aws_credentials: bool = False  # hand the host's AWS credentials to functions

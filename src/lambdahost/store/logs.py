@@ -1,0 +1,125 @@
+"""The log store: every line of every log stream, readable by function, stream, request id and time.
+
+Writes go through a queue to one writer thread that commits in batches, so an invocation never
+waits for the disk; ``flush`` waits for what is queued before a read.
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+from pathlib import Path
+
+from ..model.invocation import LogEvent
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS log_events (
+    id INTEGER PRIMARY KEY,
+    function_name TEXT NOT NULL,
+    log_stream_name TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS log_events_by_function ON log_events (function_name, timestamp_ms);
+CREATE INDEX IF NOT EXISTS log_events_by_request ON log_events (request_id);
+"""
+_BATCH = 2000
+_STOP = None
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
+
+
+class LogStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with connect(path) as connection:
+            connection.executescript(_SCHEMA)
+        self._queue: queue.Queue[LogEvent | None] = queue.Queue()
+        self._reader = connect(path)
+        self._reader_lock = threading.Lock()
+        self._writer = threading.Thread(target=self._write_loop, name="lambdahost-logs", daemon=True)
+        self._writer.start()
+
+    def append(self, event: LogEvent) -> None:
+        self._queue.put(event)
+
+    def flush(self) -> None:
+        self._queue.join()
+
+    def query(
+        self,
+        function_name: str,
+        *,
+        log_stream_name: str | None = None,
+        request_id: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        contains: str | None = None,
+        limit: int = 10_000,
+    ) -> list[LogEvent]:
+        """Events in the order they were written, oldest first."""
+        self.flush()
+        clauses, args = ["function_name = ?"], [function_name]
+        for clause, value in (
+            ("log_stream_name = ?", log_stream_name),
+            ("request_id = ?", request_id),
+            ("timestamp_ms >= ?", start_ms),
+            ("timestamp_ms <= ?", end_ms),
+            ("instr(message, ?) > 0", contains),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                args.append(value)
+        sql = (
+            "SELECT function_name, log_stream_name, request_id, timestamp_ms, message FROM log_events "
+            f"WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
+        )
+        with self._reader_lock:
+            rows = self._reader.execute(sql, [*args, limit]).fetchall()
+        return [LogEvent(*row) for row in rows]
+
+    def streams(self, function_name: str) -> list[str]:
+        """The function's log streams, most recently written first."""
+        self.flush()
+        with self._reader_lock:
+            rows = self._reader.execute(
+                "SELECT log_stream_name FROM log_events WHERE function_name = ? "
+                "GROUP BY log_stream_name ORDER BY max(id) DESC",
+                [function_name],
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def close(self) -> None:
+        self._queue.put(_STOP)
+        self._writer.join()
+        self._reader.close()
+
+    def _write_loop(self) -> None:
+        connection = connect(self.path)
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < _BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            events = [event for event in batch if event is not _STOP]
+            if events:
+                with connection:
+                    connection.executemany(
+                        "INSERT INTO log_events (function_name, log_stream_name, request_id, timestamp_ms, message) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [(e.function_name, e.log_stream_name, e.request_id, e.timestamp_ms, e.message) for e in events],
+                    )
+            for _ in batch:
+                self._queue.task_done()
+            if len(events) < len(batch):
+                connection.close()
+                return
