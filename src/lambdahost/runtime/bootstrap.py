@@ -84,6 +84,7 @@ def handle_invocation(handler, meta: dict, body: bytes) -> "tuple[int, bytes, di
 def run(channel: socket.socket, handler_name: str) -> None:
     """Run the environment until the host closes the channel; never returns normally on init error."""
     logs.setup()
+    LambdaContext.load_environment()
     reader = channel.makefile("rb")
     started = time.perf_counter()
     try:

@@ -43,7 +43,22 @@ def _from_dict(cls, values: "dict | None"):
 
 
 class LambdaContext:
-    """Built fresh for every invocation; the static fields come from the environment variables."""
+    """Built fresh for every invocation; the static fields come from the environment variables,
+    read once when the environment starts (``load_environment``) rather than at every invocation."""
+
+    _static = (None, None, None, None, None)
+
+    @classmethod
+    def load_environment(cls) -> None:
+        get = os.environ.get
+        cls._static = (
+            get("AWS_LAMBDA_LOG_GROUP_NAME"),
+            get("AWS_LAMBDA_LOG_STREAM_NAME"),
+            get("AWS_LAMBDA_FUNCTION_NAME"),
+            # A string, as on AWS: the runtime copies the variable without converting it.
+            get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),
+            get("AWS_LAMBDA_FUNCTION_VERSION"),
+        )
 
     def __init__(
         self,
@@ -55,12 +70,13 @@ class LambdaContext:
         tenant_id: "str | None" = None,
     ) -> None:
         self.aws_request_id = aws_request_id
-        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        # A string, as on AWS: the runtime copies the environment variable without converting it.
-        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        (
+            self.log_group_name,
+            self.log_stream_name,
+            self.function_name,
+            self.memory_limit_in_mb,
+            self.function_version,
+        ) = self._static
         self.invoked_function_arn = invoked_function_arn
         self.tenant_id = tenant_id
         self._w3c = {}
@@ -70,10 +86,10 @@ class LambdaContext:
         self.client_context = _from_dict(ClientContext, client_context)
         if self.client_context is not None:
             self.client_context.client = _from_dict(Client, self.client_context.client)
-        self.identity = _from_dict(CognitoIdentity, {})
-        if cognito_identity is not None:
-            self.identity.cognito_identity_id = cognito_identity.get("cognitoIdentityId")
-            self.identity.cognito_identity_pool_id = cognito_identity.get("cognitoIdentityPoolId")
+        self.identity = CognitoIdentity()
+        cognito_identity = cognito_identity or {}
+        self.identity.cognito_identity_id = cognito_identity.get("cognitoIdentityId")
+        self.identity.cognito_identity_pool_id = cognito_identity.get("cognitoIdentityPoolId")
         self._deadline_ms = deadline_ms
 
     def get_remaining_time_in_millis(self) -> int:

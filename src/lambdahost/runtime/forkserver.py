@@ -43,7 +43,10 @@ def main(control_fd: int) -> None:
                 _drain(wake_read)
                 _reap(control, limits, out_of_memory)
                 continue
-            data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, 2)
+            try:
+                data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, 2)
+            except ConnectionError:
+                data = b""
             if not data:
                 _stop_all(limits)
                 return

@@ -18,24 +18,36 @@ _TOKEN = "\u0000decimal-" + uuid.uuid4().hex + "-"
 _ASCII_ONLY_RUNTIMES = ("AWS_Lambda_python3.8", "AWS_Lambda_python3.9", "AWS_Lambda_python3.10", "AWS_Lambda_python3.11")
 
 
-def _ensure_ascii() -> bool:
-    return os.environ.get("AWS_EXECUTION_ENV", "") in _ASCII_ONLY_RUNTIMES
+_decimals: list = []  # the Decimals met while encoding the current result
+
+
+def _default(value):
+    if isinstance(value, decimal.Decimal):
+        _decimals.append(value)
+        return f"{_TOKEN}{len(_decimals) - 1}"
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_encoders: dict = {}
+
+
+def _encoder() -> json.JSONEncoder:
+    """One encoder per process; AWS_EXECUTION_ENV is only known once the environment is set up."""
+    ascii_only = os.environ.get("AWS_EXECUTION_ENV", "") in _ASCII_ONLY_RUNTIMES
+    if ascii_only not in _encoders:
+        _encoders[ascii_only] = json.JSONEncoder(default=_default, allow_nan=True, ensure_ascii=ascii_only)
+    return _encoders[ascii_only]
 
 
 def to_json(obj) -> str:
-    decimals: list = []
-
-    def default(value):
-        if isinstance(value, decimal.Decimal):
-            decimals.append(value)
-            return f"{_TOKEN}{len(decimals) - 1}"
-        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-    text = json.dumps(obj, default=default, allow_nan=True, ensure_ascii=_ensure_ascii())
-    if decimals:
-        quoted = json.dumps(_TOKEN, ensure_ascii=_ensure_ascii())[:-1]
-        for index, value in enumerate(decimals):
+    encoder = _encoder()
+    _decimals.clear()
+    text = encoder.encode(obj)
+    if _decimals:
+        quoted = encoder.encode(_TOKEN)[:-1]
+        for index, value in enumerate(_decimals):
             text = text.replace(f'{quoted}{index}"', str(value), 1)
+        _decimals.clear()
     return text
 
 

@@ -9,6 +9,7 @@ import json
 import struct
 
 HEADER = struct.Struct("!BII")
+_encode_meta = json.JSONEncoder(separators=(",", ":")).encode
 
 # host -> fork-server, and its answers
 SPAWN = 1
@@ -24,7 +25,7 @@ INVOKE = 20
 
 
 def encode(kind: int, meta: "dict | None" = None, body: bytes = b"") -> bytes:
-    raw_meta = json.dumps(meta, separators=(",", ":")).encode() if meta else b""
+    raw_meta = _encode_meta(meta).encode() if meta else b""
     return HEADER.pack(kind, len(raw_meta), len(body)) + raw_meta + body
 
 

@@ -41,7 +41,7 @@ class LogStore:
         self.path = path
         with connect(path) as connection:
             connection.executescript(_SCHEMA)
-        self._queue: queue.Queue[LogEvent | None] = queue.Queue()
+        self._queue: queue.SimpleQueue[LogEvent | threading.Event | None] = queue.SimpleQueue()
         self._reader = connect(path)
         self._reader_lock = threading.Lock()
         self._writer = threading.Thread(target=self._write_loop, name="lambdahost-logs", daemon=True)
@@ -51,7 +51,10 @@ class LogStore:
         self._queue.put(event)
 
     def flush(self) -> None:
-        self._queue.join()
+        """Wait until everything appended so far is committed."""
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait()
 
     def query(
         self,
@@ -110,7 +113,7 @@ class LogStore:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            events = [event for event in batch if event is not _STOP]
+            events = [event for event in batch if isinstance(event, LogEvent)]
             if events:
                 with connection:
                     connection.executemany(
@@ -118,8 +121,9 @@ class LogStore:
                         "VALUES (?, ?, ?, ?, ?)",
                         [(e.function_name, e.log_stream_name, e.request_id, e.timestamp_ms, e.message) for e in events],
                     )
-            for _ in batch:
-                self._queue.task_done()
-            if len(events) < len(batch):
+            for marker in batch:
+                if isinstance(marker, threading.Event):
+                    marker.set()
+            if any(marker is _STOP for marker in batch):
                 connection.close()
                 return

@@ -1,0 +1,4 @@
+class ok:
+    @staticmethod
+    def inner(event, context):
+        return 1

@@ -1,0 +1,6 @@
+class MyError(Exception):
+    pass
+
+
+def handler(event, context):
+    raise MyError()

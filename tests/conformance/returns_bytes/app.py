@@ -1,0 +1,2 @@
+def handler(event, context):
+    return b"\x00raw bytes, not JSON"
