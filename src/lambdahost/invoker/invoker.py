@@ -19,6 +19,7 @@ from ..model import limits
 from ..model.function import FunctionConfig
 from ..model.invocation import Invocation, InvocationResult
 from ..model.names import parse_function_name
+from ..sandbox import bytecode
 from ..sandbox.environment import Environment, LogSink
 from ..sandbox.forkserver import ForkServer
 from ..sandbox.interpreter import InterpreterResolver
@@ -55,10 +56,13 @@ class Invoker:
             forkserver = ForkServer(interpreter)
             forkserver.start()  # boots while the caller goes on, so the first invoke only forks
             self._forkservers[interpreter.executable] = forkserver
+        replaced = self._functions.get(config.name)
         self._functions[config.name] = config
         old = self._pools.pop(config.name, None)
         if old is not None:
             old.retire()
+        if replaced is not None:
+            bytecode.invalidate(config.code_dir)
 
     def remove_function(self, name: str) -> None:
         self.get_function(name)
@@ -131,12 +135,15 @@ class Invoker:
         pool = self._pools.get(function.name)
         if pool is None:
             forkserver = self._forkservers[self._interpreters.resolve(function.runtime).executable]
-            pool = Pool(lambda: Environment(function, LATEST, forkserver, self.settings, self._tmp_root, self._sink))
+            pool = Pool(
+                lambda: Environment(function, LATEST, forkserver, self.settings, self._tmp_root, self._sink),
+                self.settings.idle_timeout,
+            )
             self._pools[function.name] = pool
         return pool
 
     def reclaim_idle(self) -> int:
-        return sum(pool.reclaim(self.settings.idle_timeout) for pool in self._pools.values())
+        return sum(pool.reclaim() for pool in self._pools.values())
 
     async def close(self) -> None:
         for pool in self._pools.values():

@@ -11,8 +11,9 @@ from ..sandbox.environment import Environment
 class Pool:
     """Warm environments are reused most recently used first, so the rest age out and are reclaimed."""
 
-    def __init__(self, create: Callable[[], Environment]) -> None:
+    def __init__(self, create: Callable[[], Environment], idle_timeout: float) -> None:
         self._create = create
+        self._idle_timeout = idle_timeout
         self._idle: list[Environment] = []
         self._busy: set[Environment] = set()
         self.retired = False
@@ -22,6 +23,7 @@ class Pool:
         return [*self._idle, *self._busy]
 
     def acquire(self) -> Environment:
+        self.reclaim()  # an environment idle past its time is gone, even if nothing reaped it yet
         environment = self._idle.pop() if self._idle else self._create()
         self._busy.add(environment)
         return environment
@@ -33,12 +35,14 @@ class Pool:
         else:
             self._idle.append(environment)
 
-    def reclaim(self, idle_timeout: float) -> int:
-        """Close environments idle for longer than ``idle_timeout`` seconds; returns how many."""
-        cutoff = time.monotonic() - idle_timeout
+    def reclaim(self) -> int:
+        """Close environments idle for longer than the idle timeout; returns how many."""
+        if not self._idle or self._idle[0].last_used >= time.monotonic() - self._idle_timeout:
+            return 0  # the least recently used is at the front: nothing has expired
+        cutoff = time.monotonic() - self._idle_timeout
         expired = [env for env in self._idle if env.last_used < cutoff]
+        self._idle = [env for env in self._idle if env.last_used >= cutoff]
         for environment in expired:
-            self._idle.remove(environment)
             environment.close()
         return len(expired)
 

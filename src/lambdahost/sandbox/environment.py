@@ -98,7 +98,7 @@ class Environment:
         memory_used = (self.function.memory_size if error_type == "Runtime.OutOfMemory"
                        else max(1, math.ceil(self._max_rss_kb / 1024)))
         report = Report(invocation.request_id, duration_ms, self.function.memory_size, memory_used, init_ms,
-                        status, error_type if status != "success" else None)
+                        status, error_type if status == "error" else None)
         end = self._platform.end(invocation.request_id)
         if end:
             self._emit(end)

@@ -1,0 +1,146 @@
+"""Execution environments: warm reuse, init once, suppressed init, resets, idle reclaim."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from lambdahost import FunctionConfig, Host
+
+COUNTER = """
+import os
+
+imports = 0
+imports += 1
+calls = 0
+
+
+def handler(event, context):
+    global calls
+    calls += 1
+    path = os.path.join(os.environ["TMPDIR"], "note.txt")
+    existed = os.path.exists(path)
+    with open(path, "a") as f:
+        f.write("x")
+    return {"imports": imports, "calls": calls, "tmp_file_existed": existed, "pid": os.getpid(),
+            "cwd": os.getcwd(), "tmpdir": os.environ["TMPDIR"]}
+"""
+
+
+def test_warm_environment_keeps_globals_and_tmp_files(host: Host, make_function) -> None:
+    function = make_function(COUNTER)
+    first = json.loads(host.invoke(function.name).payload)
+    second = json.loads(host.invoke(function.name).payload)
+    assert (first["imports"], first["calls"], first["tmp_file_existed"]) == (1, 1, False)
+    assert (second["imports"], second["calls"], second["tmp_file_existed"]) == (1, 2, True)
+    assert first["pid"] == second["pid"]
+    assert first["cwd"] == str(function.code_dir)
+    assert Path(first["tmpdir"]).is_relative_to(host.state_dir)
+
+
+def test_cold_start_reports_init_duration_and_warm_does_not(host: Host, make_function) -> None:
+    function = make_function(COUNTER)
+    cold = host.invoke(function.name)
+    warm = host.invoke(function.name)
+    assert cold.init_duration_ms is not None and "\tInit Duration: " in cold.log
+    assert cold.log.startswith("INIT_START Runtime Version: python:")
+    assert warm.init_duration_ms is None and "Init Duration" not in warm.log
+    assert cold.log_stream_name == warm.log_stream_name
+
+
+def test_suppressed_init_retries_inside_the_next_invoke(host: Host, make_function, tmp_path: Path) -> None:
+    flag = tmp_path / "ready"
+    function = make_function(f"""
+        import os
+        if not os.path.exists({str(flag)!r}):
+            raise ConnectionError("database not reachable")
+
+        def handler(event, context):
+            return "initialised"
+    """)
+    failed = host.invoke(function.name)
+    assert failed.function_error == "Unhandled"
+    assert json.loads(failed.payload) == {
+        "errorMessage": "database not reachable", "errorType": "ConnectionError", "requestId": "",
+        "stackTrace": json.loads(failed.payload)["stackTrace"],
+    }
+    assert "Phase: init\tStatus: error\tError Type: ConnectionError" in failed.log
+    assert "Phase: invoke\tStatus: error\tError Type: ConnectionError" in failed.log
+    assert failed.log.index("Phase: init") < failed.log.index("START RequestId") < failed.log.index("Phase: invoke")
+    assert "Status: error\tError Type: ConnectionError\t" in failed.log.splitlines()[-1]
+
+    flag.touch()
+    recovered = host.invoke(function.name)
+    assert recovered.function_error is None
+    assert recovered.payload == b'"initialised"'
+    assert "INIT_START" in recovered.log and "Phase: invoke" not in recovered.log.split("INIT_START")[0]
+
+
+def test_timeout_kills_environment_and_reports_sandbox_timedout(host: Host, make_function) -> None:
+    function = make_function("""
+        import time
+        calls = 0
+
+        def handler(event, context):
+            global calls
+            calls += 1
+            if event.get("sleep"):
+                print("about to sleep")
+                time.sleep(60)
+            return calls
+    """, timeout=1)
+    assert host.invoke(function.name).payload == b"1"
+    started = time.monotonic()
+    result = host.invoke(function.name, {"sleep": True})
+    elapsed = time.monotonic() - started
+    assert elapsed < 10, "the environment was not stopped at its deadline"
+    assert result.function_error == "Unhandled"
+    assert json.loads(result.payload) == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {result.request_id} Error: Task timed out after 1.00 seconds",
+    }
+    lines = result.log.splitlines()
+    assert lines[1] == "about to sleep"
+    assert lines[2].endswith(f" {result.request_id} Task timed out after 1.00 seconds")
+    assert lines[-1].endswith("\tStatus: timeout\t")
+    after = host.invoke(function.name)
+    assert after.payload == b"1", "a fresh process must serve the next invocation"
+    assert after.init_duration_ms is not None
+
+
+def test_remaining_time_counts_down_to_the_deadline(host: Host, make_function) -> None:
+    function = make_function("""
+        import time
+
+        def handler(event, context):
+            first = context.get_remaining_time_in_millis()
+            time.sleep(0.2)
+            return [first, context.get_remaining_time_in_millis()]
+    """, timeout=5)
+    first, second = json.loads(host.invoke(function.name).payload)
+    assert 4000 < first <= 5000
+    assert 100 <= first - second < 1000
+
+
+def test_idle_environments_are_reclaimed(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text("import os\ndef handler(event, context):\n    return os.getpid()\n")
+    with Host(state_dir=tmp_path / "state", idle_timeout=0.3) as host:
+        host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code))
+        first = host.invoke("f")
+        time.sleep(0.2)
+        assert host.invoke("f").payload == first.payload  # within the idle time: still warm
+        deadline = time.monotonic() + 10
+        while host.invoke("f", qualifier="$LATEST").payload == first.payload:
+            assert time.monotonic() < deadline, "idle environment was never reclaimed"
+            time.sleep(0.5)
+
+
+def test_replacing_a_function_recycles_its_environments(host: Host, make_function) -> None:
+    function = make_function("def handler(event, context):\n    return 'v1'\n")
+    assert host.invoke(function.name).payload == b'"v1"'
+    (function.code_dir / "app.py").write_text("def handler(event, context):\n    return 'v2'\n")
+    host.add_function(function)
+    assert host.invoke(function.name).payload == b'"v2"'

@@ -1,0 +1,120 @@
+"""Failures the platform reports: exits, crashes, kills, memory, payload limits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lambdahost import Host, InvalidRequestContentException, RequestEntityTooLargeException
+
+CRASHER = """
+import ctypes, os, signal, sys
+
+def handler(event, context):
+    how = event["how"]
+    print("before", how)
+    if how == "sys.exit":
+        sys.exit(3)
+    if how == "os._exit":
+        os._exit(0)
+    if how == "segfault":
+        ctypes.string_at(0)
+    if how == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if how == "abort":
+        os.abort()
+    return "survived"
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("sys.exit", "Runtime exited with error: exit status 3"),
+        ("os._exit", "Runtime exited without providing a reason"),
+        ("segfault", "Runtime exited with error: signal: segmentation fault"),
+        ("kill", "Runtime exited with error: signal: killed"),
+        ("abort", "Runtime exited with error: signal: aborted"),
+    ],
+)
+def test_process_exit_is_reported_as_runtime_exit_error(host: Host, make_function, how: str, message: str) -> None:
+    function = make_function(CRASHER)
+    result = host.invoke(function.name, {"how": how})
+    assert result.function_error == "Unhandled"
+    assert json.loads(result.payload) == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {result.request_id} Error: {message}",
+    }
+    lines = result.log.splitlines()
+    assert f"before {how}" in lines
+    assert f"RequestId: {result.request_id} Error: {message}" in lines
+    assert "Runtime.ExitError" in lines
+    assert lines[-1].endswith("\tStatus: error\tError Type: Runtime.ExitError\t")
+    assert host.invoke(function.name, {"how": "nothing"}).payload == b'"survived"'
+
+
+def test_memory_past_the_limit_is_out_of_memory_and_the_host_keeps_serving(host: Host, make_function) -> None:
+    function = make_function("""
+        def handler(event, context):
+            if event.get("hog"):
+                hoard = []
+                while True:
+                    hoard.append(bytearray(16 * 1024 * 1024))
+            return "fine"
+    """, memory_size=128)
+    result = host.invoke(function.name, {"hog": True})
+    assert result.function_error == "Unhandled"
+    assert json.loads(result.payload) == {
+        "errorType": "Runtime.OutOfMemory",
+        "errorMessage": f"RequestId: {result.request_id} Error: Runtime exited with error: signal: killed",
+    }
+    assert result.max_memory_used_mb == 128
+    assert "Max Memory Used: 128 MB" in result.log
+    assert host.invoke(function.name).payload == b'"fine"'
+
+
+def test_max_memory_used_is_the_real_peak_not_the_configured_size(host: Host, make_function) -> None:
+    function = make_function("""
+        held = []
+
+        def handler(event, context):
+            if event.get("grow"):
+                held.append(bytearray(80 * 1024 * 1024))
+                for i in range(0, len(held[-1]), 4096):
+                    held[-1][i] = 1
+            return len(held)
+    """, memory_size=512)
+    small = host.invoke(function.name)
+    assert 1 <= small.max_memory_used_mb < 80
+    grown = host.invoke(function.name, {"grow": True})
+    assert small.max_memory_used_mb + 70 <= grown.max_memory_used_mb < 512
+    assert f"Max Memory Used: {grown.max_memory_used_mb} MB" in grown.log
+
+
+def test_request_larger_than_6_mb_is_refused(host: Host, make_function) -> None:
+    function = make_function("def handler(event, context):\n    return len(event)\n")
+    big = json.dumps("x" * 6_291_456)
+    with pytest.raises(RequestEntityTooLargeException) as caught:
+        host.invoke(function.name, big)
+    assert caught.value.status == 413
+    assert caught.value.message == "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
+    assert host.invoke(function.name, json.dumps("x" * 6_000_000)).payload == b"6000000"
+
+
+def test_response_larger_than_6_mb_is_a_function_error(host: Host, make_function) -> None:
+    function = make_function("def handler(event, context):\n    return 'x' * event['size']\n")
+    result = host.invoke(function.name, {"size": 6_291_556})
+    assert result.function_error == "Unhandled"
+    assert json.loads(result.payload) == {
+        "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
+    assert len(host.invoke(function.name, {"size": 6_291_554}).payload) == 6_291_556
+
+
+def test_payload_that_is_not_json_is_refused(host: Host, make_function) -> None:
+    function = make_function("def handler(event, context):\n    return event\n")
+    with pytest.raises(InvalidRequestContentException, match="^Could not parse request body into json"):
+        host.invoke(function.name, b"{not json")
+    assert host.invoke(function.name, b"").payload == b"{}"
