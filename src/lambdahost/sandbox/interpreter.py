@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import InvalidParameterValueException
 
@@ -55,10 +56,10 @@ class InterpreterResolver:
             return found
         if runtime == HOST.runtime:
             return HOST
-        on_path = shutil.which(runtime)
-        found = _probe(on_path) if on_path else None
-        if found is not None and found.runtime == runtime:
-            return found
+        for candidate in _candidates(runtime):
+            found = _probe(candidate)
+            if found is not None and found.runtime == runtime:
+                return found
         if self._strict:
             raise InvalidParameterValueException(
                 f"Runtime {runtime} needs a {runtime} interpreter, and none was found on PATH; "
@@ -67,6 +68,17 @@ class InterpreterResolver:
         log.warning("No %s interpreter found; running %s functions on %s (%s)", runtime, runtime,
                     HOST.runtime, HOST.executable)
         return HOST
+
+
+def _candidates(runtime: str) -> list[str]:
+    """PATH first, then the usual homes of interpreters that version managers keep off PATH."""
+    version = runtime.removeprefix("python")
+    home = Path.home()
+    found = [shutil.which(runtime)]
+    for pattern in (f".pyenv/versions/{version}.*/bin/{runtime}", f".local/share/uv/python/cpython-{version}.*/bin/{runtime}"):
+        found += sorted(str(p) for p in home.glob(pattern))
+    found += [f"/usr/local/bin/{runtime}", f"/usr/bin/{runtime}"]
+    return [c for c in dict.fromkeys(found) if c and Path(c).exists()]
 
 
 def _probe(command: str) -> Interpreter | None:

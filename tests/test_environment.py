@@ -1,0 +1,207 @@
+"""What the handler sees: environment variables, the context object, sys.path and layers."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from lambdahost import FunctionConfig, Host, InvalidParameterValueException
+from lambdahost.model import limits
+from lambdahost.sandbox.interpreter import InterpreterResolver
+
+DUMP = """
+import os, sys
+
+def handler(event, context):
+    return {"env": dict(os.environ), "path": sys.path[:6]}
+"""
+
+CONTEXT = """
+def handler(event, context):
+    cc = context.client_context
+    return {
+        "aws_request_id": context.aws_request_id,
+        "log_group_name": context.log_group_name,
+        "log_stream_name": context.log_stream_name,
+        "function_name": context.function_name,
+        "memory_limit_in_mb": context.memory_limit_in_mb,
+        "memory_type": type(context.memory_limit_in_mb).__name__,
+        "function_version": context.function_version,
+        "invoked_function_arn": context.invoked_function_arn,
+        "remaining_type": type(context.get_remaining_time_in_millis()).__name__,
+        "identity": [context.identity.cognito_identity_id, context.identity.cognito_identity_pool_id],
+        "client_context": None if cc is None else [cc.custom, cc.env, cc.client.installation_id, cc.client.app_title],
+        "repr": repr(context),
+    }
+"""
+
+
+def test_lambda_environment_variables(host: Host, make_function) -> None:
+    function = make_function(DUMP, name="envdump", memory_size=256, environment={"GREETING": "hi", "TZ": ":UTC"})
+    result = host.invoke(function.name)
+    env = json.loads(result.payload)["env"]
+    assert env["_HANDLER"] == "app.handler"
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == "envdump"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
+    assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/envdump"
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", env["AWS_LAMBDA_LOG_STREAM_NAME"])
+    assert env["AWS_LAMBDA_LOG_STREAM_NAME"] == result.log_stream_name
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_{function.runtime}"
+    assert env["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
+    assert env["LAMBDA_TASK_ROOT"] == str(function.code_dir)
+    assert Path(env["LAMBDA_RUNTIME_DIR"], "bootstrap.py").is_file()
+    assert env["TZ"] == ":UTC"
+    assert env["LANG"] == "en_US.UTF-8"
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", env["_X_AMZN_TRACE_ID"])
+    assert env["GREETING"] == "hi"
+    second = json.loads(host.invoke(function.name).payload)["env"]
+    assert second["_X_AMZN_TRACE_ID"] != env["_X_AMZN_TRACE_ID"], "the trace id is per invocation"
+
+
+def test_host_credentials_are_passed_only_when_configured(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAHOSTKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "host-secret")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text(DUMP)
+    config = FunctionConfig(name="f", handler="app.handler", code_dir=code)
+    for passed in (False, True):
+        with Host(state_dir=tmp_path / f"state{passed}", pass_aws_credentials=passed) as host:
+            host.add_function(config)
+            env = json.loads(host.invoke("f").payload)["env"]
+        assert ("AWS_ACCESS_KEY_ID" in env) is passed
+        assert ("AWS_SECRET_ACCESS_KEY" in env) is passed
+        assert env["HOME"] != str(Path.home())
+
+
+def test_context_attributes_have_the_real_types(host: Host, make_function) -> None:
+    function = make_function(CONTEXT, name="ctx", memory_size=512)
+    client_context = json.dumps({"custom": {"a": 1}, "env": {"b": 2}, "client": {"installation_id": "i-1"}})
+    result = host.invoke(function.name, {}, client_context=client_context)
+    ctx = json.loads(result.payload)
+    assert ctx["aws_request_id"] == result.request_id
+    assert ctx["log_group_name"] == "/aws/lambda/ctx"
+    assert ctx["log_stream_name"] == result.log_stream_name
+    assert ctx["function_name"] == "ctx"
+    assert (ctx["memory_limit_in_mb"], ctx["memory_type"]) == ("512", "str")
+    assert ctx["function_version"] == "$LATEST"
+    assert ctx["invoked_function_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:ctx"
+    assert ctx["remaining_type"] == "int"
+    assert ctx["identity"] == [None, None]
+    assert ctx["client_context"] == [{"a": 1}, {"b": 2}, "i-1", None]
+    assert ctx["repr"].startswith(f"LambdaContext([aws_request_id={result.request_id},log_group_name=/aws/lambda/ctx,")
+    assert ctx["repr"].endswith(",tenant_id=None])")
+    qualified = json.loads(host.invoke("ctx", qualifier="$LATEST").payload)
+    assert qualified["invoked_function_arn"].endswith(":function:ctx:$LATEST")
+
+
+def test_bad_client_context_is_a_runtime_error(host: Host, make_function) -> None:
+    function = make_function(CONTEXT)
+    result = host.invoke(function.name, {}, client_context="{not json")
+    body = json.loads(result.payload)
+    assert body["errorType"] == "Runtime.LambdaContextUnmarshalError"
+    assert body["errorMessage"].startswith("Unable to parse Client Context JSON: ")
+
+
+def test_remaining_time_is_clamped_at_zero() -> None:
+    from lambdahost.runtime.context import LambdaContext
+
+    assert LambdaContext("id", 0, "arn").get_remaining_time_in_millis() == 0
+
+
+def test_layers_are_on_sys_path_like_opt_python(host: Host, make_function, tmp_path: Path) -> None:
+    first, second = tmp_path / "layer1", tmp_path / "layer2"
+    (first / "python").mkdir(parents=True)
+    (first / "python" / "shared.py").write_text("WHO = 'layer1'\nONLY_IN_1 = True\n")
+    site = second / "python" / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "shared.py").write_text("WHO = 'layer2'\n")
+    function = make_function("""
+        import shared, sys
+
+        def handler(event, context):
+            return {"who": shared.WHO, "path": sys.path[:5]}
+    """, layers=[first, second])
+    result = json.loads(host.invoke(function.name).payload)
+    assert result["who"] == "layer2", "a later layer wins, as when extracted over the earlier one in /opt"
+    assert result["path"][0] == str(function.code_dir)
+    assert result["path"][1:5] == [str(site), str(second / "python"), str(first / "python" / "lib" /
+                                   site.parent.name / "site-packages"), str(first / "python")]
+
+
+def test_user_pythonpath_replaces_the_layer_dirs(host: Host, make_function, tmp_path: Path) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    function = make_function(DUMP, environment={"PYTHONPATH": str(extra)})
+    path = json.loads(host.invoke(function.name).payload)["path"]
+    assert path[:2] == [str(function.code_dir), str(extra)]
+
+
+def _available(runtime: str) -> bool:
+    try:
+        InterpreterResolver(strict=True).resolve(runtime)
+        return True
+    except InvalidParameterValueException:
+        return False
+
+
+def test_missing_runtime_falls_back_with_a_warning_or_is_refused_when_strict(tmp_path: Path, caplog) -> None:
+    missing = next((r for r in limits.PYTHON_RUNTIMES if not _available(r)), None)
+    if missing is None:
+        pytest.skip("every Python runtime has an interpreter here")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text("import sys\ndef handler(e, c):\n    return list(sys.version_info[:2])\n")
+    config = FunctionConfig(name="f", handler="app.handler", code_dir=code, runtime=missing)
+    with Host(state_dir=tmp_path / "lenient") as host:
+        host.add_function(config)
+        assert json.loads(host.invoke("f").payload) == list(sys.version_info[:2])
+    assert any(f"No {missing} interpreter found" in r.getMessage() for r in caplog.records)
+    with Host(state_dir=tmp_path / "strict", strict_runtimes=True) as host, \
+            pytest.raises(InvalidParameterValueException, match=f"Runtime {missing} needs a {missing} interpreter"):
+        host.add_function(config)
+
+
+@pytest.mark.parametrize("runtime", limits.PYTHON_RUNTIMES)
+def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runtime: str) -> None:
+    if not _available(runtime):
+        pytest.skip(f"no {runtime} interpreter on this machine")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text(
+        "import sys\n"
+        "def handler(event, context):\n"
+        "    if event.get('fail'):\n"
+        "        raise KeyError('k')\n"
+        "    return {'version': 'python%d.%d' % sys.version_info[:2], 'text': 'h\u00e9'}\n"
+    )
+    with Host(state_dir=tmp_path / "state", strict_runtimes=True) as host:
+        host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code, runtime=runtime))
+        ok = host.invoke("f")
+        failed = host.invoke("f", {"fail": True})
+    assert json.loads(ok.payload)["version"] == runtime
+    ascii_only = runtime in ("python3.10", "python3.11")
+    assert (b"\\u00e9" in ok.payload) is ascii_only
+    assert json.loads(failed.payload)["errorType"] == "KeyError"
+    assert f"INIT_START Runtime Version: {runtime.replace('python', 'python:')}.local" in ok.log
+
+
+def test_configured_interpreter_is_resolved_to_its_real_binary(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text("import sys\ndef handler(e, c):\n    return sys.executable\n")
+    runtime = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    shim = tmp_path / "shim"
+    shim.write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    shim.chmod(0o755)
+    with Host(state_dir=tmp_path / "state", interpreters={runtime: str(shim)}) as host:
+        host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code, runtime=runtime))
+        executable = json.loads(host.invoke("f").payload)
+    assert executable != str(shim)
+    assert Path(executable).resolve() == Path(sys.executable).resolve()

@@ -1,0 +1,132 @@
+"""Logs: platform lines byte for byte, the JSON format, and the stored log streams."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from lambdahost import Host, LoggingConfig
+
+CHATTY = """
+import logging, sys
+
+print("init line")
+
+def handler(event, context):
+    print("one")
+    sys.stderr.write("two on stderr\\n")
+    context.log("three via context.log\\n")
+    logging.getLogger().warning("four %s", "formatted")
+    print("multi\\nline")
+    return "ok"
+"""
+
+REPORT = re.compile(
+    r"REPORT RequestId: (?P<id>[0-9a-f-]{36})\tDuration: \d+\.\d{2} ms\tBilled Duration: \d+ ms\t"
+    r"Memory Size: 128 MB\tMax Memory Used: \d+ MB\t(Init Duration: \d+\.\d{2} ms\t)?"
+)
+
+
+def test_text_log_lines_in_order_and_format(host: Host, make_function) -> None:
+    function = make_function(CHATTY)
+    cold = host.invoke(function.name)
+    rid = cold.request_id
+    lines = cold.log.splitlines()
+    assert re.fullmatch(r"INIT_START Runtime Version: python:3\.\d+\.local\tRuntime Version ARN: "
+                        r"arn:aws:lambda:us-east-1::runtime:\S+", lines[0])
+    assert lines[1] == "init line"
+    assert lines[2] == f"START RequestId: {rid} Version: $LATEST"
+    assert lines[3:7] == ["one", "two on stderr", "three via context.log"] + [lines[6]]
+    assert re.fullmatch(rf"\[WARNING\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{rid}\tfour formatted", lines[6])
+    assert lines[7:9] == ["multi", "line"]
+    assert lines[9] == f"END RequestId: {rid}"
+    match = REPORT.fullmatch(lines[10])
+    assert match and match["id"] == rid and match.group(2)
+    assert len(lines) == 11
+    warm = host.invoke(function.name).log.splitlines()
+    assert warm[0].startswith("START RequestId: ")
+    assert REPORT.fullmatch(warm[-1]) and "Init Duration" not in warm[-1]
+
+
+def test_log_tail_is_the_last_4_kb(host: Host, make_function) -> None:
+    function = make_function("def handler(event, context):\n    print('x' * 10000)\n")
+    result = host.invoke(function.name)
+    assert len(result.log.encode()) > 10000
+    assert len(result.log_tail.encode()) == 4096
+    assert result.log.endswith(result.log_tail)
+
+
+def test_log_level_setting_filters_application_logs(host: Host, make_function) -> None:
+    function = make_function("""
+        import logging
+
+        def handler(event, context):
+            logging.getLogger().debug("debug line")
+            logging.getLogger().info("info line")
+            logging.getLogger("app").error("boom", extra={"orderId": 7})
+            try:
+                1 / 0
+            except ZeroDivisionError:
+                logging.getLogger().exception("failed")
+            print("plain print")
+            return 1
+    """, logging=LoggingConfig(log_format="JSON", application_log_level="INFO"))
+    result = host.invoke(function.name)
+    records = [json.loads(line) for line in result.log.splitlines() if line.startswith("{")]
+    app = [r for r in records if "level" in r]
+    assert [r["message"] for r in app] == ["info line", "boom", "failed"]
+    info, boom, failed = app
+    assert list(info) == ["timestamp", "level", "message", "logger", "requestId"]
+    assert info["level"] == "INFO" and info["logger"] == "root" and info["requestId"] == result.request_id
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", info["timestamp"])
+    assert boom["orderId"] == 7 and boom["logger"] == "app"
+    assert failed["errorType"] == "ZeroDivisionError" and failed["errorMessage"] == "division by zero"
+    assert failed["location"].endswith(":handler:11") and failed["stackTrace"]
+    assert "plain print" in result.log.splitlines()
+    platform = [r for r in records if "type" in r]
+    assert [r["type"] for r in platform] == ["platform.initStart", "platform.start", "platform.report"]
+    report = platform[-1]["record"]
+    assert report["requestId"] == result.request_id and report["status"] == "success"
+    assert set(report["metrics"]) == {"durationMs", "billedDurationMs", "memorySizeMB", "maxMemoryUsedMB",
+                                      "initDurationMs"}
+
+
+def test_json_format_error_record(host: Host, make_function) -> None:
+    function = make_function("def handler(event, context):\n    raise ValueError('nope')\n",
+                             logging=LoggingConfig(log_format="JSON"))
+    result = host.invoke(function.name)
+    error = next(json.loads(line) for line in result.log.splitlines() if '"errorType"' in line)
+    assert list(error) == ["timestamp", "level", "errorMessage", "errorType", "requestId", "stackTrace"]
+    assert (error["level"], error["errorType"], error["requestId"]) == ("ERROR", "ValueError", result.request_id)
+
+
+def test_logs_are_stored_per_stream_and_request(host: Host, make_function) -> None:
+    function = make_function(CHATTY)
+    first = host.invoke(function.name)
+    second = host.invoke(function.name)
+    events = host.logs.query(function.name, request_id=second.request_id)
+    assert [e.message for e in events] == second.log.splitlines()
+    assert all(e.log_stream_name == second.log_stream_name for e in events)
+    everything = host.logs.query(function.name)
+    assert [e.message for e in everything] == (first.log + second.log).splitlines()
+    init_lines = [e for e in everything if e.request_id == ""]
+    assert [e.message for e in init_lines][:2] == [first.log.splitlines()[0], "init line"]
+    assert host.logs.streams(function.name) == [first.log_stream_name]
+    assert [e.message for e in host.logs.query(function.name, contains="formatted")][0].endswith("four formatted")
+    after = everything[-1].timestamp_ms + 1
+    assert host.logs.query(function.name, start_ms=after) == []
+    assert len(host.logs.query(function.name, end_ms=everything[0].timestamp_ms)) >= 1
+
+
+def test_logs_survive_the_host(tmp_path, make_function) -> None:
+    state = tmp_path / "persisted"
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text("def handler(event, context):\n    print('remember me')\n")
+    from lambdahost import FunctionConfig
+
+    with Host(state_dir=state) as host:
+        host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code))
+        rid = host.invoke("f").request_id
+    with Host(state_dir=state) as host:
+        assert "remember me" in [e.message for e in host.logs.query("f", request_id=rid)]
