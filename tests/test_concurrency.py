@@ -54,10 +54,8 @@ def test_parallel_invocations_run_in_separate_environments(tmp_path: Path, code:
 def test_reserved_concurrency_throttles_with_the_real_reason(tmp_path: Path, code: Path) -> None:
     async def scenario():
         async with AsyncHost(state_dir=tmp_path / "state") as host:
-            host.add_function(FunctionConfig(name="slow", handler="app.handler", code_dir=code,
-                                             reserved_concurrency=2))
-            host.add_function(FunctionConfig(name="off", handler="app.handler", code_dir=code,
-                                             reserved_concurrency=0))
+            host.add_function(FunctionConfig(name="slow", handler="app.handler", code_dir=code, reserved_concurrency=2))
+            host.add_function(FunctionConfig(name="off", handler="app.handler", code_dir=code, reserved_concurrency=0))
             results = await _gather(host, "slow", 3, 0.5)
             off = await _gather(host, "off", 1, 0)
             return results, off
@@ -67,16 +65,18 @@ def test_reserved_concurrency_throttles_with_the_real_reason(tmp_path: Path, cod
     assert len(throttled) == 1 and len(results) - len(throttled) == 2
     assert throttled[0].reason == "ReservedFunctionConcurrentInvocationLimitExceeded"
     assert throttled[0].status == 429
-    assert throttled[0].body() == {"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded", "Type": "User",
-                                   "message": "Rate Exceeded."}
+    assert throttled[0].body() == {
+        "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+        "Type": "User",
+        "message": "Rate Exceeded.",
+    }
     assert isinstance(off[0], TooManyRequestsException)
 
 
 def test_host_wide_limit_throttles_unreserved_functions(tmp_path: Path, code: Path) -> None:
     async def scenario():
         async with AsyncHost(state_dir=tmp_path / "state", concurrency_limit=20) as host:
-            host.add_function(FunctionConfig(name="a", handler="app.handler", code_dir=code,
-                                             reserved_concurrency=17))
+            host.add_function(FunctionConfig(name="a", handler="app.handler", code_dir=code, reserved_concurrency=17))
             host.add_function(FunctionConfig(name="b", handler="app.handler", code_dir=code))
             return await _gather(host, "b", 4, 0.5)
 
@@ -89,8 +89,7 @@ def test_host_wide_limit_throttles_unreserved_functions(tmp_path: Path, code: Pa
 def test_reservations_keep_a_minimum_unreserved(tmp_path: Path, code: Path) -> None:
     async def scenario():
         async with AsyncHost(state_dir=tmp_path / "state") as host:
-            host.add_function(FunctionConfig(name="a", handler="app.handler", code_dir=code,
-                                             reserved_concurrency=901))
+            host.add_function(FunctionConfig(name="a", handler="app.handler", code_dir=code, reserved_concurrency=901))
 
     with pytest.raises(InvalidParameterValueException, match=r"below its minimum value of \[100\]"):
         asyncio.run(scenario())

@@ -30,23 +30,53 @@ def test_defaults_are_awss(code: Path) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("timeout", 0, "Value '0' at 'timeout' failed to satisfy constraint: "
-                       "Member must have value greater than or equal to 1"),
-        ("timeout", 901, "Value '901' at 'timeout' failed to satisfy constraint: "
-                         "Member must have value less than or equal to 900"),
-        ("memory_size", 64, "Value '64' at 'memorySize' failed to satisfy constraint: "
-                            "Member must have value greater than or equal to 128"),
-        ("memory_size", 10241, "Value '10241' at 'memorySize' failed to satisfy constraint: "
-                               "Member must have value less than or equal to 10240"),
-        ("ephemeral_storage", 100, "Value '100' at 'ephemeralStorage.size' failed to satisfy constraint: "
-                                   "Member must have value greater than or equal to 512"),
-        ("runtime", "python2.7", "Value 'python2.7' at 'runtime' failed to satisfy constraint: Member must satisfy "
-                                 "enum value set: [python3.10, python3.11, python3.12, python3.13, python3.14, "
-                                 "provided.al2023, provided.al2]"),
-        ("handler", "has space.handler", "Value 'has space.handler' at 'handler' failed to satisfy constraint: "
-                                         r"Member must satisfy regular expression pattern: [^\s]+"),
-        ("reserved_concurrency", -1, "Value '-1' at 'reservedConcurrentExecutions' failed to satisfy constraint: "
-                                     "Member must have value greater than or equal to 0"),
+        (
+            "timeout",
+            0,
+            "Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        ),
+        (
+            "timeout",
+            901,
+            "Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900",
+        ),
+        (
+            "memory_size",
+            64,
+            "Value '64' at 'memorySize' failed to satisfy constraint: "
+            "Member must have value greater than or equal to 128",
+        ),
+        (
+            "memory_size",
+            10241,
+            "Value '10241' at 'memorySize' failed to satisfy constraint: "
+            "Member must have value less than or equal to 10240",
+        ),
+        (
+            "ephemeral_storage",
+            100,
+            "Value '100' at 'ephemeralStorage.size' failed to satisfy constraint: "
+            "Member must have value greater than or equal to 512",
+        ),
+        (
+            "runtime",
+            "python2.7",
+            "Value 'python2.7' at 'runtime' failed to satisfy constraint: Member must satisfy "
+            "enum value set: [python3.10, python3.11, python3.12, python3.13, python3.14, "
+            "provided.al2023, provided.al2]",
+        ),
+        (
+            "handler",
+            "has space.handler",
+            "Value 'has space.handler' at 'handler' failed to satisfy constraint: "
+            r"Member must satisfy regular expression pattern: [^\s]+",
+        ),
+        (
+            "reserved_concurrency",
+            -1,
+            "Value '-1' at 'reservedConcurrentExecutions' failed to satisfy constraint: "
+            "Member must have value greater than or equal to 0",
+        ),
     ],
 )
 def test_out_of_range_values_are_refused_with_awss_message(code: Path, field: str, value, message: str) -> None:
@@ -87,11 +117,17 @@ def test_environment_is_limited_to_4_kb(code: Path) -> None:
 
 
 def test_log_levels_need_the_json_format(code: Path) -> None:
-    with pytest.raises(InvalidParameterValueException, match='LogLevel is not supported when LogFormat is set to "Text"'):
+    with pytest.raises(
+        InvalidParameterValueException, match='LogLevel is not supported when LogFormat is set to "Text"'
+    ):
         FunctionConfig(name="f", handler="a.b", code_dir=code, logging=LoggingConfig(application_log_level="DEBUG"))
     with pytest.raises(ValidationException, match="at 'loggingConfig.applicationLogLevel'"):
-        FunctionConfig(name="f", handler="a.b", code_dir=code,
-                       logging=LoggingConfig(log_format="JSON", application_log_level="LOUD"))
+        FunctionConfig(
+            name="f",
+            handler="a.b",
+            code_dir=code,
+            logging=LoggingConfig(log_format="JSON", application_log_level="LOUD"),
+        )
 
 
 def test_missing_code_or_layer_folder_is_named(tmp_path: Path) -> None:

@@ -122,17 +122,24 @@ def test_layers_are_on_sys_path_like_opt_python(host: Host, make_function, tmp_p
     site = second / "python" / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
     site.mkdir(parents=True)
     (site / "shared.py").write_text("WHO = 'layer2'\n")
-    function = make_function("""
+    function = make_function(
+        """
         import shared, sys
 
         def handler(event, context):
             return {"who": shared.WHO, "path": sys.path[:5]}
-    """, layers=[first, second])
+    """,
+        layers=[first, second],
+    )
     result = json.loads(host.invoke(function.name).payload)
     assert result["who"] == "layer2", "a later layer wins, as when extracted over the earlier one in /opt"
     assert result["path"][0] == str(function.code_dir)
-    assert result["path"][1:5] == [str(site), str(second / "python"), str(first / "python" / "lib" /
-                                   site.parent.name / "site-packages"), str(first / "python")]
+    assert result["path"][1:5] == [
+        str(site),
+        str(second / "python"),
+        str(first / "python" / "lib" / site.parent.name / "site-packages"),
+        str(first / "python"),
+    ]
 
 
 def test_user_pythonpath_replaces_the_layer_dirs(host: Host, make_function, tmp_path: Path) -> None:
@@ -163,8 +170,10 @@ def test_missing_runtime_falls_back_with_a_warning_or_is_refused_when_strict(tmp
         host.add_function(config)
         assert json.loads(host.invoke("f").payload) == list(sys.version_info[:2])
     assert any(f"No {missing} interpreter found" in r.getMessage() for r in caplog.records)
-    with Host(state_dir=tmp_path / "strict", strict_runtimes=True) as host, \
-            pytest.raises(InvalidParameterValueException, match=f"Runtime {missing} needs a {missing} interpreter"):
+    with (
+        Host(state_dir=tmp_path / "strict", strict_runtimes=True) as host,
+        pytest.raises(InvalidParameterValueException, match=f"Runtime {missing} needs a {missing} interpreter"),
+    ):
         host.add_function(config)
 
 
@@ -198,7 +207,7 @@ def test_configured_interpreter_is_resolved_to_its_real_binary(tmp_path: Path) -
     (code / "app.py").write_text("import sys\ndef handler(e, c):\n    return sys.executable\n")
     runtime = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     shim = tmp_path / "shim"
-    shim.write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    shim.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
     shim.chmod(0o755)
     with Host(state_dir=tmp_path / "state", interpreters={runtime: str(shim)}) as host:
         host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code, runtime=runtime))

@@ -62,7 +62,9 @@ def test_suppressed_init_retries_inside_the_next_invoke(host: Host, make_functio
     failed = host.invoke(function.name)
     assert failed.function_error == "Unhandled"
     assert json.loads(failed.payload) == {
-        "errorMessage": "database not reachable", "errorType": "ConnectionError", "requestId": "",
+        "errorMessage": "database not reachable",
+        "errorType": "ConnectionError",
+        "requestId": "",
         "stackTrace": json.loads(failed.payload)["stackTrace"],
     }
     assert "Phase: init\tStatus: error\tError Type: ConnectionError" in failed.log
@@ -78,7 +80,8 @@ def test_suppressed_init_retries_inside_the_next_invoke(host: Host, make_functio
 
 
 def test_timeout_kills_environment_and_reports_sandbox_timedout(host: Host, make_function) -> None:
-    function = make_function("""
+    function = make_function(
+        """
         import time
         calls = 0
 
@@ -89,7 +92,9 @@ def test_timeout_kills_environment_and_reports_sandbox_timedout(host: Host, make
                 print("about to sleep")
                 time.sleep(60)
             return calls
-    """, timeout=1)
+    """,
+        timeout=1,
+    )
     assert host.invoke(function.name).payload == b"1"
     started = time.monotonic()
     result = host.invoke(function.name, {"sleep": True})
@@ -110,14 +115,17 @@ def test_timeout_kills_environment_and_reports_sandbox_timedout(host: Host, make
 
 
 def test_remaining_time_counts_down_to_the_deadline(host: Host, make_function) -> None:
-    function = make_function("""
+    function = make_function(
+        """
         import time
 
         def handler(event, context):
             first = context.get_remaining_time_in_millis()
             time.sleep(0.2)
             return [first, context.get_remaining_time_in_millis()]
-    """, timeout=5)
+    """,
+        timeout=5,
+    )
     first, second = json.loads(host.invoke(function.name).payload)
     assert 4000 < first <= 5000
     assert 100 <= first - second < 1000

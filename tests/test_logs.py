@@ -32,8 +32,11 @@ def test_text_log_lines_in_order_and_format(host: Host, make_function) -> None:
     cold = host.invoke(function.name)
     rid = cold.request_id
     lines = cold.log.splitlines()
-    assert re.fullmatch(r"INIT_START Runtime Version: python:3\.\d+\.local\tRuntime Version ARN: "
-                        r"arn:aws:lambda:us-east-1::runtime:\S+", lines[0])
+    assert re.fullmatch(
+        r"INIT_START Runtime Version: python:3\.\d+\.local\tRuntime Version ARN: "
+        r"arn:aws:lambda:us-east-1::runtime:\S+",
+        lines[0],
+    )
     assert lines[1] == "init line"
     assert lines[2] == f"START RequestId: {rid} Version: $LATEST"
     assert lines[3:7] == ["one", "two on stderr", "three via context.log"] + [lines[6]]
@@ -57,7 +60,8 @@ def test_log_tail_is_the_last_4_kb(host: Host, make_function) -> None:
 
 
 def test_log_level_setting_filters_application_logs(host: Host, make_function) -> None:
-    function = make_function("""
+    function = make_function(
+        """
         import logging
 
         def handler(event, context):
@@ -70,7 +74,9 @@ def test_log_level_setting_filters_application_logs(host: Host, make_function) -
                 logging.getLogger().exception("failed")
             print("plain print")
             return 1
-    """, logging=LoggingConfig(log_format="JSON", application_log_level="INFO"))
+    """,
+        logging=LoggingConfig(log_format="JSON", application_log_level="INFO"),
+    )
     result = host.invoke(function.name)
     records = [json.loads(line) for line in result.log.splitlines() if line.startswith("{")]
     app = [r for r in records if "level" in r]
@@ -87,13 +93,19 @@ def test_log_level_setting_filters_application_logs(host: Host, make_function) -
     assert [r["type"] for r in platform] == ["platform.initStart", "platform.start", "platform.report"]
     report = platform[-1]["record"]
     assert report["requestId"] == result.request_id and report["status"] == "success"
-    assert set(report["metrics"]) == {"durationMs", "billedDurationMs", "memorySizeMB", "maxMemoryUsedMB",
-                                      "initDurationMs"}
+    assert set(report["metrics"]) == {
+        "durationMs",
+        "billedDurationMs",
+        "memorySizeMB",
+        "maxMemoryUsedMB",
+        "initDurationMs",
+    }
 
 
 def test_json_format_error_record(host: Host, make_function) -> None:
-    function = make_function("def handler(event, context):\n    raise ValueError('nope')\n",
-                             logging=LoggingConfig(log_format="JSON"))
+    function = make_function(
+        "def handler(event, context):\n    raise ValueError('nope')\n", logging=LoggingConfig(log_format="JSON")
+    )
     result = host.invoke(function.name)
     error = next(json.loads(line) for line in result.log.splitlines() if '"errorType"' in line)
     assert list(error) == ["timestamp", "level", "errorMessage", "errorType", "requestId", "stackTrace"]

@@ -55,14 +55,17 @@ def test_process_exit_is_reported_as_runtime_exit_error(host: Host, make_functio
 
 
 def test_memory_past_the_limit_is_out_of_memory_and_the_host_keeps_serving(host: Host, make_function) -> None:
-    function = make_function("""
+    function = make_function(
+        """
         def handler(event, context):
             if event.get("hog"):
                 hoard = []
                 while True:
                     hoard.append(bytearray(16 * 1024 * 1024))
             return "fine"
-    """, memory_size=128)
+    """,
+        memory_size=128,
+    )
     result = host.invoke(function.name, {"hog": True})
     assert result.function_error == "Unhandled"
     assert json.loads(result.payload) == {
@@ -75,7 +78,8 @@ def test_memory_past_the_limit_is_out_of_memory_and_the_host_keeps_serving(host:
 
 
 def test_max_memory_used_is_the_real_peak_not_the_configured_size(host: Host, make_function) -> None:
-    function = make_function("""
+    function = make_function(
+        """
         held = []
 
         def handler(event, context):
@@ -84,7 +88,9 @@ def test_max_memory_used_is_the_real_peak_not_the_configured_size(host: Host, ma
                 for i in range(0, len(held[-1]), 4096):
                     held[-1][i] = 1
             return len(held)
-    """, memory_size=512)
+    """,
+        memory_size=512,
+    )
     small = host.invoke(function.name)
     assert 1 <= small.max_memory_used_mb < 80
     grown = host.invoke(function.name, {"grow": True})

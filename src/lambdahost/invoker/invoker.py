@@ -110,21 +110,22 @@ class Invoker:
             )
         body = _check_payload(payload)
         if invocation_type == "DryRun":
-            return InvocationResult(request_id=str(uuid.uuid4()), payload=b"", executed_version=LATEST,
-                                    status_code=204)
+            return InvocationResult(request_id=str(uuid.uuid4()), payload=b"", executed_version=LATEST, status_code=204)
         function = self._functions[name]
         unreserved = self.concurrency.acquire(name)
         try:
             pool = self._pool(function)
             environment = pool.acquire()
             try:
-                result = await environment.invoke(Invocation(
-                    request_id=str(uuid.uuid4()),
-                    payload=body,
-                    invoked_function_arn=self.arn(name, qualifier),
-                    trace_id=_trace_id(),
-                    client_context=client_context,
-                ))
+                result = await environment.invoke(
+                    Invocation(
+                        request_id=str(uuid.uuid4()),
+                        payload=body,
+                        invoked_function_arn=self.arn(name, qualifier),
+                        trace_id=_trace_id(),
+                        client_context=client_context,
+                    )
+                )
             finally:
                 pool.release(environment)
         finally:
@@ -171,10 +172,18 @@ def _check_payload(payload: bytes | str | None) -> bytes:
 def _limit_response(result: InvocationResult) -> InvocationResult:
     if len(result.payload) <= limits.SYNC_RESPONSE_BYTES:
         return result
-    body = {"errorMessage": f"Response payload size exceeded maximum allowed payload size "
-                            f"({limits.SYNC_RESPONSE_BYTES} bytes).", "errorType": "Function.ResponseSizeTooLarge"}
-    return replace(result, payload=json.dumps(body).encode(), function_error="Unhandled",
-                   error_type="Function.ResponseSizeTooLarge", content_type="application/json")
+    body = {
+        "errorMessage": f"Response payload size exceeded maximum allowed payload size "
+        f"({limits.SYNC_RESPONSE_BYTES} bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
+    return replace(
+        result,
+        payload=json.dumps(body).encode(),
+        function_error="Unhandled",
+        error_type="Function.ResponseSizeTooLarge",
+        content_type="application/json",
+    )
 
 
 def _trace_id() -> str:

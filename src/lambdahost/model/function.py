@@ -77,39 +77,51 @@ class FunctionConfig:
         found = []
         if not limits.FUNCTION_NAME.fullmatch(self.name or ""):
             if not 1 <= len(self.name or "") <= 64:
-                found.append(f"Value '{self.name}' at 'functionName' failed to satisfy constraint: "
-                             "Member must have length less than or equal to 64"
-                             if self.name else
-                             "Value '' at 'functionName' failed to satisfy constraint: "
-                             "Member must have length greater than or equal to 1")
+                found.append(
+                    f"Value '{self.name}' at 'functionName' failed to satisfy constraint: "
+                    "Member must have length less than or equal to 64"
+                    if self.name
+                    else "Value '' at 'functionName' failed to satisfy constraint: "
+                    "Member must have length greater than or equal to 1"
+                )
             else:
                 found.append(_pattern(self.name, "functionName", "[a-zA-Z0-9-_]+"))
         if not limits.HANDLER.fullmatch(self.handler or ""):
-            found.append(_pattern(self.handler, "handler", r"[^\s]+")
-                         if len(self.handler or "") <= 128 else
-                         f"Value '{self.handler}' at 'handler' failed to satisfy constraint: "
-                         "Member must have length less than or equal to 128")
+            found.append(
+                _pattern(self.handler, "handler", r"[^\s]+")
+                if len(self.handler or "") <= 128
+                else f"Value '{self.handler}' at 'handler' failed to satisfy constraint: "
+                "Member must have length less than or equal to 128"
+            )
         if self.runtime not in limits.RUNTIMES:
             found.append(_enum(self.runtime, "runtime", limits.RUNTIMES))
         found += _range(self.timeout, "timeout", limits.TIMEOUT_RANGE)
         found += _range(self.memory_size, "memorySize", limits.MEMORY_RANGE)
         found += _range(self.ephemeral_storage, "ephemeralStorage.size", limits.EPHEMERAL_STORAGE_RANGE)
         if self.reserved_concurrency is not None and self.reserved_concurrency < 0:
-            found.append(f"Value '{self.reserved_concurrency}' at 'reservedConcurrentExecutions' failed to satisfy "
-                         "constraint: Member must have value greater than or equal to 0")
+            found.append(
+                f"Value '{self.reserved_concurrency}' at 'reservedConcurrentExecutions' failed to satisfy "
+                "constraint: Member must have value greater than or equal to 0"
+            )
         if len(self.description) > limits.DESCRIPTION_LENGTH:
-            found.append("Value at 'description' failed to satisfy constraint: "
-                         "Member must have length less than or equal to 256")
+            found.append(
+                "Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 256"
+            )
         if len(self.layers) > limits.MAX_LAYERS:
-            found.append("Value at 'layers' failed to satisfy constraint: "
-                         "Member must have length less than or equal to 5")
+            found.append(
+                "Value at 'layers' failed to satisfy constraint: Member must have length less than or equal to 5"
+            )
         for key, value in self.environment.items():
             if not isinstance(key, str) or not limits.ENV_KEY.fullmatch(key):
-                found.append(f"Value '{key}' at 'environment.variables' failed to satisfy constraint: Map keys must "
-                             r"satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]")
+                found.append(
+                    f"Value '{key}' at 'environment.variables' failed to satisfy constraint: Map keys must "
+                    r"satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]"
+                )
             if not isinstance(value, str):
-                found.append(f"Value '{value!r}' at 'environment.variables.{key}' failed to satisfy constraint: "
-                             "Member must be a string")
+                found.append(
+                    f"Value '{value!r}' at 'environment.variables.{key}' failed to satisfy constraint: "
+                    "Member must be a string"
+                )
         found += self.logging.violations()
         if found:
             raise ValidationException(found)
@@ -146,13 +158,17 @@ class FunctionConfig:
 
 
 def _pattern(value: object, member: str, pattern: str) -> str:
-    return (f"Value '{value}' at '{member}' failed to satisfy constraint: "
-            f"Member must satisfy regular expression pattern: {pattern}")
+    return (
+        f"Value '{value}' at '{member}' failed to satisfy constraint: "
+        f"Member must satisfy regular expression pattern: {pattern}"
+    )
 
 
 def _enum(value: object, member: str, allowed: Sequence[str]) -> str:
-    return (f"Value '{value}' at '{member}' failed to satisfy constraint: "
-            f"Member must satisfy enum value set: [{', '.join(allowed)}]")
+    return (
+        f"Value '{value}' at '{member}' failed to satisfy constraint: "
+        f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+    )
 
 
 def _range(value: object, member: str, bounds: tuple[int, int]) -> list[str]:
@@ -160,9 +176,13 @@ def _range(value: object, member: str, bounds: tuple[int, int]) -> list[str]:
     if not isinstance(value, int) or isinstance(value, bool):
         return [f"Value '{value}' at '{member}' failed to satisfy constraint: Member must be an integer"]
     if value < low:
-        return [f"Value '{value}' at '{member}' failed to satisfy constraint: "
-                f"Member must have value greater than or equal to {low}"]
+        return [
+            f"Value '{value}' at '{member}' failed to satisfy constraint: "
+            f"Member must have value greater than or equal to {low}"
+        ]
     if value > high:
-        return [f"Value '{value}' at '{member}' failed to satisfy constraint: "
-                f"Member must have value less than or equal to {high}"]
+        return [
+            f"Value '{value}' at '{member}' failed to satisfy constraint: "
+            f"Member must have value less than or equal to {high}"
+        ]
     return []

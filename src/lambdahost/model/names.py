@@ -16,10 +16,12 @@ def parse_function_name(value: str, qualifier: str | None = None) -> tuple[str, 
     """Split a name or ARN into (name, qualifier), checking an explicit qualifier agrees."""
     match = _NAME.fullmatch(value or "")
     if match is None:
-        raise ValidationException([
-            f"Value '{value}' at 'functionName' failed to satisfy constraint: "
-            f"Member must satisfy regular expression pattern: {_NAME.pattern}"
-        ])
+        raise ValidationException(
+            [
+                f"Value '{value}' at 'functionName' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {_NAME.pattern}"
+            ]
+        )
     derived = match["qualifier"]
     if derived and qualifier and derived != qualifier:
         raise InvalidParameterValueException(

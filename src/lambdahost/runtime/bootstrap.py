@@ -93,7 +93,9 @@ def run(channel: socket.socket, handler_name: str) -> None:
         error = error_from_exception(exc)
         logging.warning(LAMBDA_WARNING)
         write_error_log(error, logs.json_format(), to_json)
-        channel.sendall(protocol.encode(protocol.INIT_ERROR, {"errorType": error["errorType"]}, to_json(error).encode()))
+        channel.sendall(
+            protocol.encode(protocol.INIT_ERROR, {"errorType": error["errorType"]}, to_json(error).encode())
+        )
         sys.exit(1)
     init_ms = (time.perf_counter() - started) * 1000
     channel.sendall(protocol.encode(protocol.INIT_DONE, {"initMs": init_ms}))

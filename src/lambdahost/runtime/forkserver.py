@@ -6,6 +6,7 @@ and cannot wait for them), and enforces each environment's memory size: a child 
 resident memory passes the limit is killed, as Lambda's sandbox kills it.
 """
 
+import contextlib
 import gc
 import os
 import selectors
@@ -102,10 +103,8 @@ def _run_environment(spec: dict, channel_fd: int, log_fd: int, server_fds: tuple
         return 1
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):
                 stream.flush()
-            except Exception:
-                pass
 
 
 def _sys_path(task_root: str, layers: "list[str]", pythonpath: "str | None") -> "list[str]":
@@ -155,10 +154,8 @@ def _kill_group(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def _reap(control: socket.socket, limits: dict, out_of_memory: set) -> None:

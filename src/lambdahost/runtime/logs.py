@@ -17,9 +17,29 @@ request_id = ""  # the invocation in flight; never cleared, as on AWS
 tenant_id = None
 
 _RESERVED = {
-    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
-    "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread",
-    "threadName", "processName", "process", "taskName", "aws_request_id", "tenant_id",
+    "name",
+    "msg",
+    "args",
+    "levelname",
+    "levelno",
+    "pathname",
+    "filename",
+    "module",
+    "exc_info",
+    "exc_text",
+    "stack_info",
+    "lineno",
+    "funcName",
+    "created",
+    "msecs",
+    "relativeCreated",
+    "thread",
+    "threadName",
+    "processName",
+    "process",
+    "taskName",
+    "aws_request_id",
+    "tenant_id",
 }
 _encode_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
 

@@ -15,7 +15,12 @@ from .faults import MARSHAL_ERROR, UNMARSHAL_ERROR, FaultException
 # Decimals are written through a placeholder string that nothing else can produce, then spliced
 # back as raw digits: the standard library encoder has no "raw JSON" escape hatch.
 _TOKEN = "\u0000decimal-" + uuid.uuid4().hex + "-"
-_ASCII_ONLY_RUNTIMES = ("AWS_Lambda_python3.8", "AWS_Lambda_python3.9", "AWS_Lambda_python3.10", "AWS_Lambda_python3.11")
+_ASCII_ONLY_RUNTIMES = (
+    "AWS_Lambda_python3.8",
+    "AWS_Lambda_python3.9",
+    "AWS_Lambda_python3.10",
+    "AWS_Lambda_python3.11",
+)
 
 
 _decimals: list = []  # the Decimals met while encoding the current result

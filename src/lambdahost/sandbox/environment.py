@@ -27,11 +27,16 @@ from .forkserver import RUNTIME_DIR, ExitStatus, ForkServer
 from .platform_log import PlatformLog, Report, timestamp
 from .process import EnvironmentProcess, TimedOut
 
-
 LogSink = Callable[[LogEvent], None]
 
-_CREDENTIAL_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE")
+_CREDENTIAL_KEYS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+)
 
 
 @dataclass
@@ -44,8 +49,15 @@ class _Init:
 
 
 class Environment:
-    def __init__(self, function: FunctionConfig, version: str, forkserver: ForkServer,
-                 settings: HostSettings, tmp_root: Path, sink: LogSink) -> None:
+    def __init__(
+        self,
+        function: FunctionConfig,
+        version: str,
+        forkserver: ForkServer,
+        settings: HostSettings,
+        tmp_root: Path,
+        sink: LogSink,
+    ) -> None:
         self.function = function
         self.version = version
         self.id = uuid.uuid4().hex
@@ -64,7 +76,10 @@ class Environment:
         interpreter = forkserver.interpreter
         minor = f"{interpreter.version[0]}.{interpreter.version[1]}"
         self._platform = PlatformLog(
-            function.logging.json, function.name, version, f"python:{minor}.local",
+            function.logging.json,
+            function.name,
+            version,
+            f"python:{minor}.local",
             f"arn:aws:lambda:{settings.region}::runtime:lambdahost-python{'.'.join(map(str, interpreter.version))}",
         )
 
@@ -95,21 +110,38 @@ class Environment:
         if self._process is not None:
             self._process.drain_output()
         self._flush_partial()
-        memory_used = (self.function.memory_size if error_type == "Runtime.OutOfMemory"
-                       else max(1, math.ceil(self._max_rss_kb / 1024)))
-        report = Report(invocation.request_id, duration_ms, self.function.memory_size, memory_used, init_ms,
-                        status, error_type if status == "error" else None)
+        memory_used = (
+            self.function.memory_size
+            if error_type == "Runtime.OutOfMemory"
+            else max(1, math.ceil(self._max_rss_kb / 1024))
+        )
+        report = Report(
+            invocation.request_id,
+            duration_ms,
+            self.function.memory_size,
+            memory_used,
+            init_ms,
+            status,
+            error_type if status == "error" else None,
+        )
         end = self._platform.end(invocation.request_id)
         if end:
             self._emit(end)
         self._emit(self._platform.report(report))
         self.last_used = time.monotonic()
         return InvocationResult(
-            request_id=invocation.request_id, payload=payload, executed_version=self.version,
-            function_error=function_error, error_type=error_type, content_type=content_type,
-            log="".join(line + "\n" for line in self._lines), duration_ms=duration_ms,
-            billed_duration_ms=report.billed_duration_ms, init_duration_ms=init_ms,
-            memory_size_mb=self.function.memory_size, max_memory_used_mb=memory_used,
+            request_id=invocation.request_id,
+            payload=payload,
+            executed_version=self.version,
+            function_error=function_error,
+            error_type=error_type,
+            content_type=content_type,
+            log="".join(line + "\n" for line in self._lines),
+            duration_ms=duration_ms,
+            billed_duration_ms=report.billed_duration_ms,
+            init_duration_ms=init_ms,
+            memory_size_mb=self.function.memory_size,
+            max_memory_used_mb=memory_used,
             log_stream_name=self.log_stream_name,
         )
 
@@ -189,8 +221,13 @@ class Environment:
             init.error_body = _platform_error("", init.error_type, "Init timed out")
         elif frame is None:
             status = await process.wait_exit()
-            init = _Init(False, duration_ms, "error", "Runtime.ExitError",
-                         _platform_error("", "Runtime.ExitError", _exit_message(status)))
+            init = _Init(
+                False,
+                duration_ms,
+                "error",
+                "Runtime.ExitError",
+                _platform_error("", "Runtime.ExitError", _exit_message(status)),
+            )
         else:
             init = _Init(False, duration_ms, "error", frame[1]["errorType"], frame[2])
         self.reset()
@@ -224,20 +261,22 @@ class Environment:
             home_aws = Path.home() / ".aws"
             variables.setdefault("AWS_SHARED_CREDENTIALS_FILE", str(home_aws / "credentials"))
             variables.setdefault("AWS_CONFIG_FILE", str(home_aws / "config"))
-        variables.update({
-            "_HANDLER": function.handler,
-            "AWS_REGION": settings.region,
-            "AWS_DEFAULT_REGION": settings.region,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
-            "AWS_LAMBDA_FUNCTION_NAME": function.name,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
-            "AWS_LAMBDA_FUNCTION_VERSION": self.version,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
-            "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream_name,
-            "LAMBDA_TASK_ROOT": str(function.code_dir),
-            "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
-        })
+        variables.update(
+            {
+                "_HANDLER": function.handler,
+                "AWS_REGION": settings.region,
+                "AWS_DEFAULT_REGION": settings.region,
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
+                "AWS_LAMBDA_FUNCTION_NAME": function.name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+                "AWS_LAMBDA_FUNCTION_VERSION": self.version,
+                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
+                "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream_name,
+                "LAMBDA_TASK_ROOT": str(function.code_dir),
+                "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
+            }
+        )
         if function.logging.json:
             variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             variables["AWS_LAMBDA_LOG_LEVEL"] = function.logging.application_log_level or "INFO"
@@ -257,8 +296,9 @@ class Environment:
 
     def _emit(self, message: str) -> None:
         self._lines.append(message)
-        self._sink(LogEvent(self.function.name, self.log_stream_name, self._request_id,
-                            int(time.time() * 1000), message))
+        self._sink(
+            LogEvent(self.function.name, self.log_stream_name, self._request_id, int(time.time() * 1000), message)
+        )
 
     # -- teardown -----------------------------------------------------------------------------
 
@@ -290,8 +330,15 @@ def _exit_message(status: ExitStatus) -> str:
 
 # How Go's os/exec (and so Lambda's platform) names the signals that end a process.
 _SIGNAL_NAMES = {
-    signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted",
-    signal.SIGTERM: "terminated", signal.SIGBUS: "bus error", signal.SIGFPE: "floating point exception",
-    signal.SIGILL: "illegal instruction", signal.SIGINT: "interrupt", signal.SIGHUP: "hangup",
-    signal.SIGPIPE: "broken pipe", signal.SIGQUIT: "quit",
+    signal.SIGKILL: "killed",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+    signal.SIGTERM: "terminated",
+    signal.SIGBUS: "bus error",
+    signal.SIGFPE: "floating point exception",
+    signal.SIGILL: "illegal instruction",
+    signal.SIGINT: "interrupt",
+    signal.SIGHUP: "hangup",
+    signal.SIGPIPE: "broken pipe",
+    signal.SIGQUIT: "quit",
 }

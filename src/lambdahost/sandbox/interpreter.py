@@ -65,8 +65,9 @@ class InterpreterResolver:
                 f"Runtime {runtime} needs a {runtime} interpreter, and none was found on PATH; "
                 f"install one or configure its path"
             )
-        log.warning("No %s interpreter found; running %s functions on %s (%s)", runtime, runtime,
-                    HOST.runtime, HOST.executable)
+        log.warning(
+            "No %s interpreter found; running %s functions on %s (%s)", runtime, runtime, HOST.runtime, HOST.executable
+        )
         return HOST
 
 
@@ -75,7 +76,10 @@ def _candidates(runtime: str) -> list[str]:
     version = runtime.removeprefix("python")
     home = Path.home()
     found = [shutil.which(runtime)]
-    for pattern in (f".pyenv/versions/{version}.*/bin/{runtime}", f".local/share/uv/python/cpython-{version}.*/bin/{runtime}"):
+    for pattern in (
+        f".pyenv/versions/{version}.*/bin/{runtime}",
+        f".local/share/uv/python/cpython-{version}.*/bin/{runtime}",
+    ):
         found += sorted(str(p) for p in home.glob(pattern))
     found += [f"/usr/local/bin/{runtime}", f"/usr/bin/{runtime}"]
     return [c for c in dict.fromkeys(found) if c and Path(c).exists()]
@@ -86,7 +90,10 @@ def _probe(command: str) -> Interpreter | None:
     try:
         out = subprocess.run(
             [command, "-c", "import sys; print(sys.executable); print(*sys.version_info[:3])"],
-            capture_output=True, text=True, timeout=30, check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         ).stdout.split("\n")
     except (OSError, subprocess.SubprocessError):
         return None

@@ -34,8 +34,9 @@ class Report:
 class PlatformLog:
     """Formats platform records for one function's log format."""
 
-    def __init__(self, json_format: bool, function_name: str, version: str, runtime_version: str,
-                 runtime_version_arn: str) -> None:
+    def __init__(
+        self, json_format: bool, function_name: str, version: str, runtime_version: str, runtime_version_arn: str
+    ) -> None:
         self.json = json_format
         self.function_name = function_name
         self.version = version
@@ -47,17 +48,27 @@ class PlatformLog:
 
     def init_start(self, phase: str) -> str:
         if self.json:
-            return self._record("platform.initStart", {
-                "initializationType": "on-demand", "phase": phase, "runtimeVersion": self.runtime_version,
-                "runtimeVersionArn": self.runtime_version_arn, "functionName": self.function_name,
-                "functionVersion": self.version,
-            })
+            return self._record(
+                "platform.initStart",
+                {
+                    "initializationType": "on-demand",
+                    "phase": phase,
+                    "runtimeVersion": self.runtime_version,
+                    "runtimeVersionArn": self.runtime_version_arn,
+                    "functionName": self.function_name,
+                    "functionVersion": self.version,
+                },
+            )
         return f"INIT_START Runtime Version: {self.runtime_version}\tRuntime Version ARN: {self.runtime_version_arn}"
 
     def init_report(self, phase: str, duration_ms: float, status: str, error_type: str | None) -> str:
         if self.json:
-            record = {"initializationType": "on-demand", "phase": phase, "status": status,
-                      "metrics": {"durationMs": round(duration_ms, 3)}}
+            record = {
+                "initializationType": "on-demand",
+                "phase": phase,
+                "status": status,
+                "metrics": {"durationMs": round(duration_ms, 3)},
+            }
             if error_type:
                 record["errorType"] = error_type
             return self._record("platform.initReport", record)
@@ -75,17 +86,23 @@ class PlatformLog:
 
     def report(self, report: Report) -> str:
         if self.json:
-            metrics = {"durationMs": round(report.duration_ms, 3), "billedDurationMs": report.billed_duration_ms,
-                       "memorySizeMB": report.memory_size_mb, "maxMemoryUsedMB": report.max_memory_used_mb}
+            metrics = {
+                "durationMs": round(report.duration_ms, 3),
+                "billedDurationMs": report.billed_duration_ms,
+                "memorySizeMB": report.memory_size_mb,
+                "maxMemoryUsedMB": report.max_memory_used_mb,
+            }
             if report.init_duration_ms is not None:
                 metrics["initDurationMs"] = round(report.init_duration_ms, 3)
             record = {"requestId": report.request_id, "metrics": metrics, "status": report.status}
             if report.error_type:
                 record["errorType"] = report.error_type
             return self._record("platform.report", record)
-        line = (f"REPORT RequestId: {report.request_id}\tDuration: {report.duration_ms:.2f} ms\t"
-                f"Billed Duration: {report.billed_duration_ms} ms\tMemory Size: {report.memory_size_mb} MB\t"
-                f"Max Memory Used: {report.max_memory_used_mb} MB\t")
+        line = (
+            f"REPORT RequestId: {report.request_id}\tDuration: {report.duration_ms:.2f} ms\t"
+            f"Billed Duration: {report.billed_duration_ms} ms\tMemory Size: {report.memory_size_mb} MB\t"
+            f"Max Memory Used: {report.max_memory_used_mb} MB\t"
+        )
         if report.init_duration_ms is not None:
             line += f"Init Duration: {report.init_duration_ms:.2f} ms\t"
         if report.status != "success":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -118,9 +119,7 @@ class EnvironmentProcess:
             self.kill()
         self.drain_output()
         for fd in (self._channel.fileno(), self._log_read):
-            try:
+            with contextlib.suppress(ValueError, OSError):
                 self._loop.remove_reader(fd)
-            except (ValueError, OSError):
-                pass
         self._channel.close()
         os.close(self._log_read)
