@@ -8,13 +8,12 @@ and non-ASCII kept as is only on python3.12 and later.
 import decimal
 import json
 import os
-import uuid
 
 from .faults import MARSHAL_ERROR, UNMARSHAL_ERROR, FaultException
 
 # Decimals are written through a placeholder string that nothing else can produce, then spliced
 # back as raw digits: the standard library encoder has no "raw JSON" escape hatch.
-_TOKEN = "\u0000decimal-" + uuid.uuid4().hex + "-"
+_TOKEN = "\u0000decimal-" + os.urandom(16).hex() + "-"
 _ASCII_ONLY_RUNTIMES = (
     "AWS_Lambda_python3.8",
     "AWS_Lambda_python3.9",

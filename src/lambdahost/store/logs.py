@@ -1,7 +1,8 @@
 """The log store: every line of every log stream, readable by function, stream, request id and time.
 
-Writes go through a queue to one writer thread that commits in batches, so an invocation never
-waits for the disk; ``flush`` waits for what is queued before a read.
+Writes go through a queue to one writer thread that wakes every few milliseconds and commits
+what has gathered in one transaction: an invocation never waits for the disk, and never wakes a
+thread that would compete with it for the GIL. ``flush`` waits for what is queued before a read.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ CREATE TABLE IF NOT EXISTS log_events (
 CREATE INDEX IF NOT EXISTS log_events_by_function ON log_events (function_name, timestamp_ms);
 CREATE INDEX IF NOT EXISTS log_events_by_request ON log_events (request_id);
 """
-_BATCH = 2000
+_WRITE_INTERVAL = 0.05  # seconds between commits
 _STOP = None
 
 
@@ -44,6 +45,7 @@ class LogStore:
         self._queue: queue.SimpleQueue[LogEvent | threading.Event | None] = queue.SimpleQueue()
         self._reader = connect(path)
         self._reader_lock = threading.Lock()
+        self._wake = threading.Event()  # set by flush and close, never by append
         self._writer = threading.Thread(target=self._write_loop, name="lambdahost-logs", daemon=True)
         self._writer.start()
 
@@ -54,6 +56,7 @@ class LogStore:
         """Wait until everything appended so far is committed."""
         done = threading.Event()
         self._queue.put(done)
+        self._wake.set()
         done.wait()
 
     def query(
@@ -101,14 +104,17 @@ class LogStore:
 
     def close(self) -> None:
         self._queue.put(_STOP)
+        self._wake.set()
         self._writer.join()
         self._reader.close()
 
     def _write_loop(self) -> None:
         connection = connect(self.path)
         while True:
-            batch = [self._queue.get()]
-            while len(batch) < _BATCH:
+            self._wake.wait(_WRITE_INTERVAL)
+            self._wake.clear()
+            batch = []
+            while True:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:

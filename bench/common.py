@@ -1,0 +1,40 @@
+"""Helpers shared by the benchmarks: percentiles and a fixed-width table."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HELLO = ROOT / "examples" / "hello"
+EVENT = HELLO / "events" / "event.json"
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def summary(samples: Sequence[float]) -> str:
+    return f"p50 {percentile(samples, 0.5):9.1f}   p99 {percentile(samples, 0.99):9.1f}   mean {statistics.fmean(samples):9.1f}"
+
+
+def time_command(command: list[str], runs: int, cwd: Path | None = None) -> list[float]:
+    """Wall-clock milliseconds of whole runs of a command (after one warm-up run)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
+    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def python() -> str:
+    return sys.executable

@@ -1,0 +1,140 @@
+"""Engine benchmarks: warm overhead, cold start, throughput, one whole-process invocation, memory.
+
+Run: .venv/bin/python bench/engine.py [--quick]
+Prints figures only; nothing here passes or fails on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from common import EVENT, HELLO, percentile, python, summary, time_command
+
+from lambdahost import AsyncHost, FunctionConfig, Host
+
+sys.path.insert(0, str(HELLO))
+import lambda_function  # noqa: E402  (the same handler, called in-process, as the floor)
+
+HELLO_CONFIG = dict(handler="lambda_function.lambda_handler", code_dir=HELLO)
+
+
+def warm_overhead(count: int) -> None:
+    payload = EVENT.read_bytes()
+    event = json.loads(payload)
+    floor = []
+    for _ in range(count):
+        started = time.perf_counter()
+        lambda_function.lambda_handler(event, None)
+        floor.append((time.perf_counter() - started) * 1e6)
+    with Host() as host:
+        host.add_function(FunctionConfig(name="hello", **HELLO_CONFIG))
+        host.invoke("hello", payload)
+        samples = []
+        for _ in range(count):
+            started = time.perf_counter()
+            host.invoke("hello", payload)
+            samples.append((time.perf_counter() - started) * 1e6)
+    print(f"warm invoke, Python API (us)        {summary(samples)}")
+    print(f"in-process call, the floor (us)     {summary(floor)}")
+    print(f"  overhead p50: {percentile(samples, 0.5) - percentile(floor, 0.5):.1f} us")
+
+
+def cold_start(count: int) -> None:
+    first_response, init = [], []
+    with Host() as host:
+        config = FunctionConfig(name="hello", **HELLO_CONFIG)
+        host.add_function(config)
+        host.invoke("hello")  # the fork-server is up; from here each cold start is one fork
+        for _ in range(count):
+            host.add_function(config)  # replaces the function: its environments are recycled
+            started = time.perf_counter()
+            result = host.invoke("hello")
+            first_response.append((time.perf_counter() - started) * 1000)
+            init.append(result.init_duration_ms)
+    print(f"cold start to first response (ms)   {summary(first_response)}")
+    print(f"  of which Init Duration (ms)       {summary(init)}  (new environment + handler import)")
+
+
+async def _throughput(environments: int, seconds: float) -> float:
+    async with AsyncHost() as host:
+        host.add_function(FunctionConfig(name="hello", **HELLO_CONFIG))
+        await asyncio.gather(*(host.invoke("hello") for _ in range(environments)))
+        done = 0
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                await host.invoke("hello")
+                done += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(environments)))
+        return done / (time.perf_counter() - started)
+
+
+def throughput(seconds: float) -> None:
+    for environments in (1, 2, 4, 8):
+        rate = asyncio.run(_throughput(environments, seconds))
+        print(f"throughput, {environments} environments       {rate:9.0f} invocations/s")
+
+
+def whole_process(runs: int) -> None:
+    lambdahost = time_command(
+        [python(), "-c", "import sys; from lambdahost import Host, FunctionConfig\n"
+         "with Host() as h:\n"
+         f"    h.add_function(FunctionConfig(name='hello', handler='lambda_function.lambda_handler', code_dir={str(HELLO)!r}))\n"
+         f"    sys.stdout.buffer.write(h.invoke('hello', open({str(EVENT)!r}, 'rb').read()).payload)"],
+        runs,
+    )
+    print(f"whole process, lambdahost (ms)      {summary(lambdahost)}")
+    peer = shutil.which("python-lambda-local", path=str(Path(python()).parent))
+    if peer:
+        other = time_command([peer, "-f", "lambda_handler", "-t", "3", "lambda_function.py", str(EVENT)], runs, cwd=HELLO)
+        print(f"whole process, python-lambda-local  {summary(other)}")
+        print(f"  ratio (python-lambda-local / lambdahost, p50): "
+              f"{percentile(other, 0.5) / percentile(lambdahost, 0.5):.2f}x")
+    bare = time_command([python(), "-c", "pass"], runs)
+    print(f"bare interpreter start (ms)         {summary(bare)}")
+
+
+def memory(environments: int) -> None:
+    async def scenario() -> tuple[int, int]:
+        async with AsyncHost() as host:
+            host.add_function(FunctionConfig(name="hello", **HELLO_CONFIG))
+            results = await asyncio.gather(*(host.invoke("hello", '{"hold": 1}') for _ in range(environments)))
+            assert len({r.log_stream_name for r in results}) == environments
+            rss = pss = 0
+            for environment in host.invoker.environments("hello"):
+                pid = environment._process.pid
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+            return rss, pss
+
+    rss, pss = asyncio.run(scenario())
+    print(f"memory of {environments} warm environments     RSS {rss / 1024:7.1f} MB   "
+          f"PSS {pss / 1024:7.1f} MB (PSS splits pages shared with the fork-server)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer samples")
+    quick = parser.parse_args().quick
+    warm_overhead(2000 if quick else 20000)
+    cold_start(50 if quick else 300)
+    throughput(1.0 if quick else 3.0)
+    whole_process(5 if quick else 20)
+    memory(32)
+
+
+if __name__ == "__main__":
+    main()
