@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from . import limits
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Invocation:
     request_id: str
     payload: bytes
@@ -18,7 +18,7 @@ class Invocation:
     tenant_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class InvocationResult:
     request_id: str
     payload: bytes

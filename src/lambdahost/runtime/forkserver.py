@@ -42,7 +42,9 @@ def main(control_fd: int) -> None:
         for key, _ in selector.select(MEMORY_CHECK_INTERVAL if limits else None):
             if key.fd == wake_read:
                 _drain(wake_read)
-                _reap(control, limits, out_of_memory)
+                if not _reap(control, limits, out_of_memory):
+                    _stop_all(limits)
+                    return
                 continue
             try:
                 data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, 2)
@@ -158,18 +160,22 @@ def _kill_group(pid: int) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _reap(control: socket.socket, limits: dict, out_of_memory: set) -> None:
+def _reap(control: socket.socket, limits: dict, out_of_memory: set) -> bool:
+    """Report the children that exited; False once the host is gone."""
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return True
         if pid == 0:
-            return
+            return True
         limits.pop(pid, None)
         exited = {"pid": pid, "exitCode": os.waitstatus_to_exitcode(status), "outOfMemory": pid in out_of_memory}
         out_of_memory.discard(pid)
-        control.send(protocol.encode(protocol.EXITED, exited))
+        try:
+            control.send(protocol.encode(protocol.EXITED, exited))
+        except OSError:
+            return False
 
 
 def _drain(fd: int) -> None:

@@ -44,6 +44,11 @@ class FrameReader:
         self._buffer = bytearray()
 
     def feed(self, data: bytes) -> "list[tuple[int, dict, bytes]]":
+        if not self._buffer and len(data) >= HEADER.size:
+            # The common case: one whole frame in one read; skip the reassembly buffer.
+            kind, meta_len, body_len = HEADER.unpack_from(data)
+            if len(data) == HEADER.size + meta_len + body_len:
+                return [decode(data)]
         self._buffer += data
         frames = []
         while len(self._buffer) >= HEADER.size:

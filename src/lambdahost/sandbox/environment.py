@@ -159,10 +159,12 @@ class Environment:
             "deadlineMs": int((time.time() + deadline - time.monotonic()) * 1000),
             "invokedFunctionArn": invocation.invoked_function_arn,
             "traceId": invocation.trace_id,
-            "clientContext": invocation.client_context,
-            "cognitoIdentity": invocation.cognito_identity,
-            "tenantId": invocation.tenant_id,
         }
+        # Like the Runtime API's headers, the optional ones travel only when they have a value.
+        for key, value in (("clientContext", invocation.client_context),
+                           ("cognitoIdentity", invocation.cognito_identity), ("tenantId", invocation.tenant_id)):
+            if value is not None:
+                meta[key] = value
         process = self._process
         try:
             await process.send(protocol.encode(protocol.INVOKE, meta, invocation.payload))

@@ -29,7 +29,6 @@ class EnvironmentProcess:
         self._reader = protocol.FrameReader()
         self._waiter: asyncio.Future | None = None
         self._receive_buffer = bytearray(1 << 16)
-        self._receive_view = memoryview(self._receive_buffer)
         self.pid = 0
         self.exit_status: asyncio.Future | None = None
 
@@ -81,7 +80,7 @@ class EnvironmentProcess:
         except OSError:
             received = 0
         if received:
-            self._frames.extend(self._reader.feed(self._receive_view[:received]))
+            self._frames.extend(self._reader.feed(self._receive_buffer[:received]))
         else:
             self._loop.remove_reader(self._channel)
             self._frames.append(None)
