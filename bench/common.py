@@ -21,7 +21,8 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
 
 
 def summary(samples: Sequence[float]) -> str:
-    return f"p50 {percentile(samples, 0.5):9.1f}   p99 {percentile(samples, 0.99):9.1f}   mean {statistics.fmean(samples):9.1f}"
+    p50, p99, mean = percentile(samples, 0.5), percentile(samples, 0.99), statistics.fmean(samples)
+    return f"p50 {p50:9.1f}   p99 {p99:9.1f}   mean {mean:9.1f}"
 
 
 def time_command(command: list[str], runs: int, cwd: Path | None = None) -> list[float]:

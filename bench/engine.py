@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 from common import EVENT, HELLO, percentile, python, summary, time_command
-
 from lambdahost import AsyncHost, FunctionConfig, Host
 
 sys.path.insert(0, str(HELLO))
@@ -86,20 +85,24 @@ def throughput(seconds: float) -> None:
 
 
 def whole_process(runs: int) -> None:
-    lambdahost = time_command(
-        [python(), "-c", "import sys; from lambdahost import Host, FunctionConfig\n"
-         "with Host() as h:\n"
-         f"    h.add_function(FunctionConfig(name='hello', handler='lambda_function.lambda_handler', code_dir={str(HELLO)!r}))\n"
-         f"    sys.stdout.buffer.write(h.invoke('hello', open({str(EVENT)!r}, 'rb').read()).payload)"],
-        runs,
+    script = (
+        "import sys\n"
+        "from lambdahost import Host, FunctionConfig\n"
+        "with Host() as h:\n"
+        f"    h.add_function(FunctionConfig(name='hello', handler='lambda_function.lambda_handler', code_dir='.'))\n"
+        f"    sys.stdout.buffer.write(h.invoke('hello', open({str(EVENT)!r}, 'rb').read()).payload)"
     )
+    lambdahost = time_command([python(), "-c", script], runs, cwd=HELLO)
     print(f"whole process, lambdahost (ms)      {summary(lambdahost)}")
     peer = shutil.which("python-lambda-local", path=str(Path(python()).parent))
     if peer:
-        other = time_command([peer, "-f", "lambda_handler", "-t", "3", "lambda_function.py", str(EVENT)], runs, cwd=HELLO)
+        command = [peer, "-f", "lambda_handler", "-t", "3", "lambda_function.py", str(EVENT)]
+        other = time_command(command, runs, cwd=HELLO)
         print(f"whole process, python-lambda-local  {summary(other)}")
-        print(f"  ratio (python-lambda-local / lambdahost, p50): "
-              f"{percentile(other, 0.5) / percentile(lambdahost, 0.5):.2f}x")
+        print(
+            f"  ratio (python-lambda-local / lambdahost, p50): "
+            f"{percentile(other, 0.5) / percentile(lambdahost, 0.5):.2f}x"
+        )
     bare = time_command([python(), "-c", "pass"], runs)
     print(f"bare interpreter start (ms)         {summary(bare)}")
 
@@ -121,8 +124,10 @@ def memory(environments: int) -> None:
             return rss, pss
 
     rss, pss = asyncio.run(scenario())
-    print(f"memory of {environments} warm environments     RSS {rss / 1024:7.1f} MB   "
-          f"PSS {pss / 1024:7.1f} MB (PSS splits pages shared with the fork-server)")
+    print(
+        f"memory of {environments} warm environments     RSS {rss / 1024:7.1f} MB   "
+        f"PSS {pss / 1024:7.1f} MB (PSS splits pages shared with the fork-server)"
+    )
 
 
 def main() -> None:

@@ -188,7 +188,8 @@ def _limit_response(result: InvocationResult) -> InvocationResult:
 def _request_id() -> str:
     """A random (version 4) UUID, formatted without the uuid module's overhead."""
     digits = os.urandom(16).hex()
-    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{'89ab'[int(digits[16], 16) & 3]}{digits[17:20]}-{digits[20:]}"
+    variant = "89ab"[int(digits[16], 16) & 3]
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
 
 
 def _trace_id() -> str:

@@ -161,8 +161,11 @@ class Environment:
             "traceId": invocation.trace_id,
         }
         # Like the Runtime API's headers, the optional ones travel only when they have a value.
-        for key, value in (("clientContext", invocation.client_context),
-                           ("cognitoIdentity", invocation.cognito_identity), ("tenantId", invocation.tenant_id)):
+        for key, value in (
+            ("clientContext", invocation.client_context),
+            ("cognitoIdentity", invocation.cognito_identity),
+            ("tenantId", invocation.tenant_id),
+        ):
             if value is not None:
                 meta[key] = value
         process = self._process
