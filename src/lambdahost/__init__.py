@@ -1,19 +1,30 @@
-"""lambdahost: run AWS Lambda functions on your own machine, with the real platform's semantics."""
+"""lambdahost: run AWS Lambda functions on your own machine, with the real platform's semantics.
 
-from .errors import (
-    InvalidParameterValueException,
-    InvalidRequestContentException,
-    LambdaError,
-    RequestEntityTooLargeException,
-    ResourceNotFoundException,
-    TooManyRequestsException,
-    ValidationException,
-)
-from .host import AsyncHost, Host
-from .model import FunctionConfig, LoggingConfig
-from .model.invocation import InvocationResult, LogEvent
-from .settings import HostSettings
+The names below load on first use, so a command that never starts a host (``lambdahost list``)
+does not pay for importing asyncio.
+"""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "AsyncHost": "host",
+    "Host": "host",
+    "HostSettings": "settings",
+    "FunctionConfig": "model.function",
+    "LoggingConfig": "model.function",
+    "InvocationResult": "model.invocation",
+    "LogEvent": "model.invocation",
+    "LambdaError": "errors",
+    "InvalidParameterValueException": "errors",
+    "InvalidRequestContentException": "errors",
+    "RequestEntityTooLargeException": "errors",
+    "ResourceNotFoundException": "errors",
+    "TooManyRequestsException": "errors",
+    "ValidationException": "errors",
+}
 __all__ = [
     "AsyncHost",
     "FunctionConfig",
@@ -30,3 +41,26 @@ __all__ = [
     "TooManyRequestsException",
     "ValidationException",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lambdahost' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+if TYPE_CHECKING:
+    from .errors import (
+        InvalidParameterValueException,
+        InvalidRequestContentException,
+        LambdaError,
+        RequestEntityTooLargeException,
+        ResourceNotFoundException,
+        TooManyRequestsException,
+        ValidationException,
+    )
+    from .host import AsyncHost, Host
+    from .model.function import FunctionConfig, LoggingConfig
+    from .model.invocation import InvocationResult, LogEvent
+    from .settings import HostSettings

@@ -12,7 +12,7 @@ import json
 import shutil
 import tempfile
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -111,10 +111,18 @@ class Host:
         return self._host.state_dir
 
     def add_function(self, config: FunctionConfig) -> None:
-        self._call(_run(self._host.add_function, config))
+        self.call(AsyncHost.add_function, config)
 
     def remove_function(self, name: str) -> None:
-        self._call(_run(self._host.remove_function, name))
+        self.call(AsyncHost.remove_function, name)
+
+    def call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(async_host, *args)`` on the host's loop, where all of its state lives."""
+
+        async def run() -> T:
+            return function(self._host, *args)
+
+        return self._call(run())
 
     def get_function(self, name: str) -> FunctionConfig:
         return self._host.get_function(name)
@@ -130,11 +138,6 @@ class Host:
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         with self._lock:
             return self._loop.run_until_complete(coroutine)
-
-
-async def _run(function, *args):
-    """Run a plain function on the host's loop, where all of the host's state lives."""
-    return function(*args)
 
 
 def _as_json(payload: Any) -> bytes | str | None:

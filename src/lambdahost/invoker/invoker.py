@@ -36,7 +36,9 @@ class Invoker:
         self.concurrency = ConcurrencyLimits(settings.concurrency_limit)
         self._tmp_root = tmp_root
         self._sink = sink
-        self._interpreters = InterpreterResolver(settings.interpreters, settings.strict_runtimes)
+        self._interpreters = InterpreterResolver(
+            settings.interpreters, settings.strict_runtimes, tmp_root.parent / "interpreters.json"
+        )
         self._forkservers: dict[str, ForkServer] = {}
         self._functions: dict[str, FunctionConfig] = {}
         self._pools: dict[str, Pool] = {}

@@ -51,3 +51,4 @@ class LogEvent:
     request_id: str
     timestamp_ms: int
     message: str
+    id: int = 0  # its place in the log store, once stored

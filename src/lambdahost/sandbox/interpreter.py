@@ -6,7 +6,10 @@ that costs tens of milliseconds per start, and a fork-server needs the binary it
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -35,10 +38,13 @@ HOST = Interpreter(sys.executable, tuple(sys.version_info[:3]))
 class InterpreterResolver:
     """Finds and caches the interpreter of each runtime; falls back to the host's unless strict."""
 
-    def __init__(self, configured: Mapping[str, str] | None = None, strict: bool = False) -> None:
+    def __init__(
+        self, configured: Mapping[str, str] | None = None, strict: bool = False, cache_file: Path | None = None
+    ) -> None:
         self._configured = dict(configured or {})
         self._strict = strict
         self._cache: dict[str, Interpreter] = {}
+        self._probes = _ProbeCache(cache_file)
 
     def resolve(self, runtime: str) -> Interpreter:
         if runtime not in self._cache:
@@ -47,7 +53,7 @@ class InterpreterResolver:
 
     def _find(self, runtime: str) -> Interpreter:
         if runtime in self._configured:
-            found = _probe(self._configured[runtime])
+            found = self._probes.probe(self._configured[runtime])
             if found is None or found.runtime != runtime:
                 raise InvalidParameterValueException(
                     f"The interpreter configured for {runtime} ({self._configured[runtime]}) "
@@ -57,7 +63,7 @@ class InterpreterResolver:
         if runtime == HOST.runtime:
             return HOST
         for candidate in _candidates(runtime):
-            found = _probe(candidate)
+            found = self._probes.probe(candidate)
             if found is not None and found.runtime == runtime:
                 return found
         if self._strict:
@@ -83,6 +89,40 @@ def _candidates(runtime: str) -> list[str]:
         found += sorted(str(p) for p in home.glob(pattern))
     found += [f"/usr/local/bin/{runtime}", f"/usr/bin/{runtime}"]
     return [c for c in dict.fromkeys(found) if c and Path(c).exists()]
+
+
+class _ProbeCache:
+    """Probe results kept on disk, so a one-shot command does not start every interpreter again.
+    An entry holds while the probed file's modification time and the interpreter it named stay."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        try:
+            self._entries = json.loads(path.read_text()) if path else {}
+        except (OSError, ValueError):
+            self._entries = {}
+
+    def probe(self, command: str) -> Interpreter | None:
+        try:
+            stamp = os.stat(command).st_mtime_ns
+        except OSError:
+            stamp = None
+        entry = self._entries.get(command)
+        if entry and entry["stamp"] == stamp:
+            if entry["executable"] is None:
+                return None  # it did not run last time either (a shim of a version not installed)
+            if os.path.exists(entry["executable"]):
+                return Interpreter(entry["executable"], tuple(entry["version"]))
+        found = _probe(command)
+        if self._path is not None:
+            self._entries[command] = {
+                "stamp": stamp,
+                "executable": found and found.executable,
+                "version": found and found.version,
+            }
+            with contextlib.suppress(OSError):  # a cache that cannot be written costs time, not correctness
+                self._path.write_text(json.dumps(self._entries))
+        return found
 
 
 def _probe(command: str) -> Interpreter | None:

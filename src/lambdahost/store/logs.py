@@ -68,11 +68,12 @@ class LogStore:
         start_ms: int | None = None,
         end_ms: int | None = None,
         contains: str | None = None,
+        after_id: int = 0,
         limit: int = 10_000,
     ) -> list[LogEvent]:
         """Events in the order they were written, oldest first."""
         self.flush()
-        clauses, args = ["function_name = ?"], [function_name]
+        clauses, args = ["function_name = ?", "id > ?"], [function_name, after_id]
         for clause, value in (
             ("log_stream_name = ?", log_stream_name),
             ("request_id = ?", request_id),
@@ -84,7 +85,7 @@ class LogStore:
                 clauses.append(clause)
                 args.append(value)
         sql = (
-            "SELECT function_name, log_stream_name, request_id, timestamp_ms, message FROM log_events "
+            "SELECT function_name, log_stream_name, request_id, timestamp_ms, message, id FROM log_events "
             f"WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
         )
         with self._reader_lock:

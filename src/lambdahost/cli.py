@@ -1,0 +1,288 @@
+"""The ``lambdahost`` command line; names and flags follow ``sam local`` where SAM has one."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .errors import LambdaError
+from .template import TemplateError, find_template, parse_parameter_overrides
+
+DEFAULT_EVENT = {"key1": "value1", "key2": "value2", "key3": "value3"}
+CONSOLE_CODE = """import json
+
+def lambda_handler(event, context):
+    # TODO implement
+    return {
+        'statusCode': 200,
+        'body': json.dumps('Hello from Lambda!')
+    }
+"""
+
+
+class Failure(click.ClickException):
+    """A one-line error and exit status 1."""
+
+
+def _template_options(command):
+    command = click.option(
+        "-t",
+        "--template",
+        "template",
+        type=click.Path(path_type=Path),
+        help="Template file (default: template.yaml|yml|json here).",
+    )(command)
+    command = click.option(
+        "--parameter-overrides",
+        multiple=True,
+        help="Key=Value pairs (or ParameterKey=K,ParameterValue=V) for template Parameters.",
+    )(command)
+    command = click.option(
+        "-n",
+        "--env-vars",
+        type=click.Path(path_type=Path),
+        help="JSON file of environment variable values, in SAM's format.",
+    )(command)
+    command = click.option(
+        "--state-dir",
+        type=click.Path(path_type=Path),
+        help="Where logs and state live (default: .lambdahost beside the template).",
+    )(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="lambdahost")
+def main() -> None:
+    """Run AWS Lambda functions locally, with the real runtime's semantics and no Docker."""
+
+
+@main.command()
+@click.argument("name", default="lambda-function")
+def init(name: str) -> None:
+    """Create a function as the Lambda console does: code, template and a test event."""
+    folder = Path(name)
+    if folder.exists() and any(folder.iterdir()):
+        raise Failure(f"'{folder}' already exists and is not empty")
+    from .model.function import default_runtime
+
+    logical_id = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", folder.name)) or "Function"
+    (folder / "events").mkdir(parents=True, exist_ok=True)
+    (folder / "lambda_function.py").write_text(CONSOLE_CODE)
+    (folder / "events" / "event.json").write_text(json.dumps(DEFAULT_EVENT, indent=2) + "\n")
+    (folder / "template.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        "Transform: AWS::Serverless-2016-10-31\n"
+        f"Description: {folder.name}\n\n"
+        "Resources:\n"
+        f"  {logical_id}:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        f"      FunctionName: {folder.name}\n"
+        "      CodeUri: .\n"
+        "      Handler: lambda_function.lambda_handler\n"
+        f"      Runtime: {default_runtime()}\n"
+        "      Timeout: 3\n"
+        "      MemorySize: 128\n"
+    )
+    click.echo(f"Created {folder}/ with lambda_function.py, template.yaml and events/event.json")
+    click.echo(f"Try it:  cd {folder} && lambdahost invoke -e events/event.json")
+
+
+@main.command()
+@click.argument("function", required=False)
+@click.option("-e", "--event", "event_file", help="Event file, or - for standard input.")
+@click.option("--payload", help="The event as JSON text.")
+@click.option("--qualifier", help="Version or alias to invoke.")
+@_template_options
+def invoke(function, event_file, payload, qualifier, template, parameter_overrides, env_vars, state_dir) -> None:
+    """Invoke a function once: the response on stdout, the logs on stderr."""
+    if event_file is not None and payload is not None:
+        raise Failure("give the event with --event or --payload, not both")
+    event = _read_event(event_file, payload)
+    with _workspace(template, parameter_overrides, env_vars, state_dir) as (host, workspace):
+        definition = _pick(workspace.project, function)
+        try:
+            result = host.invoke(definition.config.name, event, qualifier=qualifier)
+        except LambdaError as exc:
+            raise Failure(f"{exc.code}: {exc.message}") from None
+    _print_log(result.log)
+    sys.stdout.buffer.write(result.payload + b"\n")
+    sys.stdout.flush()
+    if result.function_error:
+        sys.exit(1)
+
+
+@main.command(name="list")
+@_template_options
+def list_functions(template, parameter_overrides, env_vars, state_dir) -> None:
+    """List the template's functions."""
+    project = _load(template, parameter_overrides, env_vars, state_dir)
+    rows = [("RESOURCE", "FUNCTION NAME", "HANDLER", "RUNTIME", "MEMORY", "TIMEOUT")]
+    for logical_id, definition in project.functions.items():
+        config = definition.config
+        rows.append(
+            (logical_id, config.name, config.handler, config.runtime, f"{config.memory_size} MB", f"{config.timeout} s")
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@main.command()
+@click.argument("function")
+@click.option("-f", "--tail", is_flag=True, help="Keep printing new log lines as they arrive.")
+@click.option("--since", help="Only lines newer than this: 30s, 10m, 2h, 1d.")
+@click.option("--filter", "text", help="Only lines containing this text.")
+@_template_options
+def logs(function, tail, since, text, template, parameter_overrides, env_vars, state_dir) -> None:
+    """Print a function's stored logs."""
+    from .store import LogStore
+
+    name, state = function, state_dir
+    try:
+        template_path = (template or find_template(Path.cwd())).resolve()
+        state = state_dir or template_path.parent / ".lambdahost"
+        definition = _load(template, parameter_overrides, env_vars, state_dir).find(function)
+        name = definition.config.name if definition else function
+    except TemplateError:
+        state = state_dir or Path(".lambdahost")
+    database = Path(state) / "logs.db"
+    if not database.is_file():
+        raise Failure(f"no logs yet: {database} does not exist")
+    store = LogStore(database)
+    try:
+        start_ms = int((time.time() - _duration(since)) * 1000) if since else None
+        last_id = 0
+        while True:
+            for event in store.query(name, start_ms=start_ms, contains=text, after_id=last_id):
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(event.timestamp_ms / 1000))
+                click.echo(f"{stamp}.{event.timestamp_ms % 1000:03d}Z {_colour(event.message)}", color=None)
+                last_id = event.id
+            if not tail:
+                break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _read_event(event_file: str | None, payload: str | None) -> bytes:
+    if payload is not None:
+        text, source = payload, "--payload"
+    elif event_file == "-":
+        text, source = sys.stdin.read(), "standard input"
+    elif event_file is not None:
+        try:
+            text, source = Path(event_file).read_text(), event_file
+        except OSError as exc:
+            raise Failure(f"cannot read the event file {event_file}: {exc.strerror}") from None
+    else:
+        return b"{}"
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Failure(f"the event in {source} is not valid JSON: {exc}") from None
+    return text.encode()
+
+
+def _load(template, parameter_overrides, env_vars, state_dir):
+    from .template import load_project
+    from .workspace import read_env_vars
+
+    try:
+        options = _options(template, parameter_overrides, env_vars, read_env_vars)
+        state = state_dir or options.template_path.parent / ".lambdahost"
+        return load_project(
+            options.template_path,
+            parameter_overrides=options.parameter_overrides,
+            env_vars=options.env_vars,
+            inline_code_dir=Path(state) / "inline",
+        )
+    except (TemplateError, LambdaError) as exc:
+        raise Failure(str(exc)) from None
+
+
+def _options(template, parameter_overrides, env_vars, read_env_vars):
+    from .workspace import WorkspaceOptions
+
+    template_path = (template or find_template(Path.cwd())).resolve()
+    if not template_path.is_file():
+        raise TemplateError("no such template file", path=str(template_path))
+    return WorkspaceOptions(
+        template_path, parse_parameter_overrides(list(parameter_overrides)), read_env_vars(env_vars)
+    )
+
+
+class _workspace:
+    """A host with the template's functions, for one command."""
+
+    def __init__(self, template, parameter_overrides, env_vars, state_dir) -> None:
+        self.args = (template, parameter_overrides, env_vars, state_dir)
+
+    def __enter__(self):
+        from .host import Host
+        from .workspace import Workspace, read_env_vars
+
+        template, parameter_overrides, env_vars, state_dir = self.args
+        try:
+            options = _options(template, parameter_overrides, env_vars, read_env_vars)
+            self.host = Host(state_dir=state_dir or options.template_path.parent / ".lambdahost")
+            workspace = self.host.call(Workspace, options)
+        except (TemplateError, LambdaError) as exc:
+            if hasattr(self, "host"):
+                self.host.close()
+            raise Failure(str(exc)) from None
+        return self.host, workspace
+
+    def __exit__(self, *exc) -> None:
+        self.host.close()
+
+
+def _pick(project, name: str | None):
+    if name is None:
+        if len(project.functions) == 1:
+            return next(iter(project.functions.values()))
+        raise Failure(
+            f"the template has {len(project.functions)} functions; name one of: {', '.join(project.functions)}"
+        )
+    definition = project.find(name)
+    if definition is None:
+        raise Failure(f"no function '{name}' in {project.template_path.name}; it has: {', '.join(project.functions)}")
+    return definition
+
+
+def _duration(text: str) -> float:
+    match = re.fullmatch(r"(\d+)\s*([smhd])", text.strip())
+    if not match:
+        raise Failure(f"--since takes a number and a unit (30s, 10m, 2h, 1d), got '{text}'")
+    return int(match[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]]
+
+
+_STYLES = (
+    (re.compile(r"^(START|END|INIT_START) "), {"fg": "cyan"}),
+    (re.compile(r"^(REPORT|INIT_REPORT) "), {"fg": "cyan", "bold": True}),
+    (re.compile(r"^\[ERROR\]|^Runtime\.|^RequestId: .* Error: |Task timed out"), {"fg": "red"}),
+    (re.compile(r"^\[WARNING\]"), {"fg": "yellow"}),
+)
+
+
+def _colour(line: str) -> str:
+    for pattern, style in _STYLES:
+        if pattern.search(line):
+            return click.style(line, **style)
+    return line
+
+
+def _print_log(log: str) -> None:
+    for line in log.splitlines():
+        click.echo(_colour(line), err=True)  # click drops the colour when stderr is not a terminal

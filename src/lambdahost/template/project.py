@@ -1,0 +1,488 @@
+"""A SAM / CloudFormation template read into function configurations and their settings.
+
+Reading is all or nothing: the first problem raises one ``TemplateError`` that names the file,
+the line (for YAML), the resource and the property, and nothing is half-loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import LambdaError, ValidationException
+from ..model.function import FunctionConfig, LoggingConfig
+from . import loader
+from .errors import TemplateError
+from .intrinsics import FUNCTION_TYPES, LAYER_TYPES, NO_VALUE, Stack
+
+# SAM event types, and the properties each must have.
+EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "Api": ("Path", "Method"),
+    "HttpApi": (),
+    "SQS": ("Queue",),
+    "S3": ("Bucket", "Events"),
+    "SNS": ("Topic",),
+    "Schedule": ("Schedule",),
+    "ScheduleV2": ("ScheduleExpression",),
+    "DynamoDB": ("Stream", "StartingPosition"),
+    "Kinesis": ("Stream", "StartingPosition"),
+    "EventBridgeRule": ("Pattern",),
+    "CloudWatchEvent": ("Pattern",),
+    "CloudWatchLogs": ("LogGroupName", "FilterPattern"),
+    "IoTRule": ("Sql",),
+    "AlexaSkill": (),
+    "Cognito": ("UserPool", "Trigger"),
+    "MSK": ("Stream", "StartingPosition"),
+    "MQ": ("Broker", "Queues"),
+    "SelfManagedKafka": ("Topics",),
+    "DocumentDB": ("Cluster", "DatabaseName"),
+}
+# FunctionConfig's validation names API members; a template user knows the property names.
+_PROPERTY_OF_MEMBER = {
+    "functionName": "FunctionName",
+    "handler": "Handler",
+    "runtime": "Runtime",
+    "timeout": "Timeout",
+    "memorySize": "MemorySize",
+    "ephemeralStorage.size": "EphemeralStorage",
+    "environment.variables": "Environment",
+    "reservedConcurrentExecutions": "ReservedConcurrentExecutions",
+    "layers": "Layers",
+    "loggingConfig": "LoggingConfig",
+    "description": "Description",
+}
+
+
+@dataclass(frozen=True)
+class EventSource:
+    name: str
+    type: str
+    properties: dict
+
+
+@dataclass(frozen=True)
+class FunctionDefinition:
+    """A function of the template: its configuration and the settings later rooms serve."""
+
+    logical_id: str
+    config: FunctionConfig
+    events: tuple[EventSource, ...] = ()
+    auto_publish_alias: str | None = None
+    dead_letter_queue: dict | None = None
+    event_invoke_config: dict | None = None
+    function_url_config: dict | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    template_path: Path
+    functions: dict[str, FunctionDefinition] = field(default_factory=dict)  # by logical id
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def find(self, name: str) -> FunctionDefinition | None:
+        """A function by logical id or by function name."""
+        if name in self.functions:
+            return self.functions[name]
+        return next((f for f in self.functions.values() if f.config.name == name), None)
+
+    @property
+    def code_dirs(self) -> set[Path]:
+        dirs = set()
+        for function in self.functions.values():
+            dirs.add(function.config.code_dir)
+            dirs.update(function.config.layers)
+        return dirs
+
+
+def load_project(
+    template_path: Path,
+    *,
+    parameter_overrides: Mapping[str, str] | None = None,
+    env_vars: Mapping[str, Mapping[str, Any]] | None = None,
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+    stack_name: str = "lambdahost",
+    inline_code_dir: Path | None = None,
+) -> Project:
+    template_path = Path(template_path).resolve()
+    data = loader.load(template_path)
+    try:
+        return _Reader(
+            template_path,
+            data,
+            parameter_overrides or {},
+            env_vars or {},
+            region,
+            account_id,
+            stack_name,
+            inline_code_dir,
+        ).read()
+    except TemplateError as exc:
+        raise exc.locate(path=str(template_path)) from None
+
+
+def parse_parameter_overrides(values: list[str]) -> dict[str, str]:
+    """SAM's forms: ``Key=Value`` and ``ParameterKey=Key,ParameterValue=Value``."""
+    overrides = {}
+    for value in values:
+        for item in value.split() if "ParameterKey=" not in value else [value]:
+            if item.startswith("ParameterKey="):
+                parts = dict(part.split("=", 1) for part in item.split(",") if "=" in part)
+                if "ParameterKey" not in parts or "ParameterValue" not in parts:
+                    raise TemplateError(f"parameter override '{item}' needs ParameterKey=...,ParameterValue=...")
+                overrides[parts["ParameterKey"]] = parts["ParameterValue"]
+            elif "=" in item:
+                key, _, text = item.partition("=")
+                overrides[key] = text
+            else:
+                raise TemplateError(f"parameter override '{item}' is not of the form Key=Value")
+    return overrides
+
+
+class _Reader:
+    def __init__(
+        self,
+        path: Path,
+        data: dict,
+        overrides: Mapping[str, str],
+        env_vars: Mapping,
+        region: str,
+        account_id: str,
+        stack_name: str,
+        inline_code_dir: Path | None,
+    ) -> None:
+        self.path = path
+        self.folder = path.parent
+        self.data = data
+        self.overrides = overrides
+        self.env_vars = env_vars
+        self.inline_code_dir = inline_code_dir or self.folder / ".lambdahost" / "inline"
+        resources = data.get("Resources")
+        if not isinstance(resources, dict) or not resources:
+            raise TemplateError("the template has no Resources")
+        self.resources = resources
+        self.stack = Stack(
+            parameters=self._parameters(),
+            resources=resources,
+            region=region,
+            account_id=account_id,
+            stack_name=stack_name,
+            mappings=data.get("Mappings"),
+            conditions=data.get("Conditions"),
+        )
+        self.globals = (data.get("Globals") or {}).get("Function") or {}
+
+    def read(self) -> Project:
+        layers = {
+            self.stack.layer_arn(lid): self._layer(lid) for lid, res in self._active() if res["Type"] in LAYER_TYPES
+        }
+        functions = {}
+        for logical_id, resource in self._active():
+            if resource["Type"] in FUNCTION_TYPES:
+                functions[logical_id] = self._function(logical_id, resource, layers)
+        names = [f.config.name for f in functions.values()]
+        duplicate = next((n for n in names if names.count(n) > 1), None)
+        if duplicate:
+            raise TemplateError(f"two functions are named '{duplicate}'")
+        return Project(self.path, functions, dict(self.stack.parameters))
+
+    def _active(self):
+        for logical_id, resource in self.resources.items():
+            if not isinstance(resource, dict) or "Type" not in resource:
+                raise TemplateError(
+                    "every resource needs a Type",
+                    resource=logical_id,
+                    line=_line(self.resources, logical_id),
+                )
+            condition = resource.get("Condition")
+            if condition is None or self._located(logical_id, resource, "Condition", self.stack.condition, condition):
+                yield logical_id, resource
+
+    # -- parameters ---------------------------------------------------------------------------
+
+    def _parameters(self) -> dict[str, Any]:
+        declared = self.data.get("Parameters") or {}
+        unknown = sorted(set(self.overrides) - set(declared))
+        if unknown:
+            raise TemplateError(
+                f"--parameter-overrides names {', '.join(unknown)}, which the template does not declare"
+            )
+        values = {}
+        for name, spec in declared.items():
+            line = declared.line_of(name) if isinstance(declared, loader.Located) else None
+            if name in self.overrides:
+                value = self.overrides[name]
+            elif "Default" in spec:
+                value = spec["Default"]
+            else:
+                raise TemplateError(
+                    "has no Default and no value in --parameter-overrides", resource=f"Parameters.{name}", line=line
+                )
+            value = str(value) if not isinstance(value, list) else ",".join(map(str, value))
+            allowed = spec.get("AllowedValues")
+            if allowed is not None and value not in [str(v) for v in allowed]:
+                raise TemplateError(
+                    f"value '{value}' is not one of AllowedValues {[str(v) for v in allowed]}",
+                    resource=f"Parameters.{name}",
+                    line=line,
+                )
+            kind = spec.get("Type", "String")
+            if kind == "Number":
+                try:
+                    float(value)
+                except ValueError:
+                    raise TemplateError(
+                        f"value '{value}' is not a Number", resource=f"Parameters.{name}", line=line
+                    ) from None
+            values[name] = value.split(",") if kind.startswith("List<") or kind == "CommaDelimitedList" else value
+        return values
+
+    # -- resources ----------------------------------------------------------------------------
+
+    def _located(self, logical_id: str, mapping: Mapping, prop: str | None, work, argument):
+        """``work(argument)``, with a TemplateError it raises placed at the resource and property."""
+        try:
+            return work(argument)
+        except TemplateError as exc:
+            line = (
+                mapping.line_of(prop)
+                if isinstance(mapping, loader.Located) and prop
+                else getattr(mapping, "line", None)
+            )
+            raise exc.locate(resource=logical_id, prop=prop, line=line) from None
+
+    def _properties(self, logical_id: str, resource: Mapping, merge_globals: bool) -> dict:
+        raw = resource.get("Properties") or {}
+        if merge_globals:
+            raw = _merge(self.globals, raw)
+        resolved = {}
+        for key, value in raw.items():
+            resolved[key] = self._located(logical_id, _located_in(raw, resource), key, self.stack.resolve, value)
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+
+    def _layer(self, logical_id: str) -> Path:
+        resource = self.resources[logical_id]
+        properties = self._properties(logical_id, resource, merge_globals=False)
+        key = "ContentUri" if resource["Type"] == "AWS::Serverless::LayerVersion" else "Content"
+        return self._local_folder(properties.get(key), logical_id, resource, key)
+
+    def _local_folder(self, value: Any, logical_id: str, resource: Mapping, key: str) -> Path:
+        if not isinstance(value, str):
+            raise TemplateError(
+                f"must be a local folder; {json.dumps(value, default=str)} points to S3, "
+                "which lambdahost does not fetch",
+                resource=logical_id,
+                prop=key,
+                line=_line(resource, key),
+            )
+        folder = (self.folder / value).resolve()
+        if not folder.is_dir():
+            raise TemplateError(
+                f"folder '{value}' does not exist (looked in {folder})",
+                resource=logical_id,
+                prop=key,
+                line=_line(resource, key),
+            )
+        return folder
+
+    def _function(self, logical_id: str, resource: Mapping, layers: dict[str, Path]) -> FunctionDefinition:
+        serverless = resource["Type"] == "AWS::Serverless::Function"
+        props = self._properties(logical_id, resource, merge_globals=serverless)
+        where = _located_in(resource.get("Properties") or {}, resource)
+
+        def fail(message: str, prop: str) -> TemplateError:
+            return TemplateError(message, resource=logical_id, prop=prop, line=_line(where, prop))
+
+        if props.get("PackageType") == "Image":
+            raise fail("container image functions need Docker; lambdahost runs Zip functions", "PackageType")
+        code_dir = self._code(logical_id, resource, props, serverless, fail)
+        layer_dirs = []
+        for arn in props.get("Layers") or []:
+            if arn not in layers:
+                raise fail(
+                    f"layer '{arn}' is not a layer of this template; lambdahost runs local layers only", "Layers"
+                )
+            layer_dirs.append(layers[arn])
+        environment = self._environment(logical_id, props, fail)
+        logging = props.get("LoggingConfig") or {}
+        options = {
+            "name": self.stack.function_name(logical_id),
+            "handler": props.get("Handler"),
+            "code_dir": code_dir,
+            "environment": environment,
+            "layers": layer_dirs,
+            "description": str(props.get("Description", "")),
+            "logging": LoggingConfig(
+                log_format=logging.get("LogFormat", "Text"),
+                application_log_level=logging.get("ApplicationLogLevel"),
+                system_log_level=logging.get("SystemLogLevel"),
+                log_group=logging.get("LogGroup"),
+            ),
+        }
+        if props.get("Handler") is None:
+            raise fail("is required", "Handler")
+        for prop, option in (
+            ("Runtime", "runtime"),
+            ("Timeout", "timeout"),
+            ("MemorySize", "memory_size"),
+            ("ReservedConcurrentExecutions", "reserved_concurrency"),
+        ):
+            if prop in props:
+                options[option] = _integer(props[prop]) if option != "runtime" else props[prop]
+        if "EphemeralStorage" in props:
+            options["ephemeral_storage"] = _integer((props["EphemeralStorage"] or {}).get("Size"))
+        try:
+            config = FunctionConfig(**options)
+        except ValidationException as exc:
+            member = exc.violations[0].split("' at '", 1)[-1].split("'", 1)[0]
+            prop = _PROPERTY_OF_MEMBER.get(member, _PROPERTY_OF_MEMBER.get(member.split(".")[0]))
+            raise fail(str(exc), prop) from None
+        except LambdaError as exc:
+            raise fail(exc.message, None) from None
+        return FunctionDefinition(
+            logical_id=logical_id,
+            config=config,
+            events=self._events(logical_id, props.get("Events") or {}, where),
+            auto_publish_alias=props.get("AutoPublishAlias"),
+            dead_letter_queue=_dead_letter_queue(props.get("DeadLetterQueue"), fail),
+            event_invoke_config=_event_invoke_config(props.get("EventInvokeConfig"), fail),
+            function_url_config=_function_url_config(props.get("FunctionUrlConfig"), fail),
+        )
+
+    def _code(self, logical_id: str, resource: Mapping, props: dict, serverless: bool, fail) -> Path:
+        if serverless:
+            inline = props.get("InlineCode")
+        else:
+            code = props.get("Code")
+            inline = code.get("ZipFile") if isinstance(code, dict) else None
+        if inline is not None:
+            folder = self.inline_code_dir / logical_id
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "index.py").write_text(str(inline))  # AWS names inline Python code index.py
+            return folder
+        key = "CodeUri" if serverless else "Code"
+        if key not in props:
+            if serverless:
+                return self.folder  # as SAM CLI does, the template's folder
+            raise fail("is required: a local folder or ZipFile code", key)
+        where = _located_in(resource.get("Properties") or {}, resource)
+        try:
+            return self._local_folder(props[key], logical_id, where, key)
+        except TemplateError as exc:
+            raise exc.locate(line=_line(where, key)) from None
+
+    def _environment(self, logical_id: str, props: dict, fail) -> dict[str, str]:
+        variables = (props.get("Environment") or {}).get("Variables") or {}
+        if not isinstance(variables, dict):
+            raise fail("Variables must be a mapping of names to values", "Environment")
+        variables = {str(k): _string(v) for k, v in variables.items()}
+        # SAM's --env-vars rule: only variables the template declares are overridden.
+        name = self.stack.function_name(logical_id)
+        for scope in ("Parameters", logical_id, name):
+            for key, value in (self.env_vars.get(scope) or {}).items():
+                if key in variables:
+                    variables[key] = _string(value)
+        return variables
+
+    def _events(self, logical_id: str, events: Any, where: Mapping) -> tuple[EventSource, ...]:
+        if not isinstance(events, dict):
+            raise TemplateError(
+                "Events must be a mapping of names to events",
+                resource=logical_id,
+                prop="Events",
+                line=_line(where, "Events"),
+            )
+        sources = []
+        for name, event in events.items():
+            prop = f"Events.{name}"
+            line = _line(where, "Events")
+            kind = event.get("Type") if isinstance(event, dict) else None
+            if kind not in EVENT_TYPES:
+                raise TemplateError(
+                    f"Type {kind!r} is not a SAM event type; expected one of {', '.join(EVENT_TYPES)}",
+                    resource=logical_id,
+                    prop=prop,
+                    line=line,
+                )
+            properties = event.get("Properties") or {}
+            missing = [p for p in EVENT_TYPES[kind] if p not in properties]
+            if missing:
+                raise TemplateError(
+                    f"a {kind} event needs {', '.join(missing)}", resource=logical_id, prop=prop, line=line
+                )
+            sources.append(EventSource(name, kind, dict(properties)))
+        return tuple(sources)
+
+
+def _located_in(mapping: Mapping, fallback: Mapping) -> Mapping:
+    return mapping if isinstance(mapping, loader.Located) else fallback
+
+
+def _line(mapping: Mapping, key: str | None) -> int | None:
+    if isinstance(mapping, loader.Located):
+        return mapping.line_of(key) if key else mapping.line
+    return None
+
+
+def _merge(globals_: Mapping, local: Mapping) -> Any:
+    """SAM's Globals rules: maps merge (local wins), lists concatenate (globals first), else local wins."""
+    merged = loader.Located({**globals_, **local})
+    merged.line = getattr(local, "line", None)
+    merged.key_lines = {**getattr(globals_, "key_lines", {}), **getattr(local, "key_lines", {})}
+    for key in set(globals_) & set(local):
+        g, v = globals_[key], local[key]
+        if isinstance(g, dict) and isinstance(v, dict) and not _is_intrinsic(v):
+            merged[key] = _merge(g, v)
+        elif isinstance(g, list) and isinstance(v, list):
+            merged[key] = g + v
+    return merged
+
+
+def _is_intrinsic(value: Mapping) -> bool:
+    return len(value) == 1 and next(iter(value)) in ("Ref", "Condition") or next(iter(value), "").startswith("Fn::")
+
+
+def _integer(value: Any) -> Any:
+    try:
+        return int(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
+def _string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _dead_letter_queue(config: Any, fail) -> dict | None:
+    if config is None:
+        return None
+    if not isinstance(config, dict) or config.get("Type") not in ("SQS", "SNS") or "TargetArn" not in config:
+        raise fail("needs Type (SQS or SNS) and TargetArn", "DeadLetterQueue")
+    return dict(config)
+
+
+def _event_invoke_config(config: Any, fail) -> dict | None:
+    if config is None:
+        return None
+    age = config.get("MaximumEventAgeInSeconds")
+    if age is not None and not 60 <= int(age) <= 21600:
+        raise fail(f"MaximumEventAgeInSeconds {age} is outside 60 to 21600", "EventInvokeConfig")
+    retries = config.get("MaximumRetryAttempts")
+    if retries is not None and not 0 <= int(retries) <= 2:
+        raise fail(f"MaximumRetryAttempts {retries} is outside 0 to 2", "EventInvokeConfig")
+    return dict(config)
+
+
+def _function_url_config(config: Any, fail) -> dict | None:
+    if config is None:
+        return None
+    if config.get("AuthType") not in ("NONE", "AWS_IAM"):
+        raise fail("AuthType must be NONE or AWS_IAM", "FunctionUrlConfig")
+    if config.get("InvokeMode", "BUFFERED") not in ("BUFFERED", "RESPONSE_STREAM"):
+        raise fail("InvokeMode must be BUFFERED or RESPONSE_STREAM", "FunctionUrlConfig")
+    return dict(config)
