@@ -7,6 +7,7 @@ the line (for YAML), the resource and the property, and nothing is half-loaded.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,10 +131,10 @@ def parse_parameter_overrides(values: list[str]) -> dict[str, str]:
     for value in values:
         for item in value.split() if "ParameterKey=" not in value else [value]:
             if item.startswith("ParameterKey="):
-                parts = dict(part.split("=", 1) for part in item.split(",") if "=" in part)
-                if "ParameterKey" not in parts or "ParameterValue" not in parts:
+                match = re.fullmatch(r"ParameterKey=([^,]+),ParameterValue=(.*)", item)
+                if match is None:
                     raise TemplateError(f"parameter override '{item}' needs ParameterKey=...,ParameterValue=...")
-                overrides[parts["ParameterKey"]] = parts["ParameterValue"]
+                overrides[match[1]] = match[2]
             elif "=" in item:
                 key, _, text = item.partition("=")
                 overrides[key] = text
@@ -293,8 +294,10 @@ class _Reader:
         props = self._properties(logical_id, resource, merge_globals=serverless)
         where = _located_in(resource.get("Properties") or {}, resource)
 
-        def fail(message: str, prop: str) -> TemplateError:
-            return TemplateError(message, resource=logical_id, prop=prop, line=_line(where, prop))
+        def fail(message: str, prop: str | None) -> TemplateError:
+            # A property that is there is pointed at; a missing one, at the resource's Properties.
+            line = _line(where, prop) if prop in where else _line(resource, "Properties")
+            return TemplateError(message, resource=logical_id, prop=prop, line=line)
 
         if props.get("PackageType") == "Image":
             raise fail("container image functions need Docker; lambdahost runs Zip functions", "PackageType")

@@ -1,0 +1,200 @@
+"""The lambdahost command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+LAMBDAHOST = [str(Path(sys.executable).parent / "lambdahost")]
+
+
+def run(*args: str, cwd: Path, input: str | None = None, check: bool = False) -> subprocess.CompletedProcess:
+    result = subprocess.run([*LAMBDAHOST, *args], cwd=cwd, input=input, capture_output=True, text=True, timeout=60)
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}")
+    return result
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    (folder / "src").mkdir(parents=True)
+    (folder / "src" / "app.py").write_text(
+        textwrap.dedent("""
+        import json, os
+
+        def handler(event, context):
+            print("handling", json.dumps(event))
+            if event.get("fail"):
+                raise ValueError("asked to fail")
+            return {"echo": event, "stage": os.environ.get("STAGE")}
+
+        def other(event, context):
+            return "other"
+    """)
+    )
+    (folder / "template.yaml").write_text(
+        textwrap.dedent("""
+        Transform: AWS::Serverless-2016-10-31
+        Parameters:
+          Stage: {Type: String, Default: dev}
+        Resources:
+          EchoFunction:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Handler: app.handler
+              Environment: {Variables: {STAGE: !Ref Stage}}
+          OtherFunction:
+            Type: AWS::Serverless::Function
+            Properties: {FunctionName: other-fn, CodeUri: src, Handler: app.other, MemorySize: 256, Timeout: 9}
+    """)
+    )
+    return folder
+
+
+def test_init_then_invoke_the_console_default_function(tmp_path: Path) -> None:
+    created = run("init", "my-function", cwd=tmp_path, check=True)
+    assert "my-function" in created.stdout
+    folder = tmp_path / "my-function"
+    assert "def lambda_handler(event, context):" in (folder / "lambda_function.py").read_text()
+    assert json.loads((folder / "events" / "event.json").read_text()) == {
+        "key1": "value1",
+        "key2": "value2",
+        "key3": "value3",
+    }
+    result = run("invoke", "-e", "events/event.json", cwd=folder, check=True)
+    assert json.loads(result.stdout) == {"statusCode": 200, "body": '"Hello from Lambda!"'}
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("INIT_START Runtime Version: ")
+    assert any(line.startswith("START RequestId: ") for line in lines)
+    assert lines[-1].startswith("REPORT RequestId: ")
+    assert "\x1b[" not in result.stderr, "no colour when stderr is not a terminal"
+    assert run("invoke", "my-function", cwd=folder, check=True).returncode == 0, "by function name too"
+    again = run("init", "my-function", cwd=tmp_path)
+    assert again.returncode != 0 and "already exists" in again.stderr
+
+
+def test_sam_hello_world_runs_unchanged(tmp_path: Path) -> None:
+    folder = EXAMPLES / "sam-hello-world"
+    result = run(
+        "invoke", "HelloWorldFunction", "-e", "events/event.json", "--state-dir", str(tmp_path), cwd=folder, check=True
+    )
+    assert json.loads(result.stdout) == {"statusCode": 200, "body": '{"message": "hello world"}'}
+
+
+def test_event_from_payload_and_stdin(project: Path) -> None:
+    by_payload = run("invoke", "EchoFunction", "--payload", '{"a": 1}', cwd=project, check=True)
+    assert json.loads(by_payload.stdout) == {"echo": {"a": 1}, "stage": "dev"}
+    by_stdin = run("invoke", "EchoFunction", "-e", "-", cwd=project, input='{"b": 2}', check=True)
+    assert json.loads(by_stdin.stdout)["echo"] == {"b": 2}
+    assert 'handling {"b": 2}' in by_stdin.stderr
+
+
+def test_function_error_exits_non_zero_with_the_error_body(project: Path) -> None:
+    result = run("invoke", "EchoFunction", "--payload", '{"fail": true}', cwd=project)
+    assert result.returncode == 1
+    body = json.loads(result.stdout)
+    assert (body["errorType"], body["errorMessage"]) == ("ValueError", "asked to fail")
+    assert "[ERROR] ValueError: asked to fail" in result.stderr
+
+
+def test_parameter_overrides_and_env_vars_file(project: Path) -> None:
+    result = run("invoke", "EchoFunction", "--parameter-overrides", "Stage=prod", cwd=project, check=True)
+    assert json.loads(result.stdout)["stage"] == "prod"
+    (project / "env.json").write_text('{"EchoFunction": {"STAGE": "from-file"}}')
+    result = run("invoke", "EchoFunction", "--env-vars", "env.json", cwd=project, check=True)
+    assert json.loads(result.stdout)["stage"] == "from-file"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["invoke", "EchoFunction", "--payload", "{not json"],
+            "Error: the event in --payload is not valid JSON: Expecting property name enclosed in double quotes: "
+            "line 1 column 2 (char 1)",
+        ),
+        (["invoke", "Nope"], "Error: no function 'Nope' in template.yaml; it has: EchoFunction, OtherFunction"),
+        (["invoke"], "Error: the template has 2 functions; name one of: EchoFunction, OtherFunction"),
+        (
+            ["invoke", "EchoFunction", "-e", "missing.json"],
+            "Error: cannot read the event file missing.json: No such file or directory",
+        ),
+        (
+            ["invoke", "EchoFunction", "--parameter-overrides", "Nope=1"],
+            "Error: {template}: --parameter-overrides names Nope, which the template does not declare",
+        ),
+    ],
+)
+def test_bad_input_gets_one_clear_line(project: Path, args: list[str], message: str) -> None:
+    result = run(*args, cwd=project)
+    assert result.returncode != 0
+    assert result.stderr.strip() == message.format(template=project / "template.yaml")
+    assert result.stdout == ""
+
+
+def test_missing_template_is_an_error(tmp_path: Path) -> None:
+    result = run("invoke", cwd=tmp_path)
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        f"Error: {tmp_path}: no template here: looked for template.yaml, template.yml, template.json"
+    )
+
+
+def test_list_shows_the_functions(project: Path) -> None:
+    result = run("list", cwd=project, check=True)
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert rows[0] == ["RESOURCE", "FUNCTION", "NAME", "HANDLER", "RUNTIME", "MEMORY", "TIMEOUT"]
+    assert rows[1][:3] == ["EchoFunction", "EchoFunction", "app.handler"]
+    assert rows[2] == ["OtherFunction", "other-fn", "app.other", rows[2][3], "256", "MB", "9", "s"]
+
+
+def test_logs_reads_what_invocations_wrote(project: Path) -> None:
+    run("invoke", "EchoFunction", "--payload", '{"first": 1}', cwd=project, check=True)
+    run("invoke", "other-fn", cwd=project, check=True)
+    logs = run("logs", "EchoFunction", cwd=project, check=True).stdout.splitlines()
+    assert any(line.endswith('handling {"first": 1}') for line in logs)
+    assert all(line[:4].isdigit() and line[23] == "Z" for line in logs)
+    assert not any("other" in line for line in logs)
+    filtered = run("logs", "EchoFunction", "--filter", "handling", cwd=project, check=True).stdout.splitlines()
+    assert len(filtered) == 1
+    assert run("logs", "EchoFunction", "--since", "1h", cwd=project, check=True).stdout.splitlines() == logs
+    bad = run("logs", "EchoFunction", "--since", "yesterday", cwd=project)
+    assert "--since takes a number and a unit" in bad.stderr
+
+
+def test_logs_follow_prints_new_lines(project: Path) -> None:
+    run("invoke", "EchoFunction", cwd=project, check=True)
+    follower = subprocess.Popen(
+        [*LAMBDAHOST, "logs", "EchoFunction", "-f"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        run("invoke", "EchoFunction", "--payload", '{"followed": true}', cwd=project, check=True)
+        deadline = time.monotonic() + 20
+        seen = ""
+        while "followed" not in seen:
+            assert time.monotonic() < deadline, f"the new line never arrived: {seen!r}"
+            seen += follower.stdout.readline()
+    finally:
+        follower.terminate()
+        follower.wait(10)
+
+
+def test_hot_reload_needs_no_build_step(project: Path) -> None:
+    assert json.loads(run("invoke", "other-fn", cwd=project, check=True).stdout) == "other"
+    source = project / "src" / "app.py"
+    source.write_text(source.read_text().replace('return "other"', 'return "changed"'))
+    assert json.loads(run("invoke", "other-fn", cwd=project, check=True).stdout) == "changed"

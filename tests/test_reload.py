@@ -1,0 +1,93 @@
+"""Hot reload in a running host: saved code and templates are served by the next invocation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import textwrap
+from pathlib import Path
+
+from lambdahost import AsyncHost
+from lambdahost.workspace import Workspace, WorkspaceOptions
+
+TEMPLATE = """
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.handler
+      Environment: {{Variables: {{GREETING: {greeting}}}}}
+"""
+
+
+def _write(folder: Path, greeting: str, body: str = "return os.environ['GREETING']") -> None:
+    (folder / "src").mkdir(exist_ok=True)
+    (folder / "src" / "app.py").write_text(f"import os\n\ndef handler(event, context):\n    {body}\n")
+    (folder / "template.yaml").write_text(textwrap.dedent(TEMPLATE.format(greeting=greeting)))
+
+
+async def _until(host: AsyncHost, expected: bytes, seconds: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (await host.invoke("Fn")).payload != expected:
+        assert asyncio.get_running_loop().time() < deadline, f"never served {expected!r}"
+        await asyncio.sleep(0.1)
+
+
+def test_code_and_template_changes_are_picked_up(tmp_path: Path, caplog) -> None:
+    _write(tmp_path, "hello")
+
+    async def scenario() -> None:
+        async with AsyncHost(state_dir=tmp_path / ".lambdahost") as host:
+            workspace = Workspace(host, WorkspaceOptions(tmp_path / "template.yaml"))
+            watcher = asyncio.create_task(workspace.watch())
+            try:
+                assert (await host.invoke("Fn")).payload == b'"hello"'
+                await asyncio.sleep(0.3)  # let the watcher start
+
+                (tmp_path / "src" / "app.py").write_text(
+                    "import os\n\ndef handler(event, context):\n    return os.environ['GREETING'].upper()\n"
+                )
+                await _until(host, b'"HELLO"')
+
+                _write(tmp_path, "bonjour", "return os.environ['GREETING'].upper()")
+                await _until(host, b'"BONJOUR"')
+
+                with caplog.at_level(logging.ERROR, logger="lambdahost"):
+                    (tmp_path / "template.yaml").write_text("Resources:\n  Fn: [broken\n")
+                    deadline = asyncio.get_running_loop().time() + 15
+                    while not any("template not reloaded" in r.getMessage() for r in caplog.records):
+                        assert asyncio.get_running_loop().time() < deadline, "the broken template was not reported"
+                        await asyncio.sleep(0.1)
+                assert (await host.invoke("Fn")).payload == b'"BONJOUR"', "the last good template keeps serving"
+            finally:
+                watcher.cancel()
+
+    asyncio.run(scenario())
+
+
+def test_functions_removed_from_the_template_are_removed(tmp_path: Path) -> None:
+    _write(tmp_path, "hi")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        template.read_text()
+        + textwrap.dedent("""
+      Second:
+        Type: AWS::Serverless::Function
+        Properties: {CodeUri: src, Handler: app.handler, Environment: {Variables: {GREETING: two}}}
+    """)
+        .replace("\n", "\n  ")
+        .rstrip()
+        + "\n"
+    )
+
+    async def scenario() -> list[str]:
+        async with AsyncHost(state_dir=tmp_path / ".lambdahost") as host:
+            workspace = Workspace(host, WorkspaceOptions(template))
+            assert json.loads((await host.invoke("Second")).payload) == "two"
+            _write(tmp_path, "hi")
+            workspace.reload_template()
+            return [f.name for f in host.invoker.functions]
+
+    assert asyncio.run(scenario()) == ["Fn"]

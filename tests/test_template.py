@@ -1,0 +1,446 @@
+"""Reading SAM / CloudFormation templates: real layouts, intrinsics, and exact error messages."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lambdahost.template import TemplateError, load_project, parse_parameter_overrides
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def write(folder: Path, template: str, *code_dirs: str) -> Path:
+    for code_dir in code_dirs:
+        (folder / code_dir).mkdir(parents=True, exist_ok=True)
+        (folder / code_dir / "app.py").write_text("def handler(event, context):\n    return event\n")
+    path = folder / "template.yaml"
+    path.write_text(textwrap.dedent(template).lstrip())
+    return path
+
+
+def test_sam_hello_world_layout() -> None:
+    project = load_project(EXAMPLES / "sam-hello-world" / "template.yaml")
+    function = project.functions["HelloWorldFunction"]
+    assert function.config.name == "HelloWorldFunction"
+    assert function.config.code_dir == EXAMPLES / "sam-hello-world" / "hello_world"
+    assert (function.config.handler, function.config.runtime, function.config.timeout) == (
+        "app.lambda_handler",
+        "python3.13",
+        3,
+    )
+    (event,) = function.events
+    assert (event.name, event.type, event.properties) == ("HelloWorld", "Api", {"Path": "/hello", "Method": "get"})
+
+
+FULL = """
+AWSTemplateFormatVersion: 2010-09-09
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage:
+    Type: String
+    Default: dev
+    AllowedValues: [dev, prod]
+  Memory:
+    Type: Number
+    Default: 256
+  Names:
+    Type: CommaDelimitedList
+    Default: "alpha,beta,gamma"
+Mappings:
+  StageConfig:
+    dev: {LogLevel: DEBUG}
+    prod: {LogLevel: WARN}
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+  NotProd: !Not [!Condition IsProd]
+  Both: !And [!Condition NotProd, !Or [!Equals [a, a], !Equals [a, b]]]
+Globals:
+  Function:
+    Runtime: python3.11
+    Timeout: 10
+    MemorySize: !Ref Memory
+    Layers: [!Ref CommonLayer]
+    Environment:
+      Variables:
+        STAGE: !Ref Stage
+        SHARED: from-globals
+Resources:
+  CommonLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      LayerName: common
+      ContentUri: layers/common
+  ExtraLayer:
+    Type: AWS::Lambda::LayerVersion
+    Properties:
+      Content: layers/extra
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: !Sub "${AWS::StackName}-api-${Stage}"
+      CodeUri: api/
+      Handler: app.handler
+      Layers: [!Ref ExtraLayer]
+      ReservedConcurrentExecutions: 5
+      EphemeralStorage: {Size: 1024}
+      LoggingConfig:
+        LogFormat: JSON
+        ApplicationLogLevel: !FindInMap [StageConfig, !Ref Stage, LogLevel]
+      AutoPublishAlias: live
+      DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Dlq.Arn}
+      EventInvokeConfig:
+        MaximumRetryAttempts: 1
+        MaximumEventAgeInSeconds: 300
+        DestinationConfig:
+          OnFailure: {Type: Lambda, Destination: !GetAtt Worker.Arn}
+      FunctionUrlConfig: {AuthType: NONE}
+      Environment:
+        Variables:
+          SHARED: from-function
+          WORKER_ARN: !GetAtt Worker.Arn
+          WORKER_NAME: !Ref Worker
+          QUEUE_URL: !Ref Dlq
+          REGION_ACCOUNT: !Sub "${AWS::Region}/${AWS::AccountId}"
+          JOINED: !Join ["-", [a, !Ref Stage, c]]
+          SECOND: !Select [1, !Ref Names]
+          SPLIT_LAST: !Select [2, !Split [",", "x,y,z"]]
+          MODE: !If [IsProd, production, !If [Both, development, never]]
+          LITERAL: !Sub "${!NotAVariable}"
+          WITH_VARS: !Sub ["${Greeting}, ${Stage}", {Greeting: hello}]
+          DROPPED: !If [IsProd, yes, !Ref AWS::NoValue]
+          COUNT: 3
+          FLAG: true
+      Events:
+        Hello:
+          Type: HttpApi
+          Properties: {Path: /hello, Method: GET}
+        Queue:
+          Type: SQS
+          Properties: {Queue: !GetAtt Dlq.Arn, BatchSize: 5}
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: worker/
+      Handler: app.handler
+      Runtime: python3.12
+  Inline:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return "inline"
+  ProdOnly:
+    Type: AWS::Serverless::Function
+    Condition: IsProd
+    Properties: {CodeUri: api/, Handler: app.handler}
+  Dlq:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: dead-letters}
+"""
+
+
+@pytest.fixture
+def full(tmp_path: Path) -> Path:
+    for layer in ("layers/common/python", "layers/extra/python"):
+        (tmp_path / layer).mkdir(parents=True)
+    return write(tmp_path, FULL, "api", "worker")
+
+
+def test_globals_parameters_intrinsics_and_conditions(full: Path) -> None:
+    project = load_project(full, inline_code_dir=full.parent / "state" / "inline")
+    assert set(project.functions) == {"Api", "Worker", "Inline"}, "ProdOnly's condition is false"
+    api = project.functions["Api"].config
+    assert api.name == "lambdahost-api-dev"
+    assert (api.runtime, api.timeout, api.memory_size) == ("python3.11", 10, 256)
+    assert (api.reserved_concurrency, api.ephemeral_storage) == (5, 1024)
+    assert [p.name for p in api.layers] == ["common", "extra"], "Globals lists come first"
+    assert (api.logging.log_format, api.logging.application_log_level) == ("JSON", "DEBUG")
+    assert api.environment == {
+        "STAGE": "dev",
+        "SHARED": "from-function",
+        "WORKER_ARN": "arn:aws:lambda:us-east-1:123456789012:function:Worker",
+        "WORKER_NAME": "Worker",
+        "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dead-letters",
+        "REGION_ACCOUNT": "us-east-1/123456789012",
+        "JOINED": "a-dev-c",
+        "SECOND": "beta",
+        "SPLIT_LAST": "z",
+        "MODE": "development",
+        "LITERAL": "${NotAVariable}",
+        "WITH_VARS": "hello, dev",
+        "COUNT": "3",
+        "FLAG": "true",
+    }
+    definition = project.functions["Api"]
+    assert definition.auto_publish_alias == "live"
+    assert definition.dead_letter_queue == {
+        "Type": "SQS",
+        "TargetArn": "arn:aws:sqs:us-east-1:123456789012:dead-letters",
+    }
+    assert definition.event_invoke_config["DestinationConfig"]["OnFailure"]["Destination"].endswith(":function:Worker")
+    assert definition.function_url_config == {"AuthType": "NONE"}
+    assert [(e.name, e.type) for e in definition.events] == [("Hello", "HttpApi"), ("Queue", "SQS")]
+    worker = project.functions["Worker"].config
+    assert (worker.runtime, worker.timeout, worker.layers) == ("python3.12", 3, ()), "Globals skip AWS::Lambda"
+    inline = project.functions["Inline"].config
+    assert (inline.code_dir / "index.py").read_text().startswith("def handler(event, context):")
+    assert project.find("lambdahost-api-dev") is definition
+
+
+def test_parameter_overrides_change_values_and_conditions(full: Path) -> None:
+    overrides = parse_parameter_overrides(["Stage=prod Memory=512", "ParameterKey=Names,ParameterValue=x,y"])
+    assert overrides == {"Stage": "prod", "Memory": "512", "Names": "x,y"}
+    project = load_project(full, parameter_overrides=overrides, inline_code_dir=full.parent / "inline")
+    assert "ProdOnly" in project.functions
+    api = project.functions["Api"].config
+    assert (api.name, api.memory_size) == ("lambdahost-api-prod", 512)
+    assert api.environment["MODE"] == "production"
+    assert api.environment["DROPPED"] == "true"
+    assert api.environment["SECOND"] == "y"
+    assert api.logging.application_log_level == "WARN"
+
+
+def test_env_vars_file_overrides_only_declared_variables(full: Path) -> None:
+    env_vars = {"Parameters": {"STAGE": "from-parameters", "UNDECLARED": "x"}, "Api": {"SHARED": "from-file"}}
+    project = load_project(full, env_vars=env_vars, inline_code_dir=full.parent / "inline")
+    api = project.functions["Api"].config.environment
+    assert (api["STAGE"], api["SHARED"]) == ("from-parameters", "from-file")
+    assert "UNDECLARED" not in api
+
+
+def test_json_templates_use_the_long_forms(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    path = tmp_path / "template.json"
+    path.write_text("""{"Parameters": {"Size": {"Type": "Number", "Default": 512}},
+      "Resources": {"Fn": {"Type": "AWS::Serverless::Function",
+        "Properties": {"CodeUri": "src", "Handler": "app.handler", "MemorySize": {"Ref": "Size"},
+                       "Environment": {"Variables": {"ARN": {"Fn::GetAtt": ["Fn", "Arn"]},
+                                                     "SUB": {"Fn::Sub": "${AWS::Partition}"}}}}}}}""")
+    config = load_project(path).functions["Fn"].config
+    assert config.memory_size == 512
+    assert config.environment == {"ARN": "arn:aws:lambda:us-east-1:123456789012:function:Fn", "SUB": "aws"}
+
+
+BAD = [
+    (
+        "yaml syntax",
+        "Resources:\n  Fn:\n    Type: [unclosed\n",
+        "{path}:4: not valid YAML: expected ',' or ']', but got '<stream end>'",
+    ),
+    ("no resources", "Parameters: {}\n", "{path}: the template has no Resources"),
+    (
+        "timeout",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Handler: app.handler
+              Timeout: 0
+     """,
+        "{path}:7: Fn.Timeout: 1 validation error detected: Value '0' at 'timeout' failed to satisfy "
+        "constraint: Member must have value greater than or equal to 1",
+    ),
+    (
+        "runtime",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: src, Handler: app.handler, Runtime: python2.7}
+     """,
+        "{path}:4: Fn.Runtime: 1 validation error detected: Value 'python2.7' at 'runtime' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [python3.10, python3.11, python3.12, python3.13, "
+        "python3.14, provided.al2023, provided.al2]",
+    ),
+    (
+        "missing handler",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+     """,
+        "{path}:4: Fn.Handler: is required",
+    ),
+    (
+        "missing code folder",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: app.handler
+              CodeUri: nowhere/
+     """,
+        "{path}:6: Fn.CodeUri: folder 'nowhere/' does not exist (looked in {folder}/nowhere)",
+    ),
+    (
+        "code in s3",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: app.handler
+              CodeUri: {Bucket: my-bucket, Key: code.zip}
+     """,
+        '{path}:6: Fn.CodeUri: must be a local folder; {{"Bucket": "my-bucket", "Key": "code.zip"}} points to '
+        "S3, which lambdahost does not fetch",
+    ),
+    (
+        "import value",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Handler: app.handler
+              Environment:
+                Variables:
+                  URL: !ImportValue other-stack-url
+     """,
+        "{path}:7: Fn.Environment: Fn::ImportValue reads an export of another stack, which does not exist "
+        "locally; pass the value as a parameter instead (--parameter-overrides)",
+    ),
+    (
+        "unknown ref",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Handler: !Ref Nope
+     """,
+        "{path}:6: Fn.Handler: Ref to 'Nope', which is neither a parameter nor a resource of this template",
+    ),
+    (
+        "event type",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Handler: app.handler
+              Events:
+                Tick:
+                  Type: Cron
+     """,
+        "{path}:7: Fn.Events.Tick: Type 'Cron' is not a SAM event type; expected one of Api, HttpApi, SQS, S3, "
+        "SNS, Schedule, ScheduleV2, DynamoDB, Kinesis, EventBridgeRule, CloudWatchEvent, CloudWatchLogs, "
+        "IoTRule, AlexaSkill, Cognito, MSK, MQ, SelfManagedKafka, DocumentDB",
+    ),
+    (
+        "event property",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Handler: app.handler
+              Events:
+                Web:
+                  Type: Api
+                  Properties: {Path: /x}
+     """,
+        "{path}:7: Fn.Events.Web: a Api event needs Method",
+    ),
+    (
+        "parameter without value",
+        """
+        Parameters:
+          Table: {Type: String}
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: src, Handler: app.handler}
+     """,
+        "{path}:2: Parameters.Table: has no Default and no value in --parameter-overrides",
+    ),
+    (
+        "allowed values",
+        """
+        Parameters:
+          Stage: {Type: String, Default: qa, AllowedValues: [dev, prod]}
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: src, Handler: app.handler}
+     """,
+        "{path}:2: Parameters.Stage: value 'qa' is not one of AllowedValues ['dev', 'prod']",
+    ),
+    (
+        "remote layer",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Handler: app.handler
+              Layers: [arn:aws:lambda:us-east-1:123456789012:layer:remote:3]
+     """,
+        "{path}:7: Fn.Layers: layer 'arn:aws:lambda:us-east-1:123456789012:layer:remote:3' is not a layer of "
+        "this template; lambdahost runs local layers only",
+    ),
+    (
+        "image",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties: {PackageType: Image, ImageUri: repo/image:latest}
+     """,
+        "{path}:4: Fn.PackageType: container image functions need Docker; lambdahost runs Zip functions",
+    ),
+    (
+        "duplicate key",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: src, Handler: app.handler}
+          Fn:
+            Type: AWS::Serverless::Function
+     """,
+        "{path}:5: duplicate key 'Fn'",
+    ),
+    (
+        "reserved variable",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Handler: app.handler
+              Environment: {Variables: {AWS_REGION: eu-west-1}}
+     """,
+        "{path}:4: Fn: Lambda was unable to configure your environment variables because the environment "
+        "variables you have provided contains reserved keys that are currently not supported for modification. "
+        "Reserved keys used in this request: AWS_REGION",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "template", "message"), BAD, ids=[case for case, _, _ in BAD])
+def test_malformed_templates_get_one_clear_message(tmp_path: Path, case: str, template: str, message: str) -> None:
+    path = write(tmp_path, template, "src")
+    with pytest.raises(TemplateError) as caught:
+        load_project(path)
+    assert str(caught.value) == message.format(path=path, folder=tmp_path)
+
+
+def test_unknown_parameter_override_is_refused(full: Path) -> None:
+    with pytest.raises(TemplateError, match="--parameter-overrides names Nope, which the template does not declare"):
+        load_project(full, parameter_overrides={"Nope": "1"})
