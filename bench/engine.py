@@ -11,6 +11,7 @@ import asyncio
 import json
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -85,23 +86,19 @@ def throughput(seconds: float) -> None:
 
 
 def whole_process(runs: int) -> None:
-    script = (
-        "import sys\n"
-        "from lambdahost import Host, FunctionConfig\n"
-        "with Host() as h:\n"
-        f"    h.add_function(FunctionConfig(name='hello', handler='lambda_function.lambda_handler', code_dir='.'))\n"
-        f"    sys.stdout.buffer.write(h.invoke('hello', open({str(EVENT)!r}, 'rb').read()).payload)"
-    )
-    lambdahost = time_command([python(), "-c", script], runs, cwd=HELLO)
-    print(f"whole process, lambdahost (ms)      {summary(lambdahost)}")
-    peer = shutil.which("python-lambda-local", path=str(Path(python()).parent))
+    """One invocation from a cold command line, the way a developer runs one in a terminal."""
+    bin_dir = Path(python()).parent
+    with tempfile.TemporaryDirectory() as state:
+        command = [str(bin_dir / "lambdahost"), "invoke", "-e", str(EVENT), "--state-dir", state]
+        ours = time_command(command, runs, cwd=HELLO)
+    print(f"whole process, lambdahost invoke    {summary(ours)}")
+    peer = shutil.which("python-lambda-local", path=str(bin_dir))
     if peer:
         command = [peer, "-f", "lambda_handler", "-t", "3", "lambda_function.py", str(EVENT)]
-        other = time_command(command, runs, cwd=HELLO)
-        print(f"whole process, python-lambda-local  {summary(other)}")
+        theirs = time_command(command, runs, cwd=HELLO)
+        print(f"whole process, python-lambda-local  {summary(theirs)}")
         print(
-            f"  ratio (python-lambda-local / lambdahost, p50): "
-            f"{percentile(other, 0.5) / percentile(lambdahost, 0.5):.2f}x"
+            f"  ratio (python-lambda-local / lambdahost, p50): {percentile(theirs, 0.5) / percentile(ours, 0.5):.2f}x"
         )
     bare = time_command([python(), "-c", "pass"], runs)
     print(f"bare interpreter start (ms)         {summary(bare)}")

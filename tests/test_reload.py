@@ -9,7 +9,8 @@ import textwrap
 from pathlib import Path
 
 from lambdahost import AsyncHost
-from lambdahost.workspace import Workspace, WorkspaceOptions
+from lambdahost.template import ProjectSource
+from lambdahost.workspace import Workspace
 
 TEMPLATE = """
 Resources:
@@ -40,7 +41,7 @@ def test_code_and_template_changes_are_picked_up(tmp_path: Path, caplog) -> None
 
     async def scenario() -> None:
         async with AsyncHost(state_dir=tmp_path / ".lambdahost") as host:
-            workspace = Workspace(host, WorkspaceOptions(tmp_path / "template.yaml"))
+            workspace = Workspace(host, ProjectSource(tmp_path / "template.yaml"))
             watcher = asyncio.create_task(workspace.watch())
             try:
                 assert (await host.invoke("Fn")).payload == b'"hello"'
@@ -84,7 +85,7 @@ def test_functions_removed_from_the_template_are_removed(tmp_path: Path) -> None
 
     async def scenario() -> list[str]:
         async with AsyncHost(state_dir=tmp_path / ".lambdahost") as host:
-            workspace = Workspace(host, WorkspaceOptions(template))
+            workspace = Workspace(host, ProjectSource(template))
             assert json.loads((await host.invoke("Second")).payload) == "two"
             _write(tmp_path, "hi")
             workspace.reload_template()

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .errors import LambdaError
-from .template import TemplateError, find_template, parse_parameter_overrides
+from .template import ProjectSource, TemplateError, find_template, parse_parameter_overrides, read_env_vars
 
 DEFAULT_EVENT = {"key1": "value1", "key2": "value2", "key3": "value3"}
 CONSOLE_CODE = """import json
@@ -105,8 +105,10 @@ def invoke(function, event_file, payload, qualifier, template, parameter_overrid
     if event_file is not None and payload is not None:
         raise Failure("give the event with --event or --payload, not both")
     event = _read_event(event_file, payload)
-    with _workspace(template, parameter_overrides, env_vars, state_dir) as (host, workspace):
-        definition = _pick(workspace.project, function)
+    source, project = _load(template, parameter_overrides, env_vars, state_dir)
+    definition = _pick(project, function)
+    state = _state_dir(source, state_dir)
+    with _workspace(source, state, _prestart(definition.config.runtime, state)) as host:
         try:
             result = host.invoke(definition.config.name, event, qualifier=qualifier)
         except LambdaError as exc:
@@ -122,7 +124,7 @@ def invoke(function, event_file, payload, qualifier, template, parameter_overrid
 @_template_options
 def list_functions(template, parameter_overrides, env_vars, state_dir) -> None:
     """List the template's functions."""
-    project = _load(template, parameter_overrides, env_vars, state_dir)
+    _, project = _load(template, parameter_overrides, env_vars, state_dir)
     rows = [("RESOURCE", "FUNCTION NAME", "HANDLER", "RUNTIME", "MEMORY", "TIMEOUT")]
     for logical_id, definition in project.functions.items():
         config = definition.config
@@ -144,14 +146,14 @@ def logs(function, tail, since, text, template, parameter_overrides, env_vars, s
     """Print a function's stored logs."""
     from .store import LogStore
 
-    name, state = function, state_dir
+    name, state = function, state_dir or Path(".lambdahost")
     try:
-        template_path = (template or find_template(Path.cwd())).resolve()
-        state = state_dir or template_path.parent / ".lambdahost"
-        definition = _load(template, parameter_overrides, env_vars, state_dir).find(function)
+        source = _source(template, parameter_overrides, env_vars)
+        state = _state_dir(source, state_dir)
+        definition = source.load(inline_code_dir=state / "inline").find(function)
         name = definition.config.name if definition else function
-    except TemplateError:
-        state = state_dir or Path(".lambdahost")
+    except (TemplateError, LambdaError):
+        pass  # no template (or a broken one): the logs are still there to read by function name
     database = Path(state) / "logs.db"
     if not database.is_file():
         raise Failure(f"no logs yet: {database} does not exist")
@@ -195,54 +197,59 @@ def _read_event(event_file: str | None, payload: str | None) -> bytes:
     return text.encode()
 
 
-def _load(template, parameter_overrides, env_vars, state_dir):
-    from .template import load_project
-    from .workspace import read_env_vars
+def _source(template, parameter_overrides, env_vars) -> ProjectSource:
+    template_path = (template or find_template(Path.cwd())).resolve()
+    if not template_path.is_file():
+        raise TemplateError("no such template file", path=str(template_path))
+    return ProjectSource(template_path, parse_parameter_overrides(list(parameter_overrides)), read_env_vars(env_vars))
 
+
+def _state_dir(source: ProjectSource, state_dir: Path | None) -> Path:
+    return Path(state_dir) if state_dir else source.template_path.parent / ".lambdahost"
+
+
+def _load(template, parameter_overrides, env_vars, state_dir):
     try:
-        options = _options(template, parameter_overrides, env_vars, read_env_vars)
-        state = state_dir or options.template_path.parent / ".lambdahost"
-        return load_project(
-            options.template_path,
-            parameter_overrides=options.parameter_overrides,
-            env_vars=options.env_vars,
-            inline_code_dir=Path(state) / "inline",
-        )
+        source = _source(template, parameter_overrides, env_vars)
+        return source, source.load(inline_code_dir=_state_dir(source, state_dir) / "inline")
     except (TemplateError, LambdaError) as exc:
         raise Failure(str(exc)) from None
 
 
-def _options(template, parameter_overrides, env_vars, read_env_vars):
-    from .workspace import WorkspaceOptions
+def _prestart(runtime: str, state_dir: Path):
+    """Start the function's fork-server now, so that its interpreter boots while the host's
+    modules (asyncio above all) are imported: a one-shot command is that much faster."""
+    from .sandbox.interpreter import InterpreterResolver
+    from .sandbox.launch import launch
 
-    template_path = (template or find_template(Path.cwd())).resolve()
-    if not template_path.is_file():
-        raise TemplateError("no such template file", path=str(template_path))
-    return WorkspaceOptions(
-        template_path, parse_parameter_overrides(list(parameter_overrides)), read_env_vars(env_vars)
-    )
+    try:
+        interpreter = InterpreterResolver(cache_file=Path(state_dir) / "interpreters.json").resolve(runtime)
+    except LambdaError:
+        return None  # the host reports it, in its own words
+    return interpreter, launch(interpreter.executable)
 
 
 class _workspace:
-    """A host with the template's functions, for one command."""
+    """A host running the template's functions, for the length of one command."""
 
-    def __init__(self, template, parameter_overrides, env_vars, state_dir) -> None:
-        self.args = (template, parameter_overrides, env_vars, state_dir)
+    def __init__(self, source: ProjectSource, state_dir: Path, prestarted=None) -> None:
+        self.source = source
+        self.state_dir = state_dir
+        self.prestarted = prestarted
 
     def __enter__(self):
         from .host import Host
-        from .workspace import Workspace, read_env_vars
+        from .workspace import Workspace
 
-        template, parameter_overrides, env_vars, state_dir = self.args
+        self.host = Host(state_dir=self.state_dir)
         try:
-            options = _options(template, parameter_overrides, env_vars, read_env_vars)
-            self.host = Host(state_dir=state_dir or options.template_path.parent / ".lambdahost")
-            workspace = self.host.call(Workspace, options)
+            if self.prestarted:
+                self.host.call(lambda host: host.invoker.adopt(*self.prestarted))
+            self.host.call(Workspace, self.source)
         except (TemplateError, LambdaError) as exc:
-            if hasattr(self, "host"):
-                self.host.close()
+            self.host.close()
             raise Failure(str(exc)) from None
-        return self.host, workspace
+        return self.host
 
     def __exit__(self, *exc) -> None:
         self.host.close()

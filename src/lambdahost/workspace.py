@@ -9,58 +9,20 @@ the functions keep running as they were.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .host import AsyncHost
-from .template import Project, TemplateError, load_project
+from .template import Project, ProjectSource, TemplateError
 
 log = logging.getLogger("lambdahost")
 
 
-@dataclass(frozen=True)
-class WorkspaceOptions:
-    template_path: Path
-    parameter_overrides: Mapping[str, str] = field(default_factory=dict)
-    env_vars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    def load(self, host: AsyncHost) -> Project:
-        return load_project(
-            self.template_path,
-            parameter_overrides=self.parameter_overrides,
-            env_vars=self.env_vars,
-            region=host.settings.region,
-            account_id=host.settings.account_id,
-            inline_code_dir=host.state_dir / "inline",
-        )
-
-
-def read_env_vars(path: Path | None) -> dict:
-    """SAM's --env-vars file: ``{"FunctionName": {...}, "Parameters": {...}}``."""
-    if path is None:
-        return {}
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise TemplateError(f"cannot read the --env-vars file: {exc.strerror}", path=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise TemplateError(f"the --env-vars file is not valid JSON: {exc}", path=str(path)) from None
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise TemplateError(
-            'the --env-vars file must map function names (or "Parameters") to variables', path=str(path)
-        )
-    return data
-
-
 class Workspace:
-    def __init__(self, host: AsyncHost, options: WorkspaceOptions) -> None:
+    def __init__(self, host: AsyncHost, source: ProjectSource) -> None:
         self.host = host
-        self.options = options
-        self.project = options.load(host)
+        self.source = source
+        self.project = self._load()
         self._apply(None, self.project)
 
     def _apply(self, old: Project | None, new: Project) -> None:
@@ -74,8 +36,14 @@ class Workspace:
                 if function.config.name not in kept:
                     self.host.remove_function(function.config.name)
 
+    def _load(self) -> Project:
+        settings = self.host.settings
+        return self.source.load(
+            region=settings.region, account_id=settings.account_id, inline_code_dir=self.host.state_dir / "inline"
+        )
+
     def reload_template(self) -> None:
-        project = self.options.load(self.host)  # raises before anything changes
+        project = self._load()  # raises before anything changes
         self._apply(self.project, project)
         self.project = project
 
@@ -93,7 +61,7 @@ class Workspace:
         """Apply changes as they are saved, until cancelled."""
         import watchfiles
 
-        template = self.options.template_path.resolve()
+        template = self.source.template_path.resolve()
         state = self.host.state_dir.resolve()
         while True:
             folders = {template.parent, *self.project.code_dirs}

@@ -21,7 +21,8 @@ from ..model.names import parse_function_name
 from ..sandbox import bytecode
 from ..sandbox.environment import Environment, LogSink
 from ..sandbox.forkserver import ForkServer
-from ..sandbox.interpreter import InterpreterResolver
+from ..sandbox.interpreter import Interpreter, InterpreterResolver
+from ..sandbox.launch import Launched
 from ..settings import HostSettings
 from .concurrency import ConcurrencyLimits
 from .pool import Pool
@@ -64,6 +65,15 @@ class Invoker:
             old.retire()
         if replaced is not None:
             bytecode.invalidate(config.code_dir)
+
+    def adopt(self, interpreter: Interpreter, launched: Launched) -> None:
+        """Use a fork-server started ahead of time (see sandbox/launch.py) for its interpreter."""
+        if interpreter.executable in self._forkservers:
+            launched.channel.close()  # the one already running serves; this one sees EOF and exits
+            return
+        forkserver = ForkServer(interpreter, launched)
+        forkserver.start()
+        self._forkservers[interpreter.executable] = forkserver
 
     def remove_function(self, name: str) -> None:
         self.get_function(name)

@@ -23,7 +23,8 @@ from ..model.function import FunctionConfig
 from ..model.invocation import Invocation, InvocationResult, LogEvent
 from ..runtime import protocol
 from ..settings import HostSettings
-from .forkserver import RUNTIME_DIR, ExitStatus, ForkServer
+from .forkserver import ExitStatus, ForkServer
+from .launch import RUNTIME_DIR
 from .platform_log import PlatformLog, Report, timestamp
 from .process import EnvironmentProcess, TimedOut
 

@@ -5,30 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import socket
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..runtime import protocol
 from .interpreter import Interpreter
-
-RUNTIME_DIR = str(Path(__file__).resolve().parent.parent / "runtime")
-
-# Loads the runtime package under a name of its own, without importing the host package
-# (which may not even be installed in that interpreter).
-_BOOT = """
-import importlib.util, sys
-path = sys.argv[1]
-spec = importlib.util.spec_from_file_location("lambdahost_runtime", path + "/__init__.py",
-                                              submodule_search_locations=[path])
-module = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = module
-spec.loader.exec_module(module)
-from lambdahost_runtime import forkserver
-forkserver.main(int(sys.argv[2]))
-"""
+from .launch import Launched, launch
 
 
 @dataclass(frozen=True)
@@ -44,8 +27,9 @@ class ForkServerGone(Exception):
 
 
 class ForkServer:
-    def __init__(self, interpreter: Interpreter) -> None:
+    def __init__(self, interpreter: Interpreter, launched: Launched | None = None) -> None:
         self.interpreter = interpreter
+        self._launched = launched
         self._ids = itertools.count()
         self._spawning: dict[int, asyncio.Future] = {}
         self._exits: dict[int, asyncio.Future] = {}
@@ -57,18 +41,12 @@ class ForkServer:
         return self._socket is not None
 
     def start(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._process = subprocess.Popen(
-            [self.interpreter.executable, "-E", "-X", "utf8", "-c", _BOOT, RUNTIME_DIR, str(theirs.fileno())],
-            pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C in a terminal reaches the host, which stops it in order
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
-        )
-        theirs.close()
-        ours.setblocking(False)
-        self._socket = ours
-        asyncio.get_running_loop().add_reader(ours, self._on_readable)
+        launched = self._launched or launch(self.interpreter.executable)
+        self._launched = None  # a later start (after this one died) launches anew
+        self._process = launched.process
+        self._socket = launched.channel
+        self._socket.setblocking(False)
+        asyncio.get_running_loop().add_reader(self._socket, self._on_readable)
 
     async def spawn(self, spec: dict, channel_fd: int, log_fd: int) -> tuple[int, asyncio.Future]:
         """Fork a new environment process; returns its pid and a future of its ExitStatus."""

@@ -2,14 +2,24 @@
 
 from .errors import TemplateError
 from .loader import find_template
-from .project import EventSource, FunctionDefinition, Project, load_project, parse_parameter_overrides
+from .project import (
+    EventSource,
+    FunctionDefinition,
+    Project,
+    ProjectSource,
+    load_project,
+    parse_parameter_overrides,
+    read_env_vars,
+)
 
 __all__ = [
     "EventSource",
     "FunctionDefinition",
     "Project",
+    "ProjectSource",
     "TemplateError",
     "find_template",
     "load_project",
     "parse_parameter_overrides",
+    "read_env_vars",
 ]

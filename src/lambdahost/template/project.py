@@ -125,6 +125,37 @@ def load_project(
         raise exc.locate(path=str(template_path)) from None
 
 
+@dataclass(frozen=True)
+class ProjectSource:
+    """Where a project comes from: the template and what the command line adds to it."""
+
+    template_path: Path
+    parameter_overrides: Mapping[str, str] = field(default_factory=dict)
+    env_vars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def load(self, **options: Any) -> Project:
+        return load_project(
+            self.template_path, parameter_overrides=self.parameter_overrides, env_vars=self.env_vars, **options
+        )
+
+
+def read_env_vars(path: Path | None) -> dict:
+    """SAM's --env-vars file: ``{"FunctionName": {...}, "Parameters": {...}}``."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise TemplateError(f"cannot read the --env-vars file: {exc.strerror}", path=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise TemplateError(f"the --env-vars file is not valid JSON: {exc}", path=str(path)) from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise TemplateError(
+            'the --env-vars file must map function names (or "Parameters") to variables', path=str(path)
+        )
+    return data
+
+
 def parse_parameter_overrides(values: list[str]) -> dict[str, str]:
     """SAM's forms: ``Key=Value`` and ``ParameterKey=Key,ParameterValue=Value``."""
     overrides = {}

@@ -1,0 +1,46 @@
+"""Starting a fork-server process; kept free of asyncio so a command can start one first thing
+and let the interpreter boot while the rest of lambdahost is still being imported."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+RUNTIME_DIR = str(Path(__file__).resolve().parent.parent / "runtime")
+
+# Loads the runtime package under a name of its own, without importing the host package
+# (which may not even be installed in that interpreter).
+_BOOT = """
+import importlib.util, sys
+path = sys.argv[1]
+spec = importlib.util.spec_from_file_location("lambdahost_runtime", path + "/__init__.py",
+                                              submodule_search_locations=[path])
+module = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = module
+spec.loader.exec_module(module)
+from lambdahost_runtime import forkserver
+forkserver.main(int(sys.argv[2]))
+"""
+
+
+@dataclass
+class Launched:
+    executable: str
+    process: subprocess.Popen
+    channel: socket.socket  # SOCK_SEQPACKET, ours; the fork-server holds the other end
+
+
+def launch(executable: str) -> Launched:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    process = subprocess.Popen(
+        [executable, "-E", "-X", "utf8", "-c", _BOOT, RUNTIME_DIR, str(theirs.fileno())],
+        pass_fds=[theirs.fileno()],
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C in a terminal reaches the host, which stops it in order
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
+    )
+    theirs.close()
+    return Launched(executable, process, ours)
