@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import limits
 
@@ -42,9 +43,9 @@ class InvocationResult:
         return raw[-limits.LOG_TAIL_BYTES :].decode(errors="ignore")
 
 
-@dataclass(frozen=True)
-class LogEvent:
-    """One line of a log stream; ``request_id`` is empty for lines written outside an invocation."""
+class LogEvent(NamedTuple):
+    """One line of a log stream; ``request_id`` is empty for lines written outside an invocation.
+    A named tuple: the invoke path makes several per invocation, and the store writes them as is."""
 
     function_name: str
     log_stream_name: str
