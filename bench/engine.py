@@ -104,6 +104,19 @@ def whole_process(runs: int) -> None:
     print(f"bare interpreter start (ms)         {summary(bare)}")
 
 
+def timeout_promptness(count: int) -> None:
+    """How long after the deadline a timed-out caller gets Sandbox.Timedout."""
+    late = []
+    with tempfile.TemporaryDirectory() as folder, Host() as host:
+        Path(folder, "app.py").write_text("import time\ndef handler(event, context):\n    time.sleep(60)\n")
+        host.add_function(FunctionConfig(name="sleepy", handler="app.handler", code_dir=folder, timeout=1))
+        for _ in range(count):
+            result = host.invoke("sleepy")
+            assert result.error_type == "Sandbox.Timedout"
+            late.append(result.duration_ms - 1000)
+    print(f"timeout answered after deadline (ms) {summary(late)}")
+
+
 def memory(environments: int) -> None:
     async def scenario() -> tuple[int, int]:
         async with AsyncHost() as host:
@@ -135,6 +148,7 @@ def main() -> None:
     cold_start(50 if quick else 300)
     throughput(1.0 if quick else 3.0)
     whole_process(5 if quick else 20)
+    timeout_promptness(3 if quick else 10)
     memory(32)
 
 

@@ -152,3 +152,25 @@ def test_replacing_a_function_recycles_its_environments(host: Host, make_functio
     (function.code_dir / "app.py").write_text("def handler(event, context):\n    return 'v2'\n")
     host.add_function(function)
     assert host.invoke(function.name).payload == b'"v2"'
+
+
+def test_init_past_its_limit_is_retried_inside_the_invoke(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text(
+        "import os, time\n"
+        "slow = not os.path.exists(os.path.join(os.environ['TMPDIR'], 'warmed'))\n"
+        "open(os.path.join(os.environ['TMPDIR'], 'warmed'), 'w').close()\n"
+        "if slow:\n"
+        "    time.sleep(30)\n"
+        "def handler(event, context):\n"
+        "    return 'ready'\n"
+    )
+    with Host(state_dir=tmp_path / "state", init_timeout=0.5) as host:
+        host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code, timeout=5))
+        started = time.monotonic()
+        result = host.invoke("f")
+        assert time.monotonic() - started < 5, "the init phase was not stopped at its limit"
+    assert result.payload == b'"ready"', "the suppressed init in the invoke phase found /tmp warmed"
+    assert "INIT_REPORT Init Duration: " in result.log and "\tPhase: init\tStatus: timeout" in result.log
+    assert result.log.index("Phase: init\tStatus: timeout") < result.log.index("START RequestId")

@@ -142,3 +142,14 @@ def test_logs_survive_the_host(tmp_path, make_function) -> None:
         rid = host.invoke("f").request_id
     with Host(state_dir=state) as host:
         assert "remember me" in [e.message for e in host.logs.query("f", request_id=rid)]
+
+
+def test_system_log_level_warn_drops_platform_records(host: Host, make_function) -> None:
+    function = make_function(
+        "import logging\ndef handler(event, context):\n    logging.getLogger().warning('kept')\n",
+        logging=LoggingConfig(log_format="JSON", system_log_level="WARN"),
+    )
+    result = host.invoke(function.name)
+    records = [json.loads(line) for line in result.log.splitlines()]
+    assert [r.get("message") for r in records] == ["kept"]
+    assert not any("type" in r for r in records)

@@ -82,6 +82,7 @@ class Environment:
             version,
             f"python:{minor}.local",
             f"arn:aws:lambda:{settings.region}::runtime:lambdahost-python{'.'.join(map(str, interpreter.version))}",
+            function.logging.system_log_level,
         )
 
     @property
@@ -125,9 +126,7 @@ class Environment:
             status,
             error_type if status == "error" else None,
         )
-        end = self._platform.end(invocation.request_id)
-        if end:
-            self._emit(end)
+        self._emit(self._platform.end(invocation.request_id))
         self._emit(self._platform.report(report))
         self.last_used = time.monotonic()
         return InvocationResult(
@@ -300,7 +299,9 @@ class Environment:
             line, self._partial = self._partial, b""
             self._emit(line.decode("utf-8", "replace"))
 
-    def _emit(self, message: str) -> None:
+    def _emit(self, message: str | None) -> None:
+        if message is None:
+            return
         self._lines.append(message)
         self._sink(
             LogEvent(self.function.name, self.log_stream_name, self._request_id, int(time.time() * 1000), message)

@@ -32,21 +32,35 @@ class Report:
 
 
 class PlatformLog:
-    """Formats platform records for one function's log format."""
+    """Formats platform records for one function's log format; None where a record is not written.
+
+    With the JSON format, a system log level of WARN drops the platform's records, which are all
+    INFO records (the level of each platform record is UNCONFIRMED; INFO is what AWS documents for
+    start and report).
+    """
 
     def __init__(
-        self, json_format: bool, function_name: str, version: str, runtime_version: str, runtime_version_arn: str
+        self,
+        json_format: bool,
+        function_name: str,
+        version: str,
+        runtime_version: str,
+        runtime_version_arn: str,
+        system_log_level: str | None = None,
     ) -> None:
         self.json = json_format
+        self._quiet = json_format and system_log_level == "WARN"
         self.function_name = function_name
         self.version = version
         self.runtime_version = runtime_version
         self.runtime_version_arn = runtime_version_arn
 
-    def _record(self, kind: str, record: dict) -> str:
+    def _record(self, kind: str, record: dict) -> str | None:
+        if self._quiet:
+            return None
         return json.dumps({"time": timestamp(), "type": kind, "record": record}, separators=(",", ":"))
 
-    def init_start(self, phase: str) -> str:
+    def init_start(self, phase: str) -> str | None:
         if self.json:
             return self._record(
                 "platform.initStart",
@@ -61,7 +75,7 @@ class PlatformLog:
             )
         return f"INIT_START Runtime Version: {self.runtime_version}\tRuntime Version ARN: {self.runtime_version_arn}"
 
-    def init_report(self, phase: str, duration_ms: float, status: str, error_type: str | None) -> str:
+    def init_report(self, phase: str, duration_ms: float, status: str, error_type: str | None) -> str | None:
         if self.json:
             record = {
                 "initializationType": "on-demand",
@@ -75,7 +89,7 @@ class PlatformLog:
         line = f"INIT_REPORT Init Duration: {duration_ms:.2f} ms\tPhase: {phase}\tStatus: {status}"
         return line + (f"\tError Type: {error_type}" if error_type else "")
 
-    def start(self, request_id: str) -> str:
+    def start(self, request_id: str) -> str | None:
         if self.json:
             return self._record("platform.start", {"requestId": request_id, "version": self.version})
         return f"START RequestId: {request_id} Version: {self.version}"
@@ -84,7 +98,7 @@ class PlatformLog:
         # The JSON format has no END record: platform.runtimeDone carries the same moment.
         return None if self.json else f"END RequestId: {request_id}"
 
-    def report(self, report: Report) -> str:
+    def report(self, report: Report) -> str | None:
         if self.json:
             metrics = {
                 "durationMs": round(report.duration_ms, 3),
