@@ -12,6 +12,7 @@ import click
 
 from .errors import LambdaError
 from .template import ProjectSource, TemplateError, find_template, parse_parameter_overrides, read_env_vars
+from .template.loader import TEMPLATE_NAMES
 
 DEFAULT_EVENT = {"key1": "value1", "key2": "value2", "key3": "value3"}
 CONSOLE_CODE = """import json
@@ -118,6 +119,69 @@ def invoke(function, event_file, payload, qualifier, template, parameter_overrid
     sys.stdout.flush()
     if result.function_error:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("-p", "--port", default=3001, show_default=True, help="Port of the Lambda API.")
+@click.option("--api-port", default=3000, show_default=True, help="Port of API Gateway routes (coming).")
+@click.option(
+    "--credentials",
+    multiple=True,
+    metavar="KEY:SECRET",
+    help="Serve only requests signed (SigV4) with this key; required off loopback.",
+)
+@click.option(
+    "--async-delay-scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Multiply asynchronous retry delays (0.01 turns 1 minute into 0.6 s).",
+)
+@click.option(
+    "--idle-timeout", type=float, default=600.0, show_default=True, help="Seconds an unused environment is kept warm."
+)
+@click.option("--no-watch", is_flag=True, help="Do not reload code and template when they change.")
+@_template_options
+def serve(
+    host,
+    port,
+    api_port,
+    credentials,
+    async_delay_scale,
+    idle_timeout,
+    no_watch,
+    template,
+    parameter_overrides,
+    env_vars,
+    state_dir,
+) -> None:
+    """Serve the Lambda API (boto3, the AWS CLI) with the template's functions, until Ctrl-C."""
+    from .api.server import ServeOptions, state_dir_for
+    from .api.server import serve as run_server
+    from .settings import HostSettings
+
+    source = None
+    if template is not None or any((Path.cwd() / name).is_file() for name in TEMPLATE_NAMES):
+        try:
+            source = _source(template, parameter_overrides, env_vars)
+        except (TemplateError, LambdaError) as exc:
+            raise Failure(str(exc)) from None
+    keys = {}
+    for item in credentials:
+        key, _, secret = item.partition(":")
+        if not key or not secret:
+            raise Failure(f"--credentials takes KEY:SECRET, got '{item}'")
+        keys[key] = secret
+    settings = HostSettings(
+        state_dir=state_dir_for(source, state_dir), async_delay_scale=async_delay_scale, idle_timeout=idle_timeout
+    )
+    try:
+        run_server(
+            ServeOptions(host=host, port=port, source=source, settings=settings, credentials=keys, watch=not no_watch)
+        )
+    except (TemplateError, LambdaError) as exc:
+        raise Failure(str(exc)) from None
 
 
 @main.command(name="list")

@@ -16,11 +16,16 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .control import ControlPlane
 from .invoker import Invoker
+from .invoker.events import EventQueue
 from .model.function import FunctionConfig
 from .model.invocation import InvocationResult
 from .settings import HostSettings
 from .store import LogStore
+from .store.code import CodeStore
+from .store.events import EventStore
+from .store.functions import FunctionStore
 
 T = TypeVar("T")
 
@@ -33,6 +38,10 @@ class AsyncHost:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.logs = LogStore(self.state_dir / "logs.db")
         self.invoker = Invoker(self.settings, self.state_dir / "tmp", self.logs.append)
+        self._functions = FunctionStore(self.state_dir / "state.db")
+        self.control = ControlPlane(self.invoker, CodeStore(self.state_dir / "code"), self._functions)
+        self._events = EventStore(self.state_dir / "state.db")
+        self.events: EventQueue | None = None
         self._reaper: asyncio.Task | None = None
 
     async def __aenter__(self) -> AsyncHost:
@@ -44,11 +53,18 @@ class AsyncHost:
 
     async def start(self) -> None:
         self._reaper = asyncio.get_running_loop().create_task(self._reclaim_idle())
+        self.control.restore()
+        self.events = EventQueue(self.invoker, self._events, self.settings.async_delay_scale)
+        self.events.start()
 
     async def close(self) -> None:
         if self._reaper is not None:
             self._reaper.cancel()
+        if self.events is not None:
+            await self.events.stop()
         await self.invoker.close()
+        self._events.close()
+        self._functions.close()
         self.logs.close()
         if self._temporary:
             shutil.rmtree(self.state_dir, ignore_errors=True)
@@ -62,9 +78,15 @@ class AsyncHost:
     def get_function(self, name: str) -> FunctionConfig:
         return self.invoker.get_function(name)
 
-    async def invoke(self, function_name: str, payload: Any = None, **options: Any) -> InvocationResult:
-        """Invoke synchronously. ``payload`` is JSON text or bytes, or any object to encode as JSON."""
-        return await self.invoker.invoke(function_name, _as_json(payload), **options)
+    async def invoke(
+        self, function_name: str, payload: Any = None, *, invocation_type: str = "RequestResponse", **options: Any
+    ) -> InvocationResult:
+        """Invoke a function. ``payload`` is JSON text or bytes, or any object to encode as JSON.
+        An ``Event`` invocation is queued and answered at once with status 202."""
+        if invocation_type == "Event":
+            request_id = await self.events.put(function_name, _as_json(payload), options.get("qualifier"))
+            return InvocationResult(request_id=request_id, payload=b"", executed_version="", status_code=202)
+        return await self.invoker.invoke(function_name, _as_json(payload), invocation_type=invocation_type, **options)
 
     async def _reclaim_idle(self) -> None:
         interval = min(1.0, self.settings.idle_timeout / 4)

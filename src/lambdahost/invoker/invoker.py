@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ..model import limits
 from ..model.function import FunctionConfig
 from ..model.invocation import Invocation, InvocationResult
 from ..model.names import parse_function_name
+from ..model.registry import LATEST, FunctionRecord
 from ..sandbox import bytecode
 from ..sandbox.environment import Environment, LogSink
 from ..sandbox.forkserver import ForkServer
@@ -27,8 +29,7 @@ from ..settings import HostSettings
 from .concurrency import ConcurrencyLimits
 from .pool import Pool
 
-LATEST = "$LATEST"
-INVOCATION_TYPES = ("RequestResponse", "DryRun")  # Event arrives with the async queue
+INVOCATION_TYPES = ("RequestResponse", "DryRun")  # Event goes through the async queue (invoker/events.py)
 
 
 class Invoker:
@@ -41,30 +42,49 @@ class Invoker:
             settings.interpreters, settings.strict_runtimes, tmp_root.parent / "interpreters.json"
         )
         self._forkservers: dict[str, ForkServer] = {}
-        self._functions: dict[str, FunctionConfig] = {}
-        self._pools: dict[str, Pool] = {}
+        self._records: dict[str, FunctionRecord] = {}
+        self._pools: dict[tuple[str, str], Pool] = {}
+        # Called with (function name, result) after every invocation: terminal output, metrics.
+        self.observers: list[Callable[[str, InvocationResult], None]] = []
 
     # -- functions ----------------------------------------------------------------------------
 
-    def add_function(self, config: FunctionConfig) -> None:
-        """Add or replace a function; environments of a replaced one are recycled."""
+    def add_function(self, config: FunctionConfig) -> FunctionRecord:
+        """Add a function, or give an existing one a new $LATEST configuration (recycling its
+        $LATEST environments); its versions and aliases stay."""
+        record = self._records.get(config.name)
+        if record is None:
+            return self.put_record(FunctionRecord(config))
+        self.prepare(config)
+        self.concurrency.reserve(config.name, config.reserved_concurrency)
+        record.config = config
+        record.code = None
+        record.touch()
+        self.recycle(config.name)
+        bytecode.invalidate(config.code_dir)
+        return record
+
+    def put_record(self, record: FunctionRecord) -> FunctionRecord:
+        """Add a function with all its state (as the Lambda API and the store create them)."""
+        for config in (record.config, *(v.config for v in record.versions.values())):
+            self.prepare(config)
+        self.concurrency.reserve(record.name, record.config.reserved_concurrency)
+        if record.name in self._records:
+            self.remove_function(record.name)
+        self._records[record.name] = record
+        return record
+
+    def prepare(self, config: FunctionConfig) -> None:
+        """Check that a configuration can run here, and start its interpreter's fork-server."""
         if not config.is_python:
             raise InvalidParameterValueException(
                 f"Runtime {config.runtime} is not supported yet: lambdahost runs python3.10 to python3.14 functions"
             )
         interpreter = self._interpreters.resolve(config.runtime)
-        self.concurrency.reserve(config.name, config.reserved_concurrency)
         if interpreter.executable not in self._forkservers:
             forkserver = ForkServer(interpreter)
             forkserver.start()  # boots while the caller goes on, so the first invoke only forks
             self._forkservers[interpreter.executable] = forkserver
-        replaced = self._functions.get(config.name)
-        self._functions[config.name] = config
-        old = self._pools.pop(config.name, None)
-        if old is not None:
-            old.retire()
-        if replaced is not None:
-            bytecode.invalidate(config.code_dir)
 
     def adopt(self, interpreter: Interpreter, launched: Launched) -> None:
         """Use a fork-server started ahead of time (see sandbox/launch.py) for its interpreter."""
@@ -76,30 +96,53 @@ class Invoker:
         self._forkservers[interpreter.executable] = forkserver
 
     def remove_function(self, name: str) -> None:
-        self.get_function(name)
-        del self._functions[name]
+        self.record(name)
+        del self._records[name]
         self.concurrency.reserve(name, None)
-        pool = self._pools.pop(name, None)
+        for key in [key for key in self._pools if key[0] == name]:
+            self._pools.pop(key).retire()
+
+    def recycle(self, name: str, version: str = LATEST) -> None:
+        """Retire a function version's environments: the next invocation starts fresh ones."""
+        pool = self._pools.pop((name, version), None)
         if pool is not None:
             pool.retire()
 
-    def get_function(self, name: str) -> FunctionConfig:
+    def record(self, name: str) -> FunctionRecord:
         try:
-            return self._functions[name]
+            return self._records[name]
         except KeyError:
             raise ResourceNotFoundException(f"Function not found: {self.arn(name)}") from None
 
+    def get_function(self, name: str) -> FunctionConfig:
+        return self.record(name).config
+
+    @property
+    def records(self) -> list[FunctionRecord]:
+        return list(self._records.values())
+
     @property
     def functions(self) -> list[FunctionConfig]:
-        return list(self._functions.values())
+        return [record.config for record in self._records.values()]
 
     def arn(self, name: str, qualifier: str | None = None) -> str:
         arn = f"arn:aws:lambda:{self.settings.region}:{self.settings.account_id}:function:{name}"
         return f"{arn}:{qualifier}" if qualifier else arn
 
-    def environments(self, name: str) -> list[Environment]:
-        pool = self._pools.get(name)
+    def environments(self, name: str, version: str = LATEST) -> list[Environment]:
+        pool = self._pools.get((name, version))
         return pool.environments if pool else []
+
+    def resolve(self, function_name: str, qualifier: str | None = None) -> tuple[FunctionRecord, str | None]:
+        """The record a name or ARN refers to, and the qualifier given with it."""
+        name, qualifier = parse_function_name(function_name, qualifier)
+        record = self._records.get(name)
+        known = record is not None and (
+            qualifier in (None, LATEST) or qualifier in record.versions or qualifier in record.aliases
+        )
+        if not known:
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name, qualifier)}")
+        return record, qualifier
 
     # -- invoking -----------------------------------------------------------------------------
 
@@ -111,26 +154,26 @@ class Invoker:
         qualifier: str | None = None,
         invocation_type: str = "RequestResponse",
         client_context: str | None = None,
+        request_id: str | None = None,
     ) -> InvocationResult:
-        name, qualifier = parse_function_name(function_name, qualifier)
-        if qualifier not in (None, LATEST) or name not in self._functions:
-            raise ResourceNotFoundException(f"Function not found: {self.arn(name, qualifier)}")
+        record, qualifier = self.resolve(function_name, qualifier)
         if invocation_type not in INVOCATION_TYPES:
             raise InvalidParameterValueException(
                 f"Unsupported invocation type {invocation_type!r}: expected one of {', '.join(INVOCATION_TYPES)}"
             )
-        body = _check_payload(payload)
+        body = check_payload(payload)
+        version, function = record.resolve(qualifier)
         if invocation_type == "DryRun":
-            return InvocationResult(request_id=_request_id(), payload=b"", executed_version=LATEST, status_code=204)
-        function = self._functions[name]
+            return InvocationResult(request_id=new_request_id(), payload=b"", executed_version=version, status_code=204)
+        name = record.name
         unreserved = self.concurrency.acquire(name)
         try:
-            pool = self._pool(function)
+            pool = self._pool(function, version)
             environment = pool.acquire()
             try:
                 result = await environment.invoke(
                     Invocation(
-                        request_id=_request_id(),
+                        request_id=request_id or new_request_id(),
                         payload=body,
                         invoked_function_arn=self.arn(name, qualifier),
                         trace_id=_trace_id(),
@@ -141,17 +184,20 @@ class Invoker:
                 pool.release(environment)
         finally:
             self.concurrency.release(name, unreserved)
-        return _limit_response(result)
+        result = _limit_response(result)
+        for observer in self.observers:
+            observer(name, result)
+        return result
 
-    def _pool(self, function: FunctionConfig) -> Pool:
-        pool = self._pools.get(function.name)
+    def _pool(self, function: FunctionConfig, version: str) -> Pool:
+        pool = self._pools.get((function.name, version))
         if pool is None:
             forkserver = self._forkservers[self._interpreters.resolve(function.runtime).executable]
             pool = Pool(
-                lambda: Environment(function, LATEST, forkserver, self.settings, self._tmp_root, self._sink),
+                lambda: Environment(function, version, forkserver, self.settings, self._tmp_root, self._sink),
                 self.settings.idle_timeout,
             )
-            self._pools[function.name] = pool
+            self._pools[(function.name, version)] = pool
         return pool
 
     def reclaim_idle(self) -> int:
@@ -165,12 +211,15 @@ class Invoker:
             await forkserver.close()
 
 
-def _check_payload(payload: bytes | str | None) -> bytes:
+def check_payload(payload: bytes | str | None, limit: int = limits.SYNC_REQUEST_BYTES) -> bytes:
+    """The payload as bytes, refused as AWS refuses it: too large, or not JSON."""
     body = payload.encode() if isinstance(payload, str) else (payload or b"{}")
-    if len(body) > limits.SYNC_REQUEST_BYTES:
-        raise RequestEntityTooLargeException(
-            f"Request must be smaller than {limits.SYNC_REQUEST_BYTES} bytes for the InvokeFunction operation"
-        )
+    if len(body) > limit:
+        if limit == limits.SYNC_REQUEST_BYTES:
+            message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+        else:
+            message = f"{len(body)} byte payload is too large for the Event invocation type (limit {limit} bytes)"
+        raise RequestEntityTooLargeException(message)
     try:
         json.loads(body)
     except ValueError as exc:
@@ -197,7 +246,7 @@ def _limit_response(result: InvocationResult) -> InvocationResult:
     )
 
 
-def _request_id() -> str:
+def new_request_id() -> str:
     """A random (version 4) UUID, formatted without the uuid module's overhead."""
     digits = os.urandom(16).hex()
     variant = "89ab"[int(digits[16], 16) & 3]

@@ -56,3 +56,5 @@ RESERVED_ENV_KEYS = frozenset(
         "AWS_LAMBDA_MAX_CONCURRENCY",
     }
 )
+ASYNC_REQUEST_BYTES = 1_048_576  # Event invocations (1 MB since October 2025)
+CLIENT_CONTEXT_BYTES = 3583  # base64, synchronous invocations only

@@ -1,0 +1,371 @@
+"""The Lambda HTTP API (``/2015-03-31/functions/...``), so boto3 and the AWS CLI work unchanged.
+
+Errors are answered as AWS answers them: the status, an ``x-amzn-ErrorType`` header that botocore
+reads for the error code, and a body whose message member has the model's casing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+import uuid
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..errors import InvalidParameterValueException, InvalidRequestContentException, LambdaError, ValidationException
+from ..host import AsyncHost
+from ..model import limits
+from ..model.registry import LATEST
+from . import shapes
+from .responses import error_response
+from .sigv4 import SignatureVerifier
+
+PAGE_SIZE = 50  # ListFunctions pages hold at most 50, whatever MaxItems says
+
+
+def create_app(host: AsyncHost, verifier: SignatureVerifier | None = None) -> Starlette:
+    api = _LambdaApi(host)
+    F = "/2015-03-31/functions/{name}"
+    routes = [
+        Route(f"{F}/invocations", api.invoke, methods=["POST"]),
+        Route("/2014-11-13/functions/{name}/invoke-async/", api.invoke_async, methods=["POST"]),
+        Route("/2015-03-31/functions", api.create_function, methods=["POST"]),
+        Route("/2015-03-31/functions/", api.list_functions, methods=["GET"]),
+        Route("/2015-03-31/functions", api.list_functions, methods=["GET"]),
+        Route(F, api.get_function, methods=["GET"]),
+        Route(F, api.delete_function, methods=["DELETE"]),
+        Route(f"{F}/configuration", api.get_configuration, methods=["GET"]),
+        Route(f"{F}/configuration", api.update_configuration, methods=["PUT"]),
+        Route(f"{F}/code", api.update_code, methods=["PUT"]),
+        Route(f"{F}/versions", api.publish_version, methods=["POST"]),
+        Route(f"{F}/versions", api.list_versions, methods=["GET"]),
+        Route(f"{F}/aliases", api.create_alias, methods=["POST"]),
+        Route(f"{F}/aliases", api.list_aliases, methods=["GET"]),
+        Route(f"{F}/aliases/{{alias}}", api.get_alias, methods=["GET"]),
+        Route(f"{F}/aliases/{{alias}}", api.update_alias, methods=["PUT"]),
+        Route(f"{F}/aliases/{{alias}}", api.delete_alias, methods=["DELETE"]),
+        Route("/2017-10-31/functions/{name}/concurrency", api.put_concurrency, methods=["PUT"]),
+        Route("/2017-10-31/functions/{name}/concurrency", api.delete_concurrency, methods=["DELETE"]),
+        Route("/2019-09-30/functions/{name}/concurrency", api.get_concurrency, methods=["GET"]),
+        Route("/2019-09-25/functions/{name}/event-invoke-config", api.put_event_invoke_config, methods=["PUT"]),
+        Route("/2019-09-25/functions/{name}/event-invoke-config", api.update_event_invoke_config, methods=["POST"]),
+        Route("/2019-09-25/functions/{name}/event-invoke-config", api.get_event_invoke_config, methods=["GET"]),
+        Route("/2019-09-25/functions/{name}/event-invoke-config", api.delete_event_invoke_config, methods=["DELETE"]),
+        Route("/2019-09-25/functions/{name}/event-invoke-config/list", api.list_event_invoke_configs, methods=["GET"]),
+        Route("/2016-08-19/account-settings", api.account_settings, methods=["GET"]),
+        Route("/2016-08-19/account-settings/", api.account_settings, methods=["GET"]),
+        Route("/2017-03-31/tags/{arn:path}", api.tag, methods=["POST"]),
+        Route("/2017-03-31/tags/{arn:path}", api.untag, methods=["DELETE"]),
+        Route("/2017-03-31/tags/{arn:path}", api.list_tags, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={LambdaError: _error, 404: _unknown, 405: _unknown})
+    if verifier is not None:
+        app.add_middleware(verifier.middleware)
+    return app
+
+
+async def _error(request: Request, exc: Exception) -> Response:
+    return error_response(exc)
+
+
+async def _unknown(request: Request, exc: Exception) -> Response:
+    return JSONResponse(
+        {"Type": "User", "message": f"No Lambda operation for {request.method} {request.url.path}"},
+        status_code=404,
+        headers={"x-amzn-ErrorType": "UnknownOperationException"},
+    )
+
+
+def _json(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status, headers={"x-amzn-RequestId": str(uuid.uuid4())})
+
+
+def _no_content() -> Response:
+    return Response(status_code=204, headers={"x-amzn-RequestId": str(uuid.uuid4())})
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise InvalidRequestContentException("Could not parse request body into json") from None
+    if not isinstance(data, dict):
+        raise InvalidRequestContentException("Could not parse request body into json: expected an object")
+    return data
+
+
+def _zip(data: Any) -> bytes | None:
+    if data is None:
+        return None
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, TypeError):
+        raise InvalidParameterValueException("ZipFile must be base64-encoded zip file content") from None
+
+
+class _LambdaApi:
+    def __init__(self, host: AsyncHost) -> None:
+        self.host = host
+        self.control = host.control
+        self.invoker = host.invoker
+
+    # -- invoke ---------------------------------------------------------------------------------
+
+    async def invoke(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        qualifier = request.query_params.get("Qualifier")
+        invocation_type = request.headers.get("x-amz-invocation-type", "RequestResponse")
+        if invocation_type not in ("RequestResponse", "Event", "DryRun"):
+            raise ValidationException(
+                [
+                    f"Value '{invocation_type}' at 'invocationType' failed to satisfy constraint: "
+                    "Member must satisfy enum value set: [Event, RequestResponse, DryRun]"
+                ]
+            )
+        body = await request.body()
+        if invocation_type == "Event":
+            request_id = await self.host.events.put(name, body, qualifier)
+            return Response(status_code=202, headers={"x-amzn-RequestId": request_id})
+        result = await self.host.invoke(
+            name,
+            body,
+            qualifier=qualifier,
+            invocation_type=invocation_type,
+            client_context=_client_context(request.headers.get("x-amz-client-context")),
+        )
+        headers = {"x-amzn-RequestId": result.request_id}
+        if result.status_code == 204:
+            return Response(status_code=204, headers=headers)
+        headers["X-Amz-Executed-Version"] = result.executed_version
+        if result.function_error:
+            headers["X-Amz-Function-Error"] = result.function_error
+        if request.headers.get("x-amz-log-type") == "Tail":
+            headers["X-Amz-Log-Result"] = base64.b64encode(result.log_tail.encode()).decode()
+        return Response(result.payload, status_code=200, headers=headers, media_type=result.content_type)
+
+    async def invoke_async(self, request: Request) -> Response:
+        request_id = await self.host.events.put(request.path_params["name"], await request.body())
+        return JSONResponse({"Status": 202}, status_code=202, headers={"x-amzn-RequestId": request_id})
+
+    # -- functions ------------------------------------------------------------------------------
+
+    def _configuration(self, record, version=None) -> dict[str, Any]:
+        return shapes.function_configuration(
+            record, self.invoker.arn(record.name), self.control.code_of(record), version
+        )
+
+    async def create_function(self, request: Request) -> Response:
+        body = await _body(request)
+        record = self.control.create_function(body, _zip((body.get("Code") or {}).get("ZipFile")))
+        return _json(self._configuration(record), 201)
+
+    async def list_functions(self, request: Request) -> Response:
+        version_filter = request.query_params.get("FunctionVersion")
+        if version_filter not in (None, "ALL"):
+            raise ValidationException(
+                [
+                    f"Value '{version_filter}' at 'functionVersion' failed to satisfy constraint: "
+                    "Member must satisfy enum value set: [ALL]"
+                ]
+            )
+        configurations = []
+        for record in sorted(self.invoker.records, key=lambda r: r.name):
+            configurations.append(self._configuration(record))
+            if version_filter == "ALL":
+                configurations += [self._configuration(record, v) for v in record.versions.values()]
+        return _json(_page(request, configurations, "Functions"))
+
+    async def get_function(self, request: Request) -> Response:
+        record, qualifier = self.control.qualified(request.path_params["name"], request.query_params.get("Qualifier"))
+        configuration = self._qualified_configuration(record, qualifier)
+        shape: dict[str, Any] = {
+            "Configuration": configuration,
+            "Code": {"RepositoryType": "S3", "Location": record.config.code_dir.as_uri()},
+        }
+        if record.tags:
+            shape["Tags"] = record.tags
+        if record.config.reserved_concurrency is not None:
+            shape["Concurrency"] = {"ReservedConcurrentExecutions": record.config.reserved_concurrency}
+        return _json(shape)
+
+    def _qualified_configuration(self, record, qualifier: str | None) -> dict[str, Any]:
+        if qualifier in (None, LATEST):
+            return self._configuration(record)
+        number = (
+            record.versions[qualifier].number
+            if qualifier in record.versions
+            else (record.aliases[qualifier].function_version)
+        )
+        return self._configuration(record, record.versions.get(number))
+
+    async def get_configuration(self, request: Request) -> Response:
+        record, qualifier = self.control.qualified(request.path_params["name"], request.query_params.get("Qualifier"))
+        return _json(self._qualified_configuration(record, qualifier))
+
+    async def update_configuration(self, request: Request) -> Response:
+        record = self.control.update_configuration(request.path_params["name"], await _body(request))
+        return _json(self._configuration(record))
+
+    async def update_code(self, request: Request) -> Response:
+        body = await _body(request)
+        record = self.control.update_code(request.path_params["name"], _zip(body.get("ZipFile")), body)
+        return _json(self._configuration(record))
+
+    async def delete_function(self, request: Request) -> Response:
+        self.control.delete_function(request.path_params["name"], request.query_params.get("Qualifier"))
+        return _no_content()
+
+    # -- versions and aliases -------------------------------------------------------------------
+
+    async def publish_version(self, request: Request) -> Response:
+        version = self.control.publish_version(request.path_params["name"], await _body(request))
+        return _json(self._configuration(self.control.record(request.path_params["name"]), version), 201)
+
+    async def list_versions(self, request: Request) -> Response:
+        record = self.control.record(request.path_params["name"])
+        items = [self._configuration(record)] + [self._configuration(record, v) for v in record.versions.values()]
+        return _json(_page(request, items, "Versions"))
+
+    def _alias(self, record, alias) -> dict[str, Any]:
+        return shapes.alias_configuration(alias, self.invoker.arn(record.name))
+
+    async def create_alias(self, request: Request) -> Response:
+        alias = self.control.create_alias(request.path_params["name"], await _body(request))
+        return _json(self._alias(self.control.record(request.path_params["name"]), alias), 201)
+
+    async def list_aliases(self, request: Request) -> Response:
+        record = self.control.record(request.path_params["name"])
+        version = request.query_params.get("FunctionVersion")
+        aliases = [self._alias(record, a) for a in record.aliases.values() if version in (None, a.function_version)]
+        return _json(_page(request, aliases, "Aliases"))
+
+    async def get_alias(self, request: Request) -> Response:
+        record = self.control.record(request.path_params["name"])
+        return _json(self._alias(record, self.control.alias(record.name, request.path_params["alias"])))
+
+    async def update_alias(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        alias = self.control.update_alias(name, request.path_params["alias"], await _body(request))
+        return _json(self._alias(self.control.record(name), alias))
+
+    async def delete_alias(self, request: Request) -> Response:
+        self.control.delete_alias(request.path_params["name"], request.path_params["alias"])
+        return _no_content()
+
+    # -- concurrency, asynchronous settings, account, tags --------------------------------------
+
+    async def put_concurrency(self, request: Request) -> Response:
+        reserved = (await _body(request)).get("ReservedConcurrentExecutions")
+        if reserved is None:
+            raise ValidationException(
+                ["Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null"]
+            )
+        self.control.put_concurrency(request.path_params["name"], reserved)
+        return _json({"ReservedConcurrentExecutions": reserved})
+
+    async def get_concurrency(self, request: Request) -> Response:
+        reserved = self.control.record(request.path_params["name"]).config.reserved_concurrency
+        return _json({} if reserved is None else {"ReservedConcurrentExecutions": reserved})
+
+    async def delete_concurrency(self, request: Request) -> Response:
+        self.control.put_concurrency(request.path_params["name"], None)
+        return _no_content()
+
+    def _event_config(self, request: Request, config: dict[str, Any]) -> dict[str, Any]:
+        record, qualifier = self.control.qualified(request.path_params["name"], request.query_params.get("Qualifier"))
+        return shapes.event_invoke_config(config, self.invoker.arn(record.name, qualifier or LATEST), time.time())
+
+    async def put_event_invoke_config(self, request: Request) -> Response:
+        config = self.control.put_event_invoke_config(
+            request.path_params["name"], request.query_params.get("Qualifier"), await _body(request), merge=False
+        )
+        return _json(self._event_config(request, config))
+
+    async def update_event_invoke_config(self, request: Request) -> Response:
+        config = self.control.put_event_invoke_config(
+            request.path_params["name"], request.query_params.get("Qualifier"), await _body(request), merge=True
+        )
+        return _json(self._event_config(request, config))
+
+    async def get_event_invoke_config(self, request: Request) -> Response:
+        config = self.control.event_invoke_config(request.path_params["name"], request.query_params.get("Qualifier"))
+        return _json(self._event_config(request, config))
+
+    async def delete_event_invoke_config(self, request: Request) -> Response:
+        self.control.delete_event_invoke_config(request.path_params["name"], request.query_params.get("Qualifier"))
+        return _no_content()
+
+    async def list_event_invoke_configs(self, request: Request) -> Response:
+        record = self.control.record(request.path_params["name"])
+        configs = [
+            shapes.event_invoke_config(config, self.invoker.arn(record.name, qualifier), time.time())
+            for qualifier, config in record.event_invoke_configs.items()
+        ]
+        return _json(_page(request, configs, "FunctionEventInvokeConfigs"))
+
+    async def account_settings(self, request: Request) -> Response:
+        concurrency = self.invoker.concurrency
+        return _json(
+            {
+                "AccountLimit": {
+                    "TotalCodeSize": 80_530_636_800,
+                    "CodeSizeUnzipped": 262_144_000,
+                    "CodeSizeZipped": 52_428_800,
+                    "ConcurrentExecutions": concurrency.limit,
+                    "UnreservedConcurrentExecutions": concurrency.unreserved,
+                },
+                "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": len(self.invoker.records)},
+            }
+        )
+
+    def _tagged(self, request: Request):
+        return self.control.record(request.path_params["arn"])
+
+    async def tag(self, request: Request) -> Response:
+        record = self._tagged(request)
+        record.tags.update((await _body(request)).get("Tags") or {})
+        self.control.save(record)
+        return _no_content()
+
+    async def untag(self, request: Request) -> Response:
+        record = self._tagged(request)
+        for key in request.query_params.getlist("tagKeys"):
+            record.tags.pop(key, None)
+        self.control.save(record)
+        return _no_content()
+
+    async def list_tags(self, request: Request) -> Response:
+        return _json({"Tags": self._tagged(request).tags})
+
+
+def _client_context(header: str | None) -> str | None:
+    if not header:
+        return None
+    if len(header) > limits.CLIENT_CONTEXT_BYTES:
+        raise InvalidParameterValueException(f"Client context must be at most {limits.CLIENT_CONTEXT_BYTES} bytes")
+    try:
+        return base64.b64decode(header, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.") from None
+
+
+def _page(request: Request, items: list, key: str) -> dict[str, Any]:
+    """Marker/MaxItems paging: the marker is the index of the next item."""
+    try:
+        start = int(request.query_params.get("Marker") or 0)
+        size = min(int(request.query_params.get("MaxItems") or PAGE_SIZE), PAGE_SIZE)
+    except ValueError:
+        raise InvalidParameterValueException("Marker and MaxItems must be numbers") from None
+    page: dict[str, Any] = {key: items[start : start + size]}
+    if start + size < len(items):
+        page["NextMarker"] = str(start + size)
+    return page

@@ -1,0 +1,369 @@
+"""Control-plane operations on the host's functions, as the Lambda API defines them.
+
+Requests arrive as the API's JSON members (``FunctionName``, ``MemorySize``, ...); the HTTP layer
+only parses and serialises. Functions created here are stored and come back after a restart;
+template functions keep their code in their folder, so their code cannot be uploaded here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from ..errors import (
+    InvalidParameterValueException,
+    LambdaError,
+    ResourceConflictException,
+    ResourceNotFoundException,
+    ValidationException,
+)
+from ..invoker import Invoker
+from ..model.function import FunctionConfig, LoggingConfig
+from ..model.names import parse_function_name
+from ..model.registry import LATEST, Alias, FunctionRecord, Version, new_revision
+from ..store.code import CodeStore, hash_folder
+from ..store.functions import FunctionStore
+
+ROLE = re.compile(r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
+
+
+class PreconditionFailedException(LambdaError):
+    status = 412
+
+
+class ControlPlane:
+    def __init__(self, invoker: Invoker, code: CodeStore, store: FunctionStore) -> None:
+        self.invoker = invoker
+        self.code = code
+        self.store = store
+
+    def restore(self) -> None:
+        """Bring back the functions created through the API before the last restart."""
+        for record in self.store.load():
+            if record.name not in {r.name for r in self.invoker.records}:
+                self.invoker.put_record(record)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def record(self, function_name: str) -> FunctionRecord:
+        name, _ = parse_function_name(function_name)
+        return self.invoker.record(name)
+
+    def code_of(self, record: FunctionRecord):
+        if record.code is None:  # a template function: hash its folder the first time it is asked
+            record.code = hash_folder(record.config.code_dir)
+        return record.code
+
+    def qualified(self, function_name: str, qualifier: str | None) -> tuple[FunctionRecord, str | None]:
+        name, qualifier = parse_function_name(function_name, qualifier)
+        record = self.invoker.record(name)
+        if qualifier not in (None, LATEST) and qualifier not in record.versions and qualifier not in record.aliases:
+            raise ResourceNotFoundException(f"Function not found: {self.invoker.arn(name, qualifier)}")
+        return record, qualifier
+
+    # -- functions ----------------------------------------------------------------------------
+
+    def create_function(self, request: dict[str, Any], zip_file: bytes | None) -> FunctionRecord:
+        name, _ = parse_function_name(request.get("FunctionName", ""))  # a name, or an ARN of one
+        if name in {r.name for r in self.invoker.records}:
+            raise ResourceConflictException(f"Function already exist: {name}")
+        role = request.get("Role", "")
+        if not ROLE.fullmatch(role):
+            raise ValidationException(
+                [
+                    f"Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy "
+                    f"regular expression pattern: {ROLE.pattern}"
+                ]
+            )
+        if request.get("PackageType", "Zip") != "Zip":
+            raise InvalidParameterValueException("Container image functions need Docker; lambdahost runs Zip functions")
+        if zip_file is None:
+            raise InvalidParameterValueException("Code.ZipFile is required: lambdahost does not fetch code from S3")
+        code_dir, code = self.code.unpack(name, zip_file)
+        config = self._config(
+            request,
+            FunctionConfig(
+                name=name, handler=request.get("Handler") or "", code_dir=code_dir, runtime=request.get("Runtime", "")
+            ),
+        )
+        record = FunctionRecord(
+            config,
+            code=code,
+            origin="api",
+            role=role,
+            dead_letter_target=(request.get("DeadLetterConfig") or {}).get("TargetArn"),
+            tags=dict(request.get("Tags") or {}),
+        )
+        self.invoker.put_record(record)
+        if request.get("Publish"):
+            self._publish(record, "")
+        self._save(record)
+        return record
+
+    def update_code(self, function_name: str, zip_file: bytes | None, request: dict[str, Any]) -> FunctionRecord:
+        record = self.record(function_name)
+        self._check_revision(record, request.get("RevisionId"))
+        if record.origin == "template":
+            raise InvalidParameterValueException(
+                f"Function '{record.name}' comes from the template: change the files in {record.config.code_dir}"
+            )
+        if zip_file is None:
+            raise InvalidParameterValueException("ZipFile is required: lambdahost does not fetch code from S3")
+        code_dir, code = self.code.unpack(record.name, zip_file)
+        if not request.get("DryRun"):
+            record.config = dataclasses.replace(record.config, code_dir=code_dir)
+            record.code = code
+            record.touch()
+            self.invoker.recycle(record.name)
+            if request.get("Publish"):
+                self._publish(record, "")
+            self._save(record)
+        return record
+
+    def update_configuration(self, function_name: str, request: dict[str, Any]) -> FunctionRecord:
+        record = self.record(function_name)
+        self._check_revision(record, request.get("RevisionId"))
+        config = self._config(request, record.config)
+        self.invoker.prepare(config)
+        self.invoker.concurrency.reserve(record.name, config.reserved_concurrency)
+        record.config = config
+        if "Role" in request:
+            record.role = request["Role"]
+        if "DeadLetterConfig" in request:
+            record.dead_letter_target = (request["DeadLetterConfig"] or {}).get("TargetArn") or None
+        record.touch()
+        self.invoker.recycle(record.name)
+        self._save(record)
+        return record
+
+    def delete_function(self, function_name: str, qualifier: str | None) -> None:
+        name, qualifier = parse_function_name(function_name, qualifier)
+        record = self.invoker.record(name)
+        if qualifier == LATEST:
+            raise InvalidParameterValueException("$LATEST version cannot be deleted without deleting the function.")
+        if qualifier is None:
+            self.invoker.remove_function(name)
+            self.store.delete(name)
+            if record.origin == "api":
+                self.code.remove(name)
+            return
+        if qualifier not in record.versions:
+            raise ResourceNotFoundException(f"Function not found: {self.invoker.arn(name, qualifier)}")
+        using = [a.name for a in record.aliases.values() if qualifier in (a.function_version, *a.weights)]
+        if using:
+            raise ResourceConflictException(
+                f"Unable to delete version because the following aliases reference it: {using}"
+            )
+        del record.versions[qualifier]
+        self.invoker.recycle(name, qualifier)
+        self._save(record)
+
+    def _config(self, request: dict[str, Any], base: FunctionConfig) -> FunctionConfig:
+        """Apply the request's configuration members to a configuration (validated on the way)."""
+        changes: dict[str, Any] = {}
+        for member, option in (
+            ("Handler", "handler"),
+            ("Runtime", "runtime"),
+            ("Timeout", "timeout"),
+            ("MemorySize", "memory_size"),
+            ("Description", "description"),
+        ):
+            if member in request:
+                changes[option] = request[member]
+        if "Environment" in request:
+            changes["environment"] = (request["Environment"] or {}).get("Variables") or {}
+        if "EphemeralStorage" in request:
+            changes["ephemeral_storage"] = (request["EphemeralStorage"] or {}).get("Size", 512)
+        if "LoggingConfig" in request:
+            logging = request["LoggingConfig"] or {}
+            changes["logging"] = LoggingConfig(
+                log_format=logging.get("LogFormat", base.logging.log_format),
+                application_log_level=logging.get("ApplicationLogLevel", base.logging.application_log_level),
+                system_log_level=logging.get("SystemLogLevel", base.logging.system_log_level),
+                log_group=logging.get("LogGroup", base.logging.log_group),
+            )
+        if request.get("Layers"):
+            raise InvalidParameterValueException(
+                "Layers of functions created through the API are not supported; use a template's LayerVersion"
+            )
+        return dataclasses.replace(base, **changes)
+
+    # -- versions and aliases -----------------------------------------------------------------
+
+    def publish_version(self, function_name: str, request: dict[str, Any]) -> Version:
+        record = self.record(function_name)
+        self._check_revision(record, request.get("RevisionId"))
+        code = self.code_of(record)
+        if request.get("CodeSha256") and request["CodeSha256"] != code.sha256:
+            raise InvalidParameterValueException(
+                f"CodeSHA256 ({request['CodeSha256']}) is different from current CodeSHA256 in $LATEST "
+                f"({code.sha256}). Please try again with the CodeSHA256 in $LATEST."
+            )
+        return self._publish(record, request.get("Description", ""))
+
+    def _publish(self, record: FunctionRecord, description: str) -> Version:
+        code = self.code_of(record)
+        latest = max(record.versions.values(), key=lambda v: int(v.number), default=None)
+        if latest is not None and latest.code == code and _same_settings(latest.config, record.config):
+            return latest  # nothing changed since the last version: AWS returns that one
+        number = record.next_version()
+        code_dir = record.config.code_dir
+        if record.origin == "template":
+            code_dir = self.code.snapshot(record.name, number, record.config.code_dir)
+        config = dataclasses.replace(record.config, code_dir=code_dir)
+        self.invoker.prepare(config)
+        version = Version(number, config, code, description)
+        record.versions[number] = version
+        self._save(record)
+        return version
+
+    def create_alias(self, function_name: str, request: dict[str, Any]) -> Alias:
+        record = self.record(function_name)
+        alias = Alias(
+            request.get("Name", ""),
+            request.get("FunctionVersion", ""),
+            request.get("Description", ""),
+            _weights(request),
+        )
+        record.add_alias(alias, self.invoker.arn(record.name, alias.name))
+        self._save(record)
+        return alias
+
+    def alias(self, function_name: str, name: str) -> Alias:
+        record = self.record(function_name)
+        if name not in record.aliases:
+            raise ResourceNotFoundException(f"Cannot find alias arn: {self.invoker.arn(record.name, name)}")
+        return record.aliases[name]
+
+    def update_alias(self, function_name: str, name: str, request: dict[str, Any]) -> Alias:
+        record = self.record(function_name)
+        alias = self.alias(function_name, name)
+        if request.get("RevisionId") and request["RevisionId"] != alias.revision_id:
+            raise PreconditionFailedException(
+                "The Revision Id provided does not match the latest Revision Id. "
+                "Call the GetAlias API to retrieve the latest Revision Id"
+            )
+        version = request.get("FunctionVersion", alias.function_version)
+        weights = _weights(request) if "RoutingConfig" in request else alias.weights
+        record.check_alias_target(version, weights)
+        alias.function_version, alias.weights = version, weights
+        alias.description = request.get("Description", alias.description)
+        alias.revision_id = new_revision()
+        self._save(record)
+        return alias
+
+    def delete_alias(self, function_name: str, name: str) -> None:
+        record = self.record(function_name)
+        self.alias(function_name, name)
+        del record.aliases[name]
+        self._save(record)
+
+    # -- concurrency and asynchronous invocation settings -------------------------------------
+
+    def put_concurrency(self, function_name: str, reserved: int | None) -> None:
+        name, qualifier = parse_function_name(function_name)
+        if qualifier:
+            raise InvalidParameterValueException(
+                "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
+                "operation. Please specify either a function name or an unqualified function ARN."
+            )
+        record = self.invoker.record(name)
+        if reserved is not None and (not isinstance(reserved, int) or reserved < 0):
+            raise ValidationException(
+                [
+                    f"Value '{reserved}' at 'reservedConcurrentExecutions' failed to satisfy "
+                    "constraint: Member must have value greater than or equal to 0"
+                ]
+            )
+        self.invoker.concurrency.reserve(name, reserved)
+        record.config = dataclasses.replace(record.config, reserved_concurrency=reserved)
+        self._save(record)
+
+    def put_event_invoke_config(
+        self, function_name: str, qualifier: str | None, request: dict[str, Any], merge: bool
+    ) -> dict:
+        record, qualifier = self.qualified(function_name, qualifier)
+        key = qualifier or LATEST
+        if merge and key not in record.event_invoke_configs:
+            raise ResourceNotFoundException(
+                f"The function {self.invoker.arn(record.name, key)} doesn't have an EventInvokeConfig"
+            )
+        current = dict(record.event_invoke_configs.get(key, {})) if merge else {}
+        for member in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"):
+            if member in request:
+                current[member] = request[member]
+        if not current:
+            raise InvalidParameterValueException(
+                "You must specify at least one of error handling or destination setting."
+            )
+        retries, age = current.get("MaximumRetryAttempts"), current.get("MaximumEventAgeInSeconds")
+        if retries is not None and not 0 <= retries <= 2:
+            raise ValidationException(
+                [
+                    f"Value '{retries}' at 'maximumRetryAttempts' failed to satisfy constraint: "
+                    "Member must have value between 0 and 2"
+                ]
+            )
+        if age is not None and not 60 <= age <= 21600:
+            raise ValidationException(
+                [
+                    f"Value '{age}' at 'maximumEventAgeInSeconds' failed to satisfy constraint: "
+                    "Member must have value between 60 and 21600"
+                ]
+            )
+        for outcome in ("OnSuccess", "OnFailure"):
+            destination = ((current.get("DestinationConfig") or {}).get(outcome) or {}).get("Destination")
+            if destination:
+                self._check_destination(record, destination)
+        record.event_invoke_configs[key] = current
+        self._save(record)
+        return current
+
+    def _check_destination(self, record: FunctionRecord, destination: str) -> None:
+        if ":lambda:" in destination and ":function:" in destination:
+            name, _ = parse_function_name(destination)
+            if name == record.name:
+                raise InvalidParameterValueException("You can't specify the function as a destination for itself.")
+            if name not in {r.name for r in self.invoker.records}:
+                raise InvalidParameterValueException(f"The destination ARN {destination} is invalid.")
+
+    def event_invoke_config(self, function_name: str, qualifier: str | None) -> dict:
+        record, qualifier = self.qualified(function_name, qualifier)
+        key = qualifier or LATEST
+        if key not in record.event_invoke_configs:
+            raise ResourceNotFoundException(
+                f"The function {self.invoker.arn(record.name, key)} doesn't have an EventInvokeConfig"
+            )
+        return record.event_invoke_configs[key]
+
+    def delete_event_invoke_config(self, function_name: str, qualifier: str | None) -> None:
+        record, qualifier = self.qualified(function_name, qualifier)
+        self.event_invoke_config(function_name, qualifier)
+        del record.event_invoke_configs[qualifier or LATEST]
+        self._save(record)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _check_revision(self, record: FunctionRecord, revision_id: str | None) -> None:
+        if revision_id and revision_id != record.revision_id:
+            raise PreconditionFailedException(
+                "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API "
+                "to retrieve the latest Revision Id"
+            )
+
+    def save(self, record: FunctionRecord) -> None:
+        self._save(record)
+
+    def _save(self, record: FunctionRecord) -> None:
+        if record.origin == "api":
+            self.store.save(record)
+
+
+def _weights(request: dict[str, Any]) -> dict[str, float]:
+    routing = request.get("RoutingConfig") or {}
+    return {str(k): float(v) for k, v in (routing.get("AdditionalVersionWeights") or {}).items()}
+
+
+def _same_settings(a: FunctionConfig, b: FunctionConfig) -> bool:
+    return dataclasses.replace(a, code_dir=b.code_dir) == b

@@ -1,0 +1,217 @@
+"""Asynchronous invocation: Lambda's internal queue, retries, event age, destinations.
+
+Semantics (apis-and-events §2): a function error is retried up to MaximumRetryAttempts (default
+2), about 1 and then 2 minutes later; a throttle is retried with exponential backoff from 1 s to
+5 min without counting as an attempt; an event older than MaximumEventAgeInSeconds (default 6 h)
+is given up — looking ahead, so a retry that would start too late is not waited for. The outcome
+goes to the OnSuccess / OnFailure destination as an invocation record, and a failure also to the
+dead-letter target. ``HostSettings.async_delay_scale`` shrinks every delay for local work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+
+from ..errors import ResourceNotFoundException, TooManyRequestsException
+from ..model import limits
+from ..model.invocation import InvocationResult
+from ..model.names import parse_function_name
+from ..model.registry import LATEST, FunctionRecord
+from ..store.events import AsyncEvent, EventStore
+from .invoker import Invoker, check_payload, new_request_id
+
+log = logging.getLogger("lambdahost")
+
+RETRY_DELAYS = (60.0, 120.0)  # before the second and the third attempt
+THROTTLE_BACKOFF = (1.0, 300.0)  # first delay and cap, doubling in between
+DEFAULT_RETRIES = 2
+DEFAULT_MAX_AGE = 21600
+WORKERS = 64  # events run at once; concurrency limits still apply to each
+
+
+class EventQueue:
+    def __init__(self, invoker: Invoker, store: EventStore, delay_scale: float = 1.0) -> None:
+        self.invoker = invoker
+        self.store = store
+        self.delay_scale = delay_scale
+        self._running: dict[str, asyncio.Task] = {}
+        self._wake = asyncio.Event()
+        self._worker: asyncio.Task | None = None
+
+    async def put(self, function_name: str, payload: bytes | str | None, qualifier: str | None = None) -> str:
+        """Accept an Event invocation: checked like Invoke, then committed to the queue."""
+        record, qualifier = self.invoker.resolve(function_name, qualifier)
+        body = check_payload(payload, limits.ASYNC_REQUEST_BYTES)
+        event = AsyncEvent(new_request_id(), record.name, qualifier, body, time.time())
+        self.store.add(event)
+        self._wake.set()
+        return event.request_id
+
+    def start(self) -> None:
+        self._worker = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop taking events; those running are cancelled and stay queued for the next start."""
+        tasks = [t for t in (self._worker, *self._running.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until the queue is empty (for tests and scripts)."""
+        deadline = time.monotonic() + timeout
+        while self.store.pending():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.store.pending()} asynchronous events still queued")
+            await asyncio.sleep(0.02)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            free = WORKERS - len(self._running)
+            for event in self.store.due(time.time(), set(self._running), free) if free > 0 else []:
+                task = asyncio.get_running_loop().create_task(self._process(event))
+                self._running[event.request_id] = task
+                task.add_done_callback(lambda _, rid=event.request_id: self._done(rid))
+            next_due = self.store.next_due()
+            wait = 1.0 if next_due is None else max(0.0, min(1.0, next_due - time.time()))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait if free > 0 else 1.0)
+
+    def _done(self, request_id: str) -> None:
+        self._running.pop(request_id, None)
+        self._wake.set()
+
+    async def _process(self, event: AsyncEvent) -> None:
+        try:
+            record = self.invoker.record(event.function_name)
+        except ResourceNotFoundException:
+            log.warning(
+                "dropping asynchronous event %s: function %s no longer exists", event.request_id, event.function_name
+            )
+            self.store.finish(event)
+            return
+        settings = self._settings(record, event.qualifier)
+        max_age = settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE)
+        max_retries = settings.get("MaximumRetryAttempts", DEFAULT_RETRIES)
+        try:
+            result = await self.invoker.invoke(
+                event.function_name, event.payload, qualifier=event.qualifier, request_id=event.request_id
+            )
+        except TooManyRequestsException:
+            event.throttles += 1
+            delay = min(THROTTLE_BACKOFF[0] * 2 ** (event.throttles - 1), THROTTLE_BACKOFF[1])
+            if self._age(event) + delay * self.delay_scale > max_age * self.delay_scale:
+                self._fail(record, event, settings, None, "EventAgeExceeded")
+            else:
+                self._retry(event, delay)
+            return
+        event.attempts += 1
+        if result.function_error is None:
+            self._succeed(record, event, settings, result)
+        elif event.attempts > max_retries:
+            self._fail(record, event, settings, result, "RetriesExhausted")
+        else:
+            delay = RETRY_DELAYS[min(event.attempts, len(RETRY_DELAYS)) - 1]
+            if self._age(event) + delay * self.delay_scale > max_age * self.delay_scale:
+                self._fail(record, event, settings, result, "EventAgeExceeded")
+            else:
+                self._retry(event, delay)
+
+    def _settings(self, record: FunctionRecord, qualifier: str | None) -> dict[str, Any]:
+        configs = record.event_invoke_configs
+        return configs.get(qualifier or LATEST) or configs.get(LATEST) or {}
+
+    def _age(self, event: AsyncEvent) -> float:
+        return time.time() - event.enqueued_at
+
+    def _retry(self, event: AsyncEvent, delay: float) -> None:
+        event.due_at = time.time() + delay * self.delay_scale
+        self.store.reschedule(event)
+
+    def _succeed(self, record: FunctionRecord, event: AsyncEvent, settings: dict, result: InvocationResult) -> None:
+        target = ((settings.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
+        self._hand_on(event, [target] if target else [], self._record(event, result, "Success"))
+
+    def _fail(
+        self, record: FunctionRecord, event: AsyncEvent, settings: dict, result: InvocationResult | None, condition: str
+    ) -> None:
+        target = ((settings.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        log.warning("asynchronous invocation %s of %s failed: %s", event.request_id, record.name, condition)
+        targets = [target] if target else []
+        self._hand_on(event, targets, self._record(event, result, condition), dead_letter=(record, result))
+
+    def _record(self, event: AsyncEvent, result: InvocationResult | None, condition: str) -> bytes:
+        """The invocation record a destination receives."""
+        version = result.executed_version if result else LATEST
+        record: dict[str, Any] = {
+            "version": "1.0",
+            "timestamp": _timestamp(),
+            "requestContext": {
+                "requestId": event.request_id,
+                "functionArn": self.invoker.arn(event.function_name, event.qualifier or version),
+                "condition": condition,
+                "approximateInvokeCount": max(event.attempts, 1) if result else event.attempts,
+            },
+            "requestPayload": _parsed(event.payload),
+        }
+        if result is not None:
+            context = {"statusCode": 200, "executedVersion": result.executed_version}
+            if result.function_error:
+                context["functionError"] = result.function_error
+            record["responseContext"] = context
+            record["responsePayload"] = _parsed(result.payload)
+        return json.dumps(record).encode()
+
+    def _hand_on(self, event: AsyncEvent, targets: list[str], body: bytes, dead_letter=None) -> None:
+        """Finish an event: queue a destination invocation, or keep what cannot be delivered yet."""
+        follow_ups, undelivered = [], []
+        for target in targets:
+            if ":lambda:" in target and ":function:" in target:
+                name, qualifier = parse_function_name(target)
+                follow_ups.append(AsyncEvent(new_request_id(), name, qualifier, body, time.time()))
+            else:
+                undelivered.append((target, body))
+        if dead_letter is not None:
+            record, result = dead_letter
+            if record.dead_letter_target:
+                message = {
+                    "body": event.payload.decode(errors="replace"),
+                    "attributes": {
+                        "RequestID": event.request_id,
+                        "ErrorCode": "200",
+                        "ErrorMessage": _error_message(result)[:1024],
+                    },
+                }
+                undelivered.append((record.dead_letter_target, json.dumps(message).encode()))
+        for target, _ in undelivered:
+            log.warning(
+                "no local %s for %s yet: the record is kept in the state database", target.split(":")[2], target
+            )
+        self.store.finish(event, follow_ups, undelivered)
+        if follow_ups:
+            self._wake.set()
+
+
+def _parsed(payload: bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return payload.decode(errors="replace")
+
+
+def _error_message(result: InvocationResult | None) -> str:
+    if result is None:
+        return "Throttled"
+    body = _parsed(result.payload)
+    return body.get("errorMessage", "") if isinstance(body, dict) else str(body)
+
+
+def _timestamp() -> str:
+    epoch = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}Z"

@@ -1,0 +1,130 @@
+"""The functions a host knows, with their versions and aliases: Lambda's control-plane state.
+
+Pure data and rules, no I/O: the invoker reads it to resolve a qualifier, the Lambda API
+changes it, and the store persists the functions that were created through the API.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..errors import InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException
+from . import limits
+from .function import FunctionConfig
+
+LATEST = "$LATEST"
+
+
+def now_iso() -> str:
+    """Lambda's LastModified format: ``2020-04-10T19:06:32.563+0000``."""
+    epoch = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}+0000"
+
+
+def new_revision() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Code:
+    """A function's code: where it lives, and the hash and size AWS would report for its zip."""
+
+    sha256: str  # base64 of the SHA-256 digest, as CodeSha256
+    size: int
+
+
+@dataclass
+class Version:
+    number: str
+    config: FunctionConfig  # its code_dir is an immutable snapshot
+    code: Code
+    description: str = ""
+    revision_id: str = field(default_factory=new_revision)
+    last_modified: str = field(default_factory=now_iso)
+
+
+@dataclass
+class Alias:
+    name: str
+    function_version: str
+    description: str = ""
+    weights: dict[str, float] = field(default_factory=dict)  # RoutingConfig.AdditionalVersionWeights
+    revision_id: str = field(default_factory=new_revision)
+
+    def pick_version(self) -> str:
+        """The version an invocation through this alias runs, honouring the traffic weights."""
+        draw = random.random()
+        for version, weight in self.weights.items():
+            if draw < weight:
+                return version
+            draw -= weight
+        return self.function_version
+
+
+@dataclass
+class FunctionRecord:
+    config: FunctionConfig  # $LATEST
+    code: Code | None = None  # None: not hashed yet (a template function's folder)
+    origin: Literal["template", "api"] = "template"
+    role: str = "arn:aws:iam::123456789012:role/lambdahost"
+    revision_id: str = field(default_factory=new_revision)
+    last_modified: str = field(default_factory=now_iso)
+    versions: dict[str, Version] = field(default_factory=dict)
+    aliases: dict[str, Alias] = field(default_factory=dict)
+    event_invoke_configs: dict[str, dict] = field(default_factory=dict)  # by qualifier
+    dead_letter_target: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def touch(self) -> None:
+        self.revision_id = new_revision()
+        self.last_modified = now_iso()
+
+    def next_version(self) -> str:
+        return str(max((int(n) for n in self.versions), default=0) + 1)
+
+    def resolve(self, qualifier: str | None) -> tuple[str, FunctionConfig]:
+        """(executed version, its configuration) for a qualifier: $LATEST, a version or an alias."""
+        if qualifier in (None, LATEST):
+            return LATEST, self.config
+        if qualifier in self.versions:
+            version = self.versions[qualifier]
+            return version.number, version.config
+        alias = self.aliases.get(qualifier)
+        if alias is None:
+            raise KeyError(qualifier)
+        number = alias.pick_version()
+        if number == LATEST:
+            return LATEST, self.config
+        return number, self.versions[number].config
+
+    def check_alias_target(self, version: str, weights: dict[str, float]) -> None:
+        for number in (version, *weights):
+            if number != LATEST and number not in self.versions:
+                raise ResourceNotFoundException(f"Function not found: {number}")
+        if len(weights) > 1:
+            raise InvalidParameterValueException("Number of items in AdditionalVersionWeights cannot be greater than 1")
+        if weights and (version == LATEST or LATEST in weights):
+            raise InvalidParameterValueException(
+                "$LATEST is not supported for an alias pointing to more than 1 version"
+            )
+        for weight in weights.values():
+            if not 0.0 <= weight <= 1.0:
+                raise InvalidParameterValueException("Routing weights must be between 0.0 and 1.0")
+
+    def add_alias(self, alias: Alias, arn: str) -> None:
+        if not limits.ALIAS.fullmatch(alias.name):
+            raise InvalidParameterValueException(
+                f"Alias name '{alias.name}' is not valid: not a number, at most 128 of a-z, A-Z, 0-9, - and _"
+            )
+        if alias.name in self.aliases:
+            raise ResourceConflictException(f"Alias already exists: {arn}")
+        self.check_alias_target(alias.function_version, alias.weights)
+        self.aliases[alias.name] = alias

@@ -1,0 +1,87 @@
+"""Function code on disk: uploaded zips unpacked into folders named by their hash, and
+snapshots of folders for published versions, so that a version's code never changes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import shutil
+import stat
+import zipfile
+from pathlib import Path
+
+from ..errors import InvalidParameterValueException, RequestEntityTooLargeException
+from ..model.registry import Code
+
+ZIPPED_LIMIT = 52_428_800
+UNZIPPED_LIMIT = 262_144_000
+_SKIP = shutil.ignore_patterns("__pycache__", ".lambdahost", ".aws-sam", ".git")
+
+
+def hash_zip(data: bytes) -> Code:
+    return Code(base64.b64encode(hashlib.sha256(data).digest()).decode(), len(data))
+
+
+def hash_folder(folder: Path) -> Code:
+    """A stable hash of a folder's files (names and contents), in CodeSha256's form."""
+    digest = hashlib.sha256()
+    size = 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not _skipped(p.relative_to(folder))):
+        data = path.read_bytes()
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + len(data).to_bytes(8, "big"))
+        digest.update(data)
+        size += len(data)
+    return Code(base64.b64encode(digest.digest()).decode(), size)
+
+
+def _skipped(relative: Path) -> bool:
+    return any(part in ("__pycache__", ".lambdahost", ".aws-sam", ".git") for part in relative.parts)
+
+
+class CodeStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def unpack(self, function_name: str, data: bytes) -> tuple[Path, Code]:
+        """Unpack an uploaded zip (Code.ZipFile); the same zip twice lands in the same folder."""
+        if len(data) > ZIPPED_LIMIT:
+            raise RequestEntityTooLargeException(f"Zipped size must be smaller than {ZIPPED_LIMIT} bytes")
+        code = hash_zip(data)
+        folder = self.root / function_name / hashlib.sha256(data).hexdigest()[:32]
+        if folder.is_dir():
+            return folder, code
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            members = archive.infolist()
+        except (zipfile.BadZipFile, ValueError):
+            raise InvalidParameterValueException(
+                "Could not unzip uploaded file. Please check your file, then try to upload again."
+            ) from None
+        if sum(member.file_size for member in members) >= UNZIPPED_LIMIT:
+            raise InvalidParameterValueException(f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes")
+        staging = folder.with_name(folder.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for member in members:
+            target = (staging / member.filename).resolve()
+            if not target.is_relative_to(staging.resolve()):
+                shutil.rmtree(staging, ignore_errors=True)
+                raise InvalidParameterValueException(f"The zip file has an entry outside its root: {member.filename}")
+            archive.extract(member, staging)
+            mode = member.external_attr >> 16
+            if mode and not member.is_dir():
+                os.chmod(target, stat.S_IMODE(mode) | stat.S_IRUSR)  # keep a bootstrap executable
+        staging.rename(folder)
+        return folder, code
+
+    def snapshot(self, function_name: str, version: str, source: Path) -> Path:
+        """Copy a folder for a published version (a template function's code keeps changing)."""
+        folder = self.root / function_name / f"version-{version}"
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(source, folder, ignore=_SKIP, symlinks=True)
+        return folder
+
+    def remove(self, function_name: str) -> None:
+        shutil.rmtree(self.root / function_name, ignore_errors=True)
