@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 
 from .host import AsyncHost
+from .model.registry import LATEST
 from .template import Project, ProjectSource, TemplateError
 
 log = logging.getLogger("lambdahost")
@@ -30,6 +31,12 @@ class Workspace:
             previous = old.functions.get(function.logical_id) if old else None
             if previous is None or previous.config != function.config:
                 self.host.add_function(function.config)
+            record = self.host.invoker.record(function.config.name)
+            record.dead_letter_target = (function.dead_letter_queue or {}).get("TargetArn")
+            if function.event_invoke_config:
+                record.event_invoke_configs[LATEST] = function.event_invoke_config
+            elif previous is not None and previous.event_invoke_config:
+                record.event_invoke_configs.pop(LATEST, None)
         if old is not None:
             kept = {f.config.name for f in new.functions.values()}
             for function in old.functions.values():

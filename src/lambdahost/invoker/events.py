@@ -89,6 +89,16 @@ class EventQueue:
 
     async def _process(self, event: AsyncEvent) -> None:
         try:
+            await self._attempt(event)
+        except asyncio.CancelledError:
+            raise  # stopping: the event stays queued for the next start
+        except Exception:
+            log.exception("asynchronous event %s failed inside lambdahost; it stays queued", event.request_id)
+            event.due_at = time.time() + 5
+            self.store.reschedule(event)
+
+    async def _attempt(self, event: AsyncEvent) -> None:
+        try:
             record = self.invoker.record(event.function_name)
         except ResourceNotFoundException:
             log.warning(

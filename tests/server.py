@@ -1,0 +1,88 @@
+"""A real ``lambdahost serve`` process for tests, and clients for it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+LAMBDAHOST = str(Path(sys.executable).parent / "lambdahost")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    def __init__(self, folder: Path, *args: str, state_dir: Path | None = None) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.state_dir = state_dir or folder / ".lambdahost"
+        self.args = args
+        self.output = folder / f"serve-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        command = [LAMBDAHOST, "serve", "--port", str(self.port), "--state-dir", str(self.state_dir), *self.args]
+        self.process = subprocess.Popen(
+            command,
+            cwd=self.folder,
+            stdout=self.output.open("ab"),
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"lambdahost serve exited: {self.output.read_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                assert time.monotonic() < deadline, self.output.read_text()
+                time.sleep(0.05)
+
+    def client(
+        self, retries: int = 1, key: str = "test", secret: str = "test", timeout: int = 60, validate: bool = True
+    ):
+        config = Config(
+            retries={"max_attempts": retries, "mode": "standard"}, read_timeout=timeout, parameter_validation=validate
+        )
+        return boto3.client(
+            "lambda",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            config=config,
+        )
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(10)
+
+    def stop(self) -> int:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def log(self) -> str:
+        return self.output.read_text()

@@ -1,0 +1,199 @@
+"""Asynchronous invocation through a real server: retries, event age, destinations, durability."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from server import Server
+
+TEMPLATE = """
+Globals:
+  Function:
+    CodeUri: src
+    Environment:
+      Variables:
+        OUT: {out}
+Resources:
+  Recorder:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.record
+      ReservedConcurrentExecutions: 2
+  Flaky:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.flaky
+      EventInvokeConfig:
+        MaximumRetryAttempts: 2
+        DestinationConfig:
+          OnSuccess: {{Type: Lambda, Destination: !GetAtt Recorder.Arn}}
+          OnFailure: {{Type: Lambda, Destination: !GetAtt Recorder.Arn}}
+  Dead:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.flaky
+      DeadLetterQueue: {{Type: SQS, TargetArn: arn:aws:sqs:us-east-1:123456789012:dead-letters}}
+      EventInvokeConfig: {{MaximumRetryAttempts: 0}}
+"""
+
+CODE = """
+import json, os, time
+
+def _append(name, data):
+    with open(os.path.join(os.environ["OUT"], name), "a") as f:
+        f.write(json.dumps(data) + "\\n")
+
+def record(event, context):
+    time.sleep(event.get("sleep", 0) if isinstance(event, dict) else 0)
+    _append("recorded.jsonl", {"requestId": context.aws_request_id, "event": event})
+    return "recorded"
+
+def flaky(event, context):
+    _append("attempts.jsonl", {"requestId": context.aws_request_id, "at": time.time()})
+    if event.get("fail"):
+        raise ValueError("always fails")
+    return {"ok": event}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(CODE)
+    (tmp_path / "template.yaml").write_text(textwrap.dedent(TEMPLATE.format(out=out)))
+    return tmp_path
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _wait(condition, seconds: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + seconds
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return result
+
+
+def test_success_goes_to_the_on_success_destination_as_an_invocation_record(project: Path) -> None:
+    server = Server(project, "--async-delay-scale", "0.01").start()
+    try:
+        response = server.client().invoke(FunctionName="Flaky", InvocationType="Event", Payload=b'{"n": 1}')
+        assert response["StatusCode"] == 202
+        request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+        (delivered,) = _wait(lambda: _lines(project / "out" / "recorded.jsonl"), what="the destination")
+    finally:
+        server.stop()
+    record = delivered["event"]
+    assert list(record) == [
+        "version",
+        "timestamp",
+        "requestContext",
+        "requestPayload",
+        "responseContext",
+        "responsePayload",
+    ]
+    assert record["requestContext"] == {
+        "requestId": request_id,
+        "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:Flaky:$LATEST",
+        "condition": "Success",
+        "approximateInvokeCount": 1,
+    }
+    assert record["requestPayload"] == {"n": 1}
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
+    assert record["responsePayload"] == {"ok": {"n": 1}}
+    assert _lines(project / "out" / "attempts.jsonl")[0]["requestId"] == request_id
+
+
+def test_failures_are_retried_twice_with_growing_delays_then_sent_on(project: Path) -> None:
+    server = Server(project, "--async-delay-scale", "0.01").start()
+    try:
+        server.client().invoke(FunctionName="Flaky", InvocationType="Event", Payload=b'{"fail": true}')
+        (delivered,) = _wait(lambda: _lines(project / "out" / "recorded.jsonl"), what="the failure record")
+    finally:
+        server.stop()
+    attempts = _lines(project / "out" / "attempts.jsonl")
+    assert len(attempts) == 3
+    assert len({a["requestId"] for a in attempts}) == 1, "every attempt has the event's request id"
+    first_gap, second_gap = attempts[1]["at"] - attempts[0]["at"], attempts[2]["at"] - attempts[1]["at"]
+    assert 0.5 <= first_gap < second_gap, "about 1 then 2 minutes, scaled by 0.01"
+    record = delivered["event"]
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert record["responsePayload"]["errorType"] == "ValueError"
+
+
+@pytest.mark.parametrize(("max_age", "attempts"), [(60, 1), (90, 2)])
+def test_event_age_looks_ahead(project: Path, max_age: int, attempts: int) -> None:
+    server = Server(project, "--async-delay-scale", "0.01").start()
+    try:
+        client = server.client()
+        client.put_function_event_invoke_config(
+            FunctionName="Flaky",
+            MaximumRetryAttempts=2,
+            MaximumEventAgeInSeconds=max_age,
+            DestinationConfig={"OnFailure": {"Destination": "arn:aws:lambda:us-east-1:123456789012:function:Recorder"}},
+        )
+        client.invoke(FunctionName="Flaky", InvocationType="Event", Payload=b'{"fail": true}')
+        (delivered,) = _wait(lambda: _lines(project / "out" / "recorded.jsonl"), what="the failure record")
+    finally:
+        server.stop()
+    assert delivered["event"]["requestContext"]["condition"] == "EventAgeExceeded"
+    assert delivered["event"]["requestContext"]["approximateInvokeCount"] == attempts
+    assert len(_lines(project / "out" / "attempts.jsonl")) == attempts
+
+
+def test_dead_letter_record_is_kept_until_queues_exist(project: Path) -> None:
+    server = Server(project, "--async-delay-scale", "0.01").start()
+    try:
+        server.client().invoke(FunctionName="Dead", InvocationType="Event", Payload=b'{"fail": true}')
+
+        def kept():
+            with sqlite3.connect(server.state_dir / "state.db") as db:
+                return db.execute("SELECT target, body FROM undelivered").fetchall()
+
+        ((target, body),) = _wait(kept, what="the dead-letter record")
+    finally:
+        server.stop()
+    assert target == "arn:aws:sqs:us-east-1:123456789012:dead-letters"
+    message = json.loads(body)
+    assert message["body"] == '{"fail": true}'
+    assert message["attributes"]["ErrorCode"] == "200"
+    assert message["attributes"]["ErrorMessage"] == "always fails"
+
+
+def test_queued_events_survive_kill_9(project: Path) -> None:
+    server = Server(project, "--async-delay-scale", "0.01").start()
+    client = server.client()
+    sent = []
+    for index in range(30):
+        response = client.invoke(
+            FunctionName="Recorder", InvocationType="Event", Payload=json.dumps({"index": index, "sleep": 0.2}).encode()
+        )
+        sent.append(response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"])
+    time.sleep(0.5)
+    server.kill()
+    done_before = {line["requestId"] for line in _lines(project / "out" / "recorded.jsonl")}
+    assert len(done_before) < len(sent), "the kill must land while events are pending"
+
+    restarted = Server(project, "--async-delay-scale", "0.01", state_dir=server.state_dir)
+    restarted.port = server.port
+    restarted.start()
+    try:
+        _wait(
+            lambda: set(sent) <= {line["requestId"] for line in _lines(project / "out" / "recorded.jsonl")},
+            seconds=60,
+            what="every event to be delivered after the restart",
+        )
+    finally:
+        restarted.stop()

@@ -1,0 +1,361 @@
+"""The Lambda API served by a real ``lambdahost serve`` process, driven by boto3."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import textwrap
+import threading
+import zipfile
+
+import pytest
+from botocore.exceptions import ClientError
+
+from server import Server
+
+TEMPLATE = """
+Resources:
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.echo
+  Fails:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.fails
+  Slow:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.slow
+      ReservedConcurrentExecutions: 1
+      Timeout: 10
+"""
+
+CODE = """
+import time
+
+def echo(event, context):
+    print("echo", event)
+    cc = context.client_context
+    return {"event": event, "arn": context.invoked_function_arn, "version": context.function_version,
+            "custom": cc.custom if cc else None}
+
+def fails(event, context):
+    raise RuntimeError("nope")
+
+def slow(event, context):
+    time.sleep(event.get("sleep", 1))
+    return "slept"
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("api")
+    (folder / "src").mkdir()
+    (folder / "src" / "app.py").write_text(CODE)
+    (folder / "template.yaml").write_text(textwrap.dedent(TEMPLATE))
+    running = Server(folder).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def client(server):
+    return server.client()
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+# -- Invoke -------------------------------------------------------------------------------------
+
+
+def test_invoke_returns_payload_version_and_log_tail(client) -> None:
+    response = client.invoke(FunctionName="Echo", Payload=b'{"a": 1}', LogType="Tail")
+    assert response["StatusCode"] == 200
+    assert response["ExecutedVersion"] == "$LATEST"
+    assert "FunctionError" not in response
+    body = json.loads(response["Payload"].read())
+    assert body["event"] == {"a": 1}
+    log = base64.b64decode(response["LogResult"]).decode()
+    assert "echo {'a': 1}" in log and "REPORT RequestId: " in log
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Echo",
+        "Echo:$LATEST",
+        "123456789012:function:Echo",
+        "arn:aws:lambda:us-east-1:123456789012:function:Echo",
+        "arn:aws:lambda:us-east-1:123456789012:function:Echo:$LATEST",
+    ],
+)
+def test_every_name_form_reaches_the_function(client, name: str) -> None:
+    body = json.loads(client.invoke(FunctionName=name, Payload=b"{}")["Payload"].read())
+    expected = "arn:aws:lambda:us-east-1:123456789012:function:Echo" + (":$LATEST" if "$LATEST" in name else "")
+    assert body["arn"] == expected
+
+
+def test_function_error_is_200_with_the_error_header(client) -> None:
+    response = client.invoke(FunctionName="Fails")
+    assert (response["StatusCode"], response["FunctionError"]) == (200, "Unhandled")
+    body = json.loads(response["Payload"].read())
+    assert (body["errorType"], body["errorMessage"]) == ("RuntimeError", "nope")
+
+
+def test_client_context_reaches_the_handler(client) -> None:
+    context = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
+    body = json.loads(client.invoke(FunctionName="Echo", ClientContext=context)["Payload"].read())
+    assert body["custom"] == {"k": "v"}
+
+
+def test_dry_run_and_event_invocation_types(client) -> None:
+    assert client.invoke(FunctionName="Echo", InvocationType="DryRun")["StatusCode"] == 204
+    assert client.invoke(FunctionName="Echo", InvocationType="Event", Payload=b"{}")["StatusCode"] == 202
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "status", "message"),
+    [
+        (
+            {"FunctionName": "Nope"},
+            "ResourceNotFoundException",
+            404,
+            "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope",
+        ),
+        (
+            {"FunctionName": "Echo", "Qualifier": "7"},
+            "ResourceNotFoundException",
+            404,
+            "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Echo:7",
+        ),
+        (
+            {"FunctionName": "Echo:live", "Qualifier": "other"},
+            "InvalidParameterValueException",
+            400,
+            "The derived qualifier from the function name does not match the specified qualifier.",
+        ),
+        ({"FunctionName": "Echo", "Payload": b"{not json"}, "InvalidRequestContentException", 400, None),
+        (
+            {"FunctionName": "Echo", "Payload": b'"' + b"x" * 6_291_456 + b'"'},
+            "RequestEntityTooLargeException",
+            413,
+            "Request must be smaller than 6291456 bytes for the InvokeFunction operation",
+        ),
+    ],
+)
+def test_invoke_errors_have_awss_code_status_and_message(client, call, code, status, message) -> None:
+    with pytest.raises(ClientError) as caught:
+        client.invoke(**call)
+    error = caught.value.response
+    assert error["Error"]["Code"] == code
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == status
+    if message:
+        assert error["Error"]["Message"] == message
+
+
+def test_throttled_invoke_is_429_with_the_reason(server) -> None:
+    client = server.client(retries=1)
+    started = threading.Event()
+
+    def occupy():
+        started.set()
+        client.invoke(FunctionName="Slow", Payload=b'{"sleep": 2}')
+
+    thread = threading.Thread(target=occupy)
+    thread.start()
+    started.wait()
+    import time
+
+    time.sleep(0.5)
+    with pytest.raises(client.exceptions.TooManyRequestsException) as caught:
+        client.invoke(FunctionName="Slow", Payload=b'{"sleep": 0}')
+    thread.join()
+    assert caught.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+
+
+# -- control plane ------------------------------------------------------------------------------
+
+ROLE = "arn:aws:iam::123456789012:role/lambda-role"
+
+
+def test_create_invoke_update_and_delete_a_function(client) -> None:
+    code = _zip({"handler.py": "def main(event, context):\n    return 'v1'\n"})
+    created = client.create_function(
+        FunctionName="made",
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="handler.main",
+        Code={"ZipFile": code},
+        Timeout=5,
+        Environment={"Variables": {"AB": "1"}},
+    )
+    assert created["State"] == "Active" and created["Version"] == "$LATEST"
+    assert created["CodeSha256"] == base64.b64encode(__import__("hashlib").sha256(code).digest()).decode()
+    assert created["CodeSize"] == len(code)
+    client.get_waiter("function_active_v2").wait(FunctionName="made")
+    assert json.loads(client.invoke(FunctionName="made")["Payload"].read()) == "v1"
+
+    updated = client.update_function_code(
+        FunctionName="made", ZipFile=_zip({"handler.py": "def main(e, c):\n    return 'v2'\n"})
+    )
+    assert updated["CodeSha256"] != created["CodeSha256"] and updated["RevisionId"] != created["RevisionId"]
+    client.get_waiter("function_updated_v2").wait(FunctionName="made")
+    assert json.loads(client.invoke(FunctionName="made")["Payload"].read()) == "v2"
+
+    configured = client.update_function_configuration(FunctionName="made", MemorySize=256, Timeout=9)
+    assert (configured["MemorySize"], configured["Timeout"]) == (256, 9)
+    assert client.get_function_configuration(FunctionName="made")["MemorySize"] == 256
+    got = client.get_function(FunctionName="made")
+    assert got["Configuration"]["Environment"] == {"Variables": {"AB": "1"}}
+
+    with pytest.raises(client.exceptions.ResourceConflictException):
+        client.create_function(
+            FunctionName="made", Runtime="python3.11", Role=ROLE, Handler="h.m", Code={"ZipFile": code}
+        )
+    assert client.delete_function(FunctionName="made")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_function(FunctionName="made")
+
+
+def test_bad_configuration_gets_awss_validation_message(server) -> None:
+    client = server.client(validate=False)  # boto3 would refuse these itself; the server must too
+    code = _zip({"h.py": "def m(e, c):\n    return 1\n"})
+    with pytest.raises(ClientError) as caught:
+        client.create_function(
+            FunctionName="bad-memory",
+            Runtime="python3.11",
+            Role=ROLE,
+            Handler="h.m",
+            Code={"ZipFile": code},
+            MemorySize=64,
+        )
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert "Value '64' at 'memorySize' failed to satisfy constraint" in caught.value.response["Error"]["Message"]
+    with pytest.raises(client.exceptions.InvalidParameterValueException, match="Could not unzip uploaded file"):
+        client.create_function(
+            FunctionName="bad-zip", Runtime="python3.11", Role=ROLE, Handler="h.m", Code={"ZipFile": b"not a zip"}
+        )
+
+
+def test_list_functions_pages(client) -> None:
+    code = _zip({"h.py": "def m(e, c):\n    return 1\n"})
+    for index in range(3):
+        client.create_function(
+            FunctionName=f"paged-{index}", Runtime="python3.11", Role=ROLE, Handler="h.m", Code={"ZipFile": code}
+        )
+    first = client.list_functions(MaxItems=2)
+    assert len(first["Functions"]) == 2 and "NextMarker" in first
+    names = [f["FunctionName"] for page in client.get_paginator("list_functions").paginate() for f in page["Functions"]]
+    assert {"Echo", "Fails", "Slow", "paged-0", "paged-1", "paged-2"} <= set(names)
+    assert len(names) == len(set(names))
+
+
+def test_versions_are_immutable_snapshots_and_aliases_route_traffic(client) -> None:
+    client.create_function(
+        FunctionName="versioned",
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="h.m",
+        Code={"ZipFile": _zip({"h.py": "def m(e, c):\n    return 'one'\n"})},
+    )
+    one = client.publish_version(FunctionName="versioned", Description="first")
+    assert one["Version"] == "1" and one["FunctionArn"].endswith(":versioned:1")
+    assert client.publish_version(FunctionName="versioned")["Version"] == "1", "unchanged: no new version"
+    client.update_function_code(FunctionName="versioned", ZipFile=_zip({"h.py": "def m(e, c):\n    return 'two'\n"}))
+    two = client.publish_version(FunctionName="versioned")
+    assert two["Version"] == "2"
+    versions = [v["Version"] for v in client.list_versions_by_function(FunctionName="versioned")["Versions"]]
+    assert versions == ["$LATEST", "1", "2"]
+
+    one_result = client.invoke(FunctionName="versioned", Qualifier="1")
+    assert json.loads(one_result["Payload"].read()) == "one" and one_result["ExecutedVersion"] == "1"
+
+    alias = client.create_alias(
+        FunctionName="versioned",
+        Name="live",
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}},
+    )
+    assert alias["AliasArn"].endswith(":versioned:live")
+    seen = {client.invoke(FunctionName="versioned:live")["ExecutedVersion"] for _ in range(40)}
+    assert seen == {"1", "2"}, "a 50% weight sends traffic to both versions"
+
+    client.update_alias(FunctionName="versioned", Name="live", FunctionVersion="2", RoutingConfig={})
+    result = client.invoke(FunctionName="versioned", Qualifier="live")
+    assert (json.loads(result["Payload"].read()), result["ExecutedVersion"]) == ("two", "2")
+    assert client.get_alias(FunctionName="versioned", Name="live")["FunctionVersion"] == "2"
+    assert [a["Name"] for a in client.list_aliases(FunctionName="versioned")["Aliases"]] == ["live"]
+    with pytest.raises(client.exceptions.ResourceConflictException, match="Alias already exists"):
+        client.create_alias(FunctionName="versioned", Name="live", FunctionVersion="1")
+    with pytest.raises(client.exceptions.InvalidParameterValueException, match="cannot be greater than 1"):
+        client.create_alias(
+            FunctionName="versioned",
+            Name="two-weights",
+            FunctionVersion="1",
+            RoutingConfig={"AdditionalVersionWeights": {"2": 0.1, "$LATEST": 0.1}},
+        )
+    client.delete_alias(FunctionName="versioned", Name="live")
+    with pytest.raises(client.exceptions.ResourceNotFoundException, match="Cannot find alias arn"):
+        client.get_alias(FunctionName="versioned", Name="live")
+    client.delete_function(FunctionName="versioned", Qualifier="1")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.invoke(FunctionName="versioned", Qualifier="1")
+
+
+def test_template_functions_publish_versions_too(client, server) -> None:
+    version = client.publish_version(FunctionName="Echo")
+    result = client.invoke(FunctionName="Echo", Qualifier=version["Version"], Payload=b"{}")
+    body = json.loads(result["Payload"].read())
+    assert body["version"] == version["Version"] and result["ExecutedVersion"] == version["Version"]
+
+
+def test_concurrency_settings(client) -> None:
+    assert client.get_function_concurrency(FunctionName="Echo").get("ReservedConcurrentExecutions") is None
+    client.put_function_concurrency(FunctionName="Echo", ReservedConcurrentExecutions=5)
+    assert client.get_function_concurrency(FunctionName="Echo")["ReservedConcurrentExecutions"] == 5
+    assert client.get_function(FunctionName="Echo")["Concurrency"] == {"ReservedConcurrentExecutions": 5}
+    client.delete_function_concurrency(FunctionName="Echo")
+    assert "ReservedConcurrentExecutions" not in client.get_function_concurrency(FunctionName="Echo")
+    with pytest.raises(client.exceptions.InvalidParameterValueException, match="permitted on Lambda functions only"):
+        client.put_function_concurrency(FunctionName="Echo:1", ReservedConcurrentExecutions=1)
+    settings = client.get_account_settings()
+    assert settings["AccountLimit"]["ConcurrentExecutions"] == 1000
+
+
+def test_event_invoke_config_lifecycle(client) -> None:
+    with pytest.raises(client.exceptions.ResourceNotFoundException, match="doesn't have an EventInvokeConfig"):
+        client.get_function_event_invoke_config(FunctionName="Echo")
+    put = client.put_function_event_invoke_config(FunctionName="Echo", MaximumRetryAttempts=1)
+    assert put["FunctionArn"].endswith(":function:Echo:$LATEST") and put["MaximumRetryAttempts"] == 1
+    updated = client.update_function_event_invoke_config(FunctionName="Echo", MaximumEventAgeInSeconds=120)
+    assert (updated["MaximumRetryAttempts"], updated["MaximumEventAgeInSeconds"]) == (1, 120)
+    listed = client.list_function_event_invoke_configs(FunctionName="Echo")["FunctionEventInvokeConfigs"]
+    assert len(listed) == 1
+    with pytest.raises(client.exceptions.InvalidParameterValueException, match="destination for itself"):
+        client.put_function_event_invoke_config(
+            FunctionName="Echo",
+            DestinationConfig={"OnSuccess": {"Destination": "arn:aws:lambda:us-east-1:123456789012:function:Echo"}},
+        )
+    client.delete_function_event_invoke_config(FunctionName="Echo")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_function_event_invoke_config(FunctionName="Echo")
+
+
+def test_tags(client) -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:Echo"
+    client.tag_resource(Resource=arn, Tags={"team": "core", "env": "dev"})
+    client.untag_resource(Resource=arn, TagKeys=["env"])
+    assert client.list_tags(Resource=arn)["Tags"] == {"team": "core"}
