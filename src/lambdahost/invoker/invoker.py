@@ -23,7 +23,7 @@ from ..model.registry import LATEST, FunctionRecord
 from ..sandbox import bytecode
 from ..sandbox.environment import Environment, LogSink
 from ..sandbox.forkserver import ForkServer
-from ..sandbox.interpreter import Interpreter, InterpreterResolver
+from ..sandbox.interpreter import HOST, Interpreter, InterpreterResolver
 from ..sandbox.launch import Launched
 from ..settings import HostSettings
 from .concurrency import ConcurrencyLimits
@@ -76,15 +76,16 @@ class Invoker:
 
     def prepare(self, config: FunctionConfig) -> None:
         """Check that a configuration can run here, and start its interpreter's fork-server."""
-        if not config.is_python:
-            raise InvalidParameterValueException(
-                f"Runtime {config.runtime} is not supported yet: lambdahost runs python3.10 to python3.14 functions"
-            )
-        interpreter = self._interpreters.resolve(config.runtime)
+        interpreter = self._interpreter(config)
         if interpreter.executable not in self._forkservers:
             forkserver = ForkServer(interpreter)
             forkserver.start()  # boots while the caller goes on, so the first invoke only forks
             self._forkservers[interpreter.executable] = forkserver
+
+    def _interpreter(self, config: FunctionConfig) -> Interpreter:
+        """A Python function's interpreter; a custom runtime is forked from lambdahost's own, then
+        replaced by its bootstrap."""
+        return self._interpreters.resolve(config.runtime) if config.is_python else HOST
 
     def adopt(self, interpreter: Interpreter, launched: Launched) -> None:
         """Use a fork-server started ahead of time (see sandbox/launch.py) for its interpreter."""
@@ -192,7 +193,7 @@ class Invoker:
     def _pool(self, function: FunctionConfig, version: str) -> Pool:
         pool = self._pools.get((function.name, version))
         if pool is None:
-            forkserver = self._forkservers[self._interpreters.resolve(function.runtime).executable]
+            forkserver = self._forkservers[self._interpreter(function).executable]
             pool = Pool(
                 lambda: Environment(function, version, forkserver, self.settings, self._tmp_root, self._sink),
                 self.settings.idle_timeout,

@@ -64,20 +64,21 @@ def main(control_fd: int) -> None:
 
 
 def _fork(spec: dict, fds: "list[int]", server_fds: tuple) -> int:
-    channel_fd, log_fd = fds
+    """A Python environment gets (channel, log) descriptors; a custom runtime only its log."""
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
-            code = _run_environment(spec, channel_fd, log_fd, server_fds)
+            _become_environment(spec, fds[-1], server_fds)
+            code = _exec(spec) if "exec" in spec else _run_python(spec, fds[0])
         finally:
             os._exit(code)
-    os.close(channel_fd)
-    os.close(log_fd)
+    for fd in fds:
+        os.close(fd)
     return pid
 
 
-def _run_environment(spec: dict, channel_fd: int, log_fd: int, server_fds: tuple) -> int:
+def _become_environment(spec: dict, log_fd: int, server_fds: tuple) -> None:
     os.setsid()  # its own process group, so a kill takes the handler's subprocesses too
     signal.set_wakeup_fd(-1)
     for fd in server_fds:
@@ -91,6 +92,18 @@ def _run_environment(spec: dict, channel_fd: int, log_fd: int, server_fds: tuple
     os.environ.clear()
     os.environ.update(spec["environment"])
     time.tzset()
+
+
+def _exec(spec: dict) -> int:
+    """A custom runtime: its bootstrap replaces this process, and talks to the Runtime API."""
+    try:
+        os.execve(spec["exec"], [spec["exec"]], spec["environment"])
+    except OSError as exc:
+        print(f"{spec['exec']}: {exc.strerror}", file=sys.stderr, flush=True)
+        return 126 if isinstance(exc, PermissionError) else 127
+
+
+def _run_python(spec: dict, channel_fd: int) -> int:
     sys.argv = [bootstrap.__file__]
     sys.path[:] = _sys_path(spec["taskRoot"], spec["layers"], spec["environment"].get("PYTHONPATH"))
     for directory in [spec["taskRoot"], *_layer_dirs(spec["layers"])]:

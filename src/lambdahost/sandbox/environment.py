@@ -26,7 +26,7 @@ from ..settings import HostSettings
 from .forkserver import ExitStatus, ForkServer
 from .launch import RUNTIME_DIR
 from .platform_log import PlatformLog, Report, timestamp
-from .process import EnvironmentProcess, TimedOut
+from .process import EnvironmentProcess, RuntimeApiProcess, TimedOut
 
 LogSink = Callable[[LogEvent], None]
 
@@ -80,7 +80,7 @@ class Environment:
             function.logging.json,
             function.name,
             version,
-            f"python:{minor}.local",
+            f"python:{minor}.local" if function.is_python else f"{function.runtime.replace('.', ':', 1)}.local",
             f"arn:aws:lambda:{settings.region}::runtime:lambdahost-python{'.'.join(map(str, interpreter.version))}",
             function.logging.system_log_level,
         )
@@ -170,7 +170,7 @@ class Environment:
                 meta[key] = value
         process = self._process
         try:
-            await process.send(protocol.encode(protocol.INVOKE, meta, invocation.payload))
+            await process.invoke(meta, invocation.payload)
             frame = await process.receive(deadline)
         except TimedOut:
             return self._timed_out(invocation)
@@ -208,8 +208,18 @@ class Environment:
         self._emit(self._platform.init_start(phase))
         started = time.monotonic()
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        process = EnvironmentProcess(self._forkserver, self._on_output)
-        await process.start(self._spawn_spec())
+        spec = self._spawn_spec()
+        if spec is None:
+            candidates = " ".join(str(p) for p in self._bootstrap_candidates())
+            duration_ms = (time.monotonic() - started) * 1000
+            error = _platform_error(
+                "", "Runtime.InvalidEntrypoint", f"Couldn't find valid bootstrap(s): [{candidates}]"
+            )
+            self._emit(self._platform.init_report(phase, duration_ms, "error", "Runtime.InvalidEntrypoint"))
+            return _Init(False, duration_ms, "error", "Runtime.InvalidEntrypoint", error)
+        process_class = EnvironmentProcess if self.function.is_python else RuntimeApiProcess
+        process = process_class(self._forkserver, self._on_output)
+        await process.start(spec)
         self._process = process
         try:
             frame = await process.receive(deadline)
@@ -239,18 +249,31 @@ class Environment:
         self._emit(self._platform.init_report(phase, duration_ms, init.status, init.error_type))
         return init
 
-    def _spawn_spec(self) -> dict:
+    def _spawn_spec(self) -> dict | None:
+        """What the fork-server needs to start the process; None if a custom runtime has no bootstrap."""
         function = self.function
-        interpreter = self._forkserver.interpreter
-        return {
+        spec = {
             "handler": function.handler,
             "taskRoot": str(function.code_dir),
             "layers": [str(p) for p in function.layers],
-            "environment": self._environment_variables(interpreter.runtime),
+            "environment": self._environment_variables(),
             "memoryLimitKb": function.memory_size * 1024,
         }
+        if not function.is_python:
+            bootstrap = next((p for p in self._bootstrap_candidates() if p.is_file()), None)
+            if bootstrap is None:
+                return None
+            spec["exec"] = str(bootstrap)
+        return spec
 
-    def _environment_variables(self, interpreter_runtime: str) -> dict:
+    def _bootstrap_candidates(self) -> list[Path]:
+        """Where a custom runtime's bootstrap may be: the code, then the layers (as /opt/bootstrap)."""
+        return [
+            self.function.code_dir / "bootstrap",
+            *(layer / "bootstrap" for layer in reversed(self.function.layers)),
+        ]
+
+    def _environment_variables(self) -> dict:
         function, settings = self.function, self._settings
         variables = {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
@@ -271,7 +294,6 @@ class Environment:
                 "_HANDLER": function.handler,
                 "AWS_REGION": settings.region,
                 "AWS_DEFAULT_REGION": settings.region,
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
                 "AWS_LAMBDA_FUNCTION_NAME": function.name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
                 "AWS_LAMBDA_FUNCTION_VERSION": self.version,
@@ -282,6 +304,8 @@ class Environment:
                 "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
             }
         )
+        if function.is_python:  # provided runtimes have no AWS_EXECUTION_ENV
+            variables["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{function.runtime}"
         if function.logging.json:
             variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             variables["AWS_LAMBDA_LOG_LEVEL"] = function.logging.application_log_level or "INFO"

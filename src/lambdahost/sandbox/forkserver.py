@@ -48,15 +48,15 @@ class ForkServer:
         self._socket.setblocking(False)
         asyncio.get_running_loop().add_reader(self._socket, self._on_readable)
 
-    async def spawn(self, spec: dict, channel_fd: int, log_fd: int) -> tuple[int, asyncio.Future]:
-        """Fork a new environment process; returns its pid and a future of its ExitStatus."""
+    async def spawn(self, spec: dict, fds: list[int]) -> tuple[int, asyncio.Future]:
+        """Fork a new environment process handed ``fds``; returns its pid and a future of its ExitStatus."""
         if not self.alive:
             self.start()
         spawn_id = next(self._ids)
         future = asyncio.get_running_loop().create_future()
         self._spawning[spawn_id] = future
         message = protocol.encode(protocol.SPAWN, {**spec, "spawnId": spawn_id})
-        socket.send_fds(self._socket, [message], [channel_fd, log_fd])
+        socket.send_fds(self._socket, [message], fds)
         pid = await future
         return pid, self._exits[pid]
 

@@ -1,4 +1,7 @@
-"""One environment process as the host sees it: a channel of frames and a pipe of log output."""
+"""One environment process as the host sees it: a way to hand it invocations, and a pipe of its
+log output. A Python runtime speaks framed messages over a socket pair (``EnvironmentProcess``);
+a custom runtime speaks the Runtime API over HTTP (``RuntimeApiProcess``). Both turn what the
+runtime says into the same frames, so the environment's lifecycle is written once."""
 
 from __future__ import annotations
 
@@ -20,38 +23,32 @@ class TimedOut(Exception):
     pass
 
 
-class EnvironmentProcess:
+class _Process:
     def __init__(self, forkserver: ForkServer, on_output: Callable[[bytes], None]) -> None:
         self._forkserver = forkserver
         self._on_output = on_output
         self._loop = asyncio.get_running_loop()
         self._frames: deque[Frame | None] = deque()
-        self._reader = protocol.FrameReader()
         self._waiter: asyncio.Future | None = None
-        self._receive_buffer = bytearray(1 << 16)
+        self._log_read = -1
         self.pid = 0
         self.exit_status: asyncio.Future | None = None
 
-    async def start(self, spec: dict) -> None:
-        self._channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    async def _spawn(self, spec: dict, fds: list[int]) -> None:
+        """Fork the process with ``fds`` and a log pipe (the last descriptor it receives)."""
         self._log_read, log_write = os.pipe()
         try:
-            self.pid, self.exit_status = await self._forkserver.spawn(spec, theirs.fileno(), log_write)
+            self.pid, self.exit_status = await self._forkserver.spawn(spec, [*fds, log_write])
         finally:
-            theirs.close()
             os.close(log_write)
-        self._channel.setblocking(False)
         os.set_blocking(self._log_read, False)
-        self._loop.add_reader(self._channel, self._on_channel)
         self._loop.add_reader(self._log_read, self.drain_output)
 
-    async def send(self, data: bytes) -> None:
-        try:
-            sent = self._channel.send(data)
-        except BlockingIOError:
-            sent = 0
-        if sent < len(data):
-            await self._loop.sock_sendall(self._channel, memoryview(data)[sent:])
+    def push(self, frame: Frame | None) -> None:
+        """A frame from the runtime (None: it went away), for ``receive``."""
+        self._frames.append(frame)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     async def receive(self, deadline: float | None) -> Frame | None:
         """The next frame from the environment, None if it went away; TimedOut at the deadline."""
@@ -69,23 +66,6 @@ class EnvironmentProcess:
     def _time_out(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_exception(TimedOut())
-
-    def _on_channel(self) -> None:
-        try:
-            # Into a buffer kept for the purpose: a fresh large bytes object per read costs an
-            # mmap and page faults, tens of microseconds.
-            received = self._channel.recv_into(self._receive_buffer)
-        except BlockingIOError:
-            return
-        except OSError:
-            received = 0
-        if received:
-            self._frames.extend(self._reader.feed(self._receive_buffer[:received]))
-        else:
-            self._loop.remove_reader(self._channel)
-            self._frames.append(None)
-        if self._frames and self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
 
     def drain_output(self) -> None:
         """Read whatever the process has written so far; called before an invocation is closed
@@ -117,12 +97,89 @@ class EnvironmentProcess:
                 continue
 
     def close(self) -> None:
-        """Stop the process if it still runs and let go of its channel and pipe."""
+        """Stop the process if it still runs and let go of its pipe."""
         if self.exit_status is not None and not self.exit_status.done():
             self.kill()
-        self.drain_output()
-        for fd in (self._channel.fileno(), self._log_read):
+        if self._log_read >= 0:
+            self.drain_output()
             with contextlib.suppress(ValueError, OSError):
-                self._loop.remove_reader(fd)
+                self._loop.remove_reader(self._log_read)
+            os.close(self._log_read)
+            self._log_read = -1
+
+
+class EnvironmentProcess(_Process):
+    """A Python runtime (``runtime/bootstrap.py``) over a socket pair of frames."""
+
+    async def start(self, spec: dict) -> None:
+        self._channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._reader = protocol.FrameReader()
+        self._receive_buffer = bytearray(1 << 16)
+        try:
+            await self._spawn(spec, [theirs.fileno()])
+        finally:
+            theirs.close()
+        self._channel.setblocking(False)
+        self._loop.add_reader(self._channel, self._on_channel)
+
+    async def invoke(self, meta: dict, payload: bytes) -> None:
+        """Hand the environment an invocation; its answer arrives through ``receive``."""
+        data = protocol.encode(protocol.INVOKE, meta, payload)
+        try:
+            sent = self._channel.send(data)
+        except BlockingIOError:
+            sent = 0
+        if sent < len(data):
+            await self._loop.sock_sendall(self._channel, memoryview(data)[sent:])
+
+    def _on_channel(self) -> None:
+        try:
+            # Into a buffer kept for the purpose: a fresh large bytes object per read costs an
+            # mmap and page faults, tens of microseconds.
+            received = self._channel.recv_into(self._receive_buffer)
+        except BlockingIOError:
+            return
+        except OSError:
+            received = 0
+        if not received:
+            self._loop.remove_reader(self._channel)
+            self.push(None)
+            return
+        for frame in self._reader.feed(self._receive_buffer[:received]):
+            self.push(frame)
+
+    def close(self) -> None:
+        with contextlib.suppress(ValueError, OSError):
+            self._loop.remove_reader(self._channel)
         self._channel.close()
-        os.close(self._log_read)
+        super().close()
+
+
+class RuntimeApiProcess(_Process):
+    """A custom runtime: its ``bootstrap`` executable, served by a Runtime API of its own."""
+
+    async def start(self, spec: dict) -> None:
+        from ..api.runtime_api import RuntimeApiServer
+
+        self.server = RuntimeApiServer(self.push, self.peak_memory_kb)
+        address = await self.server.start()
+        spec = {**spec, "environment": {**spec["environment"], "AWS_LAMBDA_RUNTIME_API": address}}
+        await self._spawn(spec, [])
+        self.exit_status.add_done_callback(lambda _: self.push(None))
+
+    async def invoke(self, meta: dict, payload: bytes) -> None:
+        self.server.deliver(meta, payload)
+
+    def peak_memory_kb(self) -> int:
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as status:
+                for line in status:
+                    if line.startswith(b"VmHWM:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def close(self) -> None:
+        self.server.close()
+        super().close()

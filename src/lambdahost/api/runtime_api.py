@@ -1,0 +1,188 @@
+"""The Runtime API (``/2018-06-01/runtime/...``) of one execution environment, for custom runtimes.
+
+A runtime's ``bootstrap`` polls ``GET invocation/next``, handles the event, and posts the result
+to ``invocation/{id}/response`` or ``/error`` — AWS's own runtime interface client, or a shell
+script with curl. Each environment gets its own server on a loopback port, named to the
+runtime in ``AWS_LAMBDA_RUNTIME_API``. What the runtime says becomes the frames the Python
+runtime sends over its socket, so both kinds of environment share one lifecycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+
+import h11
+
+from ..model import limits
+from ..runtime import protocol
+
+PREFIX = "/2018-06-01/runtime/"
+_HEADERS = (
+    ("requestId", "Lambda-Runtime-Aws-Request-Id"),
+    ("deadlineMs", "Lambda-Runtime-Deadline-Ms"),
+    ("invokedFunctionArn", "Lambda-Runtime-Invoked-Function-Arn"),
+    ("traceId", "Lambda-Runtime-Trace-Id"),
+    ("clientContext", "Lambda-Runtime-Client-Context"),
+    ("cognitoIdentity", "Lambda-Runtime-Cognito-Identity"),
+    ("tenantId", "Lambda-Runtime-Aws-Tenant-Id"),
+)
+
+
+class RuntimeApiServer:
+    def __init__(self, push: Callable[[tuple | None], None], peak_memory_kb: Callable[[], int]) -> None:
+        self._push = push
+        self._peak_memory_kb = peak_memory_kb
+        self._queue: deque[tuple[dict, bytes]] = deque()
+        self._arrived: asyncio.Event = asyncio.Event()
+        self._current: str | None = None
+        self._initialised = False
+        self._started = time.perf_counter()
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return f"{host}:{port}"
+
+    def deliver(self, meta: dict, payload: bytes) -> None:
+        self._queue.append((meta, payload))
+        self._arrived.set()
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = h11.Connection(h11.SERVER)
+        try:
+            while True:
+                request, body = await _read_request(connection, reader)
+                if request is None:
+                    return
+                status, headers, payload = await self._handle(request, body)
+                headers = [*headers, ("Content-Length", str(len(payload)))]
+                writer.write(connection.send(h11.Response(status_code=status, headers=headers)))
+                writer.write(connection.send(h11.Data(data=payload)) + connection.send(h11.EndOfMessage()))
+                await writer.drain()
+                if connection.our_state is h11.MUST_CLOSE:
+                    return
+                connection.start_next_cycle()
+        except (ConnectionError, h11.RemoteProtocolError, asyncio.IncompleteReadError):
+            return
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    async def _handle(self, request: h11.Request, body: bytes) -> tuple[int, list, bytes]:
+        method = request.method.decode()
+        path = request.target.decode().split("?")[0]
+        if not path.startswith(PREFIX):
+            return _error(404, "NotFound", f"No Runtime API route for {method} {path}")
+        route = path[len(PREFIX) :].split("/")
+        headers = {k.decode().lower(): v.decode() for k, v in request.headers}
+        if method == "GET" and route == ["invocation", "next"]:
+            return await self._next()
+        if method == "POST" and route == ["init", "error"]:
+            return self._init_error(headers, body)
+        if method == "POST" and len(route) == 3 and route[0] == "invocation" and route[2] in ("response", "error"):
+            if route[1] != self._current:
+                return _error(400, "InvalidRequestID", "Invalid request ID")
+            return self._response(body, headers) if route[2] == "response" else self._function_error(body, headers)
+        return _error(404, "NotFound", f"No Runtime API route for {method} {path}")
+
+    async def _next(self) -> tuple[int, list, bytes]:
+        if self._current is not None:
+            return _error(
+                403,
+                "InvalidStateTransition",
+                f"State transition from Running to Ready failed: the invocation {self._current} has no response yet",
+            )
+        if not self._initialised:
+            self._initialised = True
+            self._push((protocol.INIT_DONE, {"initMs": (time.perf_counter() - self._started) * 1000}, b""))
+        while not self._queue:
+            self._arrived.clear()
+            await self._arrived.wait()
+        meta, payload = self._queue.popleft()
+        self._current = meta["requestId"]
+        headers = [(name, str(meta[key])) for key, name in _HEADERS if meta.get(key) is not None]
+        return 200, [("Content-Type", "application/json"), *headers], payload
+
+    def _response(self, body: bytes, headers: dict) -> tuple[int, list, bytes]:
+        mode = headers.get("lambda-runtime-function-response-mode")
+        if mode is not None and mode != "streaming":
+            return _error(400, "InvalidFunctionResponseMode", f"Invalid response mode: {mode}")
+        self._current = None
+        if len(body) > limits.SYNC_RESPONSE_BYTES:
+            message = f"Exceeded maximum allowed payload size ({limits.SYNC_RESPONSE_BYTES} bytes)."
+            error = {
+                "errorMessage": f"Response payload size exceeded maximum allowed payload size "
+                f"({limits.SYNC_RESPONSE_BYTES} bytes).",
+                "errorType": "Function.ResponseSizeTooLarge",
+            }
+            self._push(
+                (
+                    protocol.ERROR,
+                    {"errorType": error["errorType"], "maxRssKb": self._peak_memory_kb()},
+                    json.dumps(error).encode(),
+                )
+            )
+            return _error(413, "RequestEntityTooLarge", message)
+        content_type = headers.get("content-type") or "application/json"
+        self._push((protocol.RESULT, {"contentType": content_type, "maxRssKb": self._peak_memory_kb()}, body))
+        return 202, [("Content-Type", "application/json")], b'{"status":"OK"}'
+
+    def _function_error(self, body: bytes, headers: dict) -> tuple[int, list, bytes]:
+        self._current = None
+        meta = {"errorType": _error_type(body, headers), "maxRssKb": self._peak_memory_kb()}
+        self._push((protocol.ERROR, meta, body))
+        return 202, [("Content-Type", "application/json")], b'{"status":"OK"}'
+
+    def _init_error(self, headers: dict, body: bytes) -> tuple[int, list, bytes]:
+        if self._initialised:
+            return _error(403, "InvalidStateTransition", "State transition from Ready to InitError failed")
+        self._initialised = True
+        self._push((protocol.INIT_ERROR, {"errorType": _error_type(body, headers)}, body))
+        return 202, [("Content-Type", "application/json")], b'{"status":"OK"}'
+
+
+def _error_type(body: bytes, headers: dict) -> str:
+    header = headers.get("lambda-runtime-function-error-type")
+    if header:
+        return header
+    with contextlib.suppress(ValueError, AttributeError):
+        return json.loads(body).get("errorType") or "Runtime.Unknown"
+    return "Runtime.Unknown"
+
+
+def _error(status: int, error_type: str, message: str) -> tuple[int, list, bytes]:
+    body = json.dumps({"errorMessage": message, "errorType": error_type}).encode()
+    return status, [("Content-Type", "application/json")], body
+
+
+async def _read_request(connection: h11.Connection, reader: asyncio.StreamReader):
+    """One request and its whole body; (None, b"") when the client closed the connection."""
+    request, chunks = None, []
+    while True:
+        event = connection.next_event()
+        if event is h11.NEED_DATA:
+            data = await reader.read(65536)
+            connection.receive_data(data)
+            if not data and request is None:
+                return None, b""
+            continue
+        if isinstance(event, h11.Request):
+            request = event
+        elif isinstance(event, h11.Data):
+            chunks.append(event.data)
+        elif isinstance(event, h11.EndOfMessage):
+            return request, b"".join(chunks)
+        elif isinstance(event, h11.ConnectionClosed):
+            return None, b""

@@ -1,0 +1,193 @@
+"""Custom runtimes (provided.al2023) through each environment's Runtime API: AWS's own runtime
+interface client, a shell script with curl, and the protocol's error answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lambdahost import FunctionConfig, Host
+
+
+def _bootstrap(folder: Path, script: str) -> None:
+    path = folder / "bootstrap"
+    path.write_text(textwrap.dedent(script).lstrip())
+    path.chmod(0o755)
+
+
+@pytest.fixture
+def ric(tmp_path: Path) -> Path:
+    """A function whose bootstrap runs AWS's runtime interface client (awslambdaric from PyPI)."""
+    folder = tmp_path / "ric"
+    folder.mkdir()
+    _bootstrap(
+        folder,
+        f"""
+        #!/bin/sh
+        exec {sys.executable} -m awslambdaric "$_HANDLER"
+    """,
+    )
+    (folder / "app.py").write_text(
+        textwrap.dedent("""
+        import os, time
+
+        def handler(event, context):
+            print("ric says hello")
+            if event.get("fail"):
+                raise KeyError("missing")
+            if event.get("sleep"):
+                time.sleep(event["sleep"])
+            return {"event": event, "remaining": context.get_remaining_time_in_millis(),
+                    "request": context.aws_request_id, "api": os.environ["AWS_LAMBDA_RUNTIME_API"],
+                    "arn": context.invoked_function_arn, "pid": os.getpid()}
+    """)
+    )
+    return folder
+
+
+def test_awslambdaric_runs_python_handlers_through_the_runtime_api(host: Host, ric: Path) -> None:
+    host.add_function(
+        FunctionConfig(
+            name="ric", handler="app.handler", code_dir=ric, runtime="provided.al2023", timeout=5, memory_size=256
+        )
+    )
+    first = host.invoke("ric", {"n": 1})
+    assert first.function_error is None, first.payload
+    body = json.loads(first.payload)
+    assert body["event"] == {"n": 1}
+    assert body["request"] == first.request_id
+    assert body["arn"] == "arn:aws:lambda:us-east-1:123456789012:function:ric"
+    assert 3000 < body["remaining"] <= 5000
+    assert body["api"].startswith("127.0.0.1:")
+    assert "ric says hello" in first.log.splitlines()
+    assert first.log.startswith("INIT_START Runtime Version: provided:al2023.local")
+    assert first.init_duration_ms is not None and 1 <= first.max_memory_used_mb < 256
+
+    second = host.invoke("ric", {"n": 2})
+    assert json.loads(second.payload)["pid"] == body["pid"], "warm: the same runtime process answers"
+    assert second.init_duration_ms is None
+
+    failed = host.invoke("ric", {"fail": True})
+    assert failed.function_error == "Unhandled"
+    error = json.loads(failed.payload)
+    assert (error["errorType"], error["errorMessage"]) == ("KeyError", "'missing'")
+    assert error["requestId"] == failed.request_id and error["stackTrace"]
+
+
+def test_custom_runtime_timeout_and_init_error(host: Host, ric: Path) -> None:
+    host.add_function(
+        FunctionConfig(name="ric", handler="app.handler", code_dir=ric, runtime="provided.al2023", timeout=1)
+    )
+    result = host.invoke("ric", {"sleep": 30})
+    assert json.loads(result.payload)["errorType"] == "Sandbox.Timedout"
+    assert json.loads(host.invoke("ric", {"n": 3}).payload)["event"] == {"n": 3}, "a fresh runtime after the reset"
+
+    host.add_function(
+        FunctionConfig(name="broken", handler="nomodule.handler", code_dir=ric, runtime="provided.al2023")
+    )
+    broken = host.invoke("broken")
+    body = json.loads(broken.payload)
+    assert broken.function_error == "Unhandled"
+    assert body["errorType"] == "Runtime.ImportModuleError"
+    assert body["errorMessage"] == "Unable to import module 'nomodule': No module named 'nomodule'"
+    assert "Phase: init\tStatus: error\tError Type: Runtime.ImportModuleError" in broken.log
+
+
+def test_shell_bootstrap_with_curl(host: Host, tmp_path: Path) -> None:
+    folder = tmp_path / "shell"
+    folder.mkdir()
+    _bootstrap(
+        folder,
+        """
+        #!/bin/sh
+        set -eu
+        . "$LAMBDA_TASK_ROOT/$(echo "$_HANDLER" | cut -d. -f1).sh"
+        while true; do
+          HEADERS="$(mktemp)"
+          EVENT_DATA=$(curl -sS -LD "$HEADERS" "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/next")
+          REQUEST_ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
+          RESPONSE=$($(echo "$_HANDLER" | cut -d. -f2) "$EVENT_DATA")
+          curl -sS "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/$REQUEST_ID/response" \\
+            -d "$RESPONSE" > /dev/null
+        done
+    """,
+    )
+    (folder / "function.sh").write_text(
+        textwrap.dedent("""
+        handler () {
+          EVENT_DATA=$1
+          echo "$EVENT_DATA" 1>&2
+          echo "Echoing request: '$EVENT_DATA'"
+        }
+    """)
+    )
+    host.add_function(
+        FunctionConfig(name="shell", handler="function.handler", code_dir=folder, runtime="provided.al2023")
+    )
+    for index in range(3):
+        result = host.invoke("shell", {"index": index})
+        assert result.function_error is None
+        assert result.payload == f"Echoing request: '{{\"index\": {index}}}'".encode()
+        assert f'{{"index": {index}}}' in result.log.splitlines()
+
+
+def test_runtime_api_answers_protocol_errors(host: Host, tmp_path: Path) -> None:
+    """A Python bootstrap (standard library only) that breaks the protocol on purpose first."""
+    folder = tmp_path / "probe"
+    folder.mkdir()
+    _bootstrap(
+        folder,
+        f"""
+        #!{sys.executable}
+        import json, os, urllib.request, urllib.error
+        api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/"
+
+        def call(method, path, body=None, headers=None):
+            request = urllib.request.Request(api + path, data=body, method=method, headers=headers or {{}})
+            try:
+                with urllib.request.urlopen(request) as response:
+                    return response.status, dict(response.headers), response.read()
+            except urllib.error.HTTPError as error:
+                return error.code, dict(error.headers), error.read()
+
+        while True:
+            status, headers, event = call("GET", "invocation/next")
+            request_id = headers["Lambda-Runtime-Aws-Request-Id"]
+            wrong = call("POST", "invocation/not-the-id/response", b"{{}}")
+            again = call("GET", "invocation/next")
+            unknown = call("GET", "nowhere")
+            report = {{"wrong": [wrong[0], json.loads(wrong[2])], "again": [again[0], json.loads(again[2])["errorType"]],
+                      "unknown": unknown[0], "deadline": headers["Lambda-Runtime-Deadline-Ms"],
+                      "trace": headers["Lambda-Runtime-Trace-Id"], "type": headers["Content-Type"]}}
+            if json.loads(event).get("fail"):
+                call("POST", f"invocation/{{request_id}}/error", json.dumps({{"errorMessage": "bad", "errorType":
+                     "Custom.Failure"}}).encode(), {{"Lambda-Runtime-Function-Error-Type": "Custom.Failure"}})
+            else:
+                call("POST", f"invocation/{{request_id}}/response", json.dumps(report).encode(),
+                     {{"Content-Type": "application/json"}})
+    """,
+    )
+    host.add_function(FunctionConfig(name="probe", handler="none", code_dir=folder, runtime="provided.al2"))
+    report = json.loads(host.invoke("probe").payload)
+    assert report["wrong"] == [400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}]
+    assert report["again"] == [403, "InvalidStateTransition"]
+    assert report["unknown"] == 404
+    assert report["deadline"].isdigit() and report["trace"].startswith("Root=1-")
+    assert report["type"] == "application/json"
+    failed = host.invoke("probe", {"fail": True})
+    assert failed.function_error == "Unhandled"
+    assert json.loads(failed.payload) == {"errorMessage": "bad", "errorType": "Custom.Failure"}
+
+
+def test_missing_bootstrap_is_an_invalid_entrypoint(host: Host, tmp_path: Path) -> None:
+    host.add_function(FunctionConfig(name="empty", handler="x.y", code_dir=tmp_path, runtime="provided.al2023"))
+    result = host.invoke("empty")
+    body = json.loads(result.payload)
+    assert body["errorType"] == "Runtime.InvalidEntrypoint"
+    assert body["errorMessage"] == f"RequestId:  Error: Couldn't find valid bootstrap(s): [{tmp_path}/bootstrap]"
+    assert os.path.exists(tmp_path)

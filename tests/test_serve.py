@@ -1,0 +1,196 @@
+"""The running host: the AWS CLI, SigV4, exposure rules, hot reload and clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from server import LAMBDAHOST, Server
+
+TEMPLATE = """
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.handler
+      Timeout: 10
+  Shell:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: shell
+      Handler: function.handler
+      Runtime: provided.al2023
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        textwrap.dedent("""
+        import time
+
+        def handler(event, context):
+            time.sleep(event.get("sleep", 0))
+            return {"greeting": "hello", "event": event}
+    """)
+    )
+    (tmp_path / "shell").mkdir()
+    bootstrap = tmp_path / "shell" / "bootstrap"
+    bootstrap.write_text(
+        textwrap.dedent("""
+        #!/bin/sh
+        while true; do
+          HEADERS="$(mktemp)"
+          EVENT=$(curl -sS -D "$HEADERS" "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/next")
+          ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
+          curl -sS "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/$ID/response" \\
+            -d "{\\"shell\\": $EVENT}" > /dev/null
+        done
+    """).lstrip()
+    )
+    bootstrap.chmod(0o755)
+    (tmp_path / "template.yaml").write_text(textwrap.dedent(TEMPLATE))
+    return tmp_path
+
+
+def aws(*args: str, endpoint: str, cwd: Path, key: str = "test", secret: str = "test") -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    }
+    command = [str(Path(sys.executable).parent / "aws"), "--endpoint-url", endpoint, *args]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_aws_cli_invoke(project: Path) -> None:
+    server = Server(project).start()
+    try:
+        result = aws(
+            "lambda",
+            "invoke",
+            "--function-name",
+            "Hello",
+            "--payload",
+            '{"from": "cli"}',
+            "--log-type",
+            "Tail",
+            "out.json",
+            endpoint=server.endpoint,
+            cwd=project,
+        )
+        assert result.returncode == 0, result.stderr
+        summary = json.loads(result.stdout)
+        assert summary["StatusCode"] == 200 and summary["ExecutedVersion"] == "$LATEST"
+        assert json.loads((project / "out.json").read_text()) == {"greeting": "hello", "event": {"from": "cli"}}
+        listed = aws("lambda", "list-functions", endpoint=server.endpoint, cwd=project)
+        assert {f["FunctionName"] for f in json.loads(listed.stdout)["Functions"]} == {"Hello", "Shell"}
+        missing = aws("lambda", "invoke", "--function-name", "Nope", "out.json", endpoint=server.endpoint, cwd=project)
+        assert missing.returncode != 0 and "ResourceNotFoundException" in missing.stderr
+    finally:
+        server.stop()
+
+
+def test_custom_runtime_through_the_server(project: Path) -> None:
+    server = Server(project).start()
+    try:
+        response = server.client().invoke(FunctionName="Shell", Payload=b'{"n": 1}')
+        assert json.loads(response["Payload"].read()) == {"shell": {"n": 1}}
+    finally:
+        server.stop()
+
+
+def test_sigv4_verification_with_configured_credentials(project: Path) -> None:
+    server = Server(project, "--credentials", "AKIDLOCAL:s3cret").start()
+    try:
+        good = server.client(key="AKIDLOCAL", secret="s3cret")
+        assert (
+            json.loads(
+                good.invoke(FunctionName="arn:aws:lambda:us-east-1:123456789012:function:Hello", Payload=b"{}")[
+                    "Payload"
+                ].read()
+            )["greeting"]
+            == "hello"
+        )
+        assert good.list_functions()["Functions"]
+        with pytest.raises(Exception) as wrong_secret:
+            server.client(key="AKIDLOCAL", secret="guess").invoke(FunctionName="Hello")
+        assert wrong_secret.value.response["Error"]["Code"] == "InvalidSignatureException"
+        assert wrong_secret.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        with pytest.raises(Exception) as unknown_key:
+            server.client(key="AKIDOTHER", secret="s3cret").list_functions()
+        assert unknown_key.value.response["Error"]["Code"] == "UnrecognizedClientException"
+        assert (
+            unknown_key.value.response["Error"]["Message"] == "The security token included in the request is invalid."
+        )
+        cli = aws(
+            "lambda",
+            "invoke",
+            "--function-name",
+            "Hello",
+            "out.json",
+            endpoint=server.endpoint,
+            cwd=project,
+            key="AKIDLOCAL",
+            secret="s3cret",
+        )
+        assert cli.returncode == 0, cli.stderr
+    finally:
+        server.stop()
+
+
+def test_other_addresses_need_credentials(project: Path) -> None:
+    refused = subprocess.run(
+        [LAMBDAHOST, "serve", "--host", "0.0.0.0", "--port", "0"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert refused.returncode != 0
+    assert "serving on 0.0.0.0 opens your functions to the network: add --credentials KEY:SECRET" in refused.stderr
+
+
+def test_saved_code_is_served_by_the_next_invocation(project: Path) -> None:
+    server = Server(project).start()
+    try:
+        client = server.client()
+        assert json.loads(client.invoke(FunctionName="Hello")["Payload"].read())["greeting"] == "hello"
+        source = project / "src" / "app.py"
+        source.write_text(source.read_text().replace('"hello"', '"bonjour"'))
+        deadline = time.monotonic() + 15
+        while json.loads(client.invoke(FunctionName="Hello")["Payload"].read())["greeting"] != "bonjour":
+            assert time.monotonic() < deadline, "the saved change was never served"
+            time.sleep(0.1)
+        assert "Hello:$LATEST OK" in server.log(), "each invocation is logged to the terminal"
+    finally:
+        server.stop()
+
+
+def test_sigterm_lets_in_flight_invocations_finish(project: Path) -> None:
+    server = Server(project).start()
+    outcome = {}
+
+    def call():
+        outcome["response"] = server.client().invoke(FunctionName="Hello", Payload=b'{"sleep": 2}')
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    time.sleep(1.0)
+    # uvicorn shuts down gracefully, then re-raises the signal, as a SIGTERM'd process should end.
+    assert server.stop() in (0, -15)
+    thread.join(30)
+    assert json.loads(outcome["response"]["Payload"].read())["event"] == {"sleep": 2}
