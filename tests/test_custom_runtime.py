@@ -161,8 +161,9 @@ def test_runtime_api_answers_protocol_errors(host: Host, tmp_path: Path) -> None
             wrong = call("POST", "invocation/not-the-id/response", b"{{}}")
             again = call("GET", "invocation/next")
             unknown = call("GET", "nowhere")
-            report = {{"wrong": [wrong[0], json.loads(wrong[2])], "again": [again[0], json.loads(again[2])["errorType"]],
-                      "unknown": unknown[0], "deadline": headers["Lambda-Runtime-Deadline-Ms"],
+            report = {{"wrong": [wrong[0], json.loads(wrong[2])],
+                      "again": [again[0], json.loads(again[2])["errorType"]], "unknown": unknown[0],
+                      "deadline": headers["Lambda-Runtime-Deadline-Ms"],
                       "trace": headers["Lambda-Runtime-Trace-Id"], "type": headers["Content-Type"]}}
             if json.loads(event).get("fail"):
                 call("POST", f"invocation/{{request_id}}/error", json.dumps({{"errorMessage": "bad", "errorType":
