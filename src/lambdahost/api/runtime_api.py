@@ -43,6 +43,7 @@ class RuntimeApiServer:
         self._initialised = False
         self._started = time.perf_counter()
         self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task] = set()
 
     async def start(self) -> str:
         self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
@@ -56,11 +57,15 @@ class RuntimeApiServer:
     def close(self) -> None:
         if self._server is not None:
             self._server.close()
+        for task in self._connections:
+            task.cancel()  # a runtime waiting in invocation/next is let go
 
     # -- HTTP ---------------------------------------------------------------------------------
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection = h11.Connection(h11.SERVER)
+        task = asyncio.current_task()
+        self._connections.add(task)
         try:
             while True:
                 request, body = await _read_request(connection, reader)
@@ -74,9 +79,10 @@ class RuntimeApiServer:
                 if connection.our_state is h11.MUST_CLOSE:
                     return
                 connection.start_next_cycle()
-        except (ConnectionError, h11.RemoteProtocolError, asyncio.IncompleteReadError):
+        except (ConnectionError, h11.RemoteProtocolError, asyncio.IncompleteReadError, asyncio.CancelledError):
             return
         finally:
+            self._connections.discard(task)
             with contextlib.suppress(Exception):
                 writer.close()
 
