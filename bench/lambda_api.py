@@ -19,6 +19,7 @@ from pathlib import Path
 
 import boto3
 from botocore.config import Config
+
 from common import HELLO, percentile, summary
 
 LAMBDAHOST = str(Path(sys.executable).parent / "lambdahost")
