@@ -124,7 +124,9 @@ def invoke(function, event_file, payload, qualifier, template, parameter_overrid
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("-p", "--port", default=3001, show_default=True, help="Port of the Lambda API.")
-@click.option("--api-port", default=3000, show_default=True, help="Port of API Gateway routes (coming).")
+@click.option(
+    "--api-port", default=3000, show_default=True, help="Port of API Gateway routes and function URLs (0: not served)."
+)
 @click.option(
     "--credentials",
     multiple=True,
@@ -178,7 +180,15 @@ def serve(
     )
     try:
         run_server(
-            ServeOptions(host=host, port=port, source=source, settings=settings, credentials=keys, watch=not no_watch)
+            ServeOptions(
+                host=host,
+                port=port,
+                api_port=api_port or None,
+                source=source,
+                settings=settings,
+                credentials=keys,
+                watch=not no_watch,
+            )
         )
     except (TemplateError, LambdaError) as exc:
         raise Failure(str(exc)) from None

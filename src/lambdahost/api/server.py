@@ -26,6 +26,9 @@ from ..model.invocation import InvocationResult
 from ..settings import HostSettings
 from ..template import ProjectSource
 from ..workspace import Workspace
+from .gateway import GatewayApp
+from .gateway.app import URL_PREFIX
+from .gateway.routes import RouteTable
 from .lambda_api import create_app
 from .sigv4 import SignatureVerifier
 
@@ -36,6 +39,7 @@ log = logging.getLogger("lambdahost")
 class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 3001
+    api_port: int | None = 3000  # API Gateway routes and function URLs; None: not served
     source: ProjectSource | None = None
     settings: HostSettings = field(default_factory=HostSettings)
     credentials: dict[str, str] = field(default_factory=dict)  # access key id -> secret: verify SigV4
@@ -60,15 +64,25 @@ def check_exposure(options: ServeOptions) -> None:
         )
 
 
-def build_app(options: ServeOptions) -> tuple[Starlette, AsyncHost]:
+def build_app(options: ServeOptions):
+    """One ASGI app for both ports: the Lambda API, and API Gateway on ``api_port``."""
     host = AsyncHost(options.settings)
     verifier = SignatureVerifier(options.credentials) if options.credentials else None
-    app = create_app(host, verifier)
-    app.router.lifespan_context = _lifespan(host, options)
+    lambda_app = create_app(host, verifier)
+    workspaces: list[Workspace] = []
+    gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None)
+    lambda_app.router.lifespan_context = _lifespan(host, options, workspaces)
+
+    async def app(scope, receive, send):
+        server = scope.get("server")
+        if scope["type"] == "http" and server and server[1] == options.api_port:
+            return await gateway(scope, receive, send)
+        return await lambda_app(scope, receive, send)
+
     return app, host
 
 
-def _lifespan(host: AsyncHost, options: ServeOptions):
+def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace]):
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await host.start()
@@ -77,6 +91,7 @@ def _lifespan(host: AsyncHost, options: ServeOptions):
         try:
             if options.source is not None:
                 workspace = Workspace(host, options.source)
+                workspaces.append(workspace)
                 names = ", ".join(f.config.name for f in workspace.project.functions.values()) or "none"
                 click.echo(f"lambdahost: functions from {options.source.template_path.name}: {names}", err=True)
                 if options.watch:
@@ -84,6 +99,8 @@ def _lifespan(host: AsyncHost, options: ServeOptions):
             click.echo(
                 f"lambdahost: Lambda API on http://{options.host}:{options.port} (state in {host.state_dir})", err=True
             )
+            if options.api_port and workspaces:
+                _print_routes(workspaces[0].project, options)
             yield
         finally:
             if watcher is not None:
@@ -104,21 +121,46 @@ def _print_invocation(name: str, result: InvocationResult) -> None:
     click.echo(line, err=True)
 
 
-def serve(options: ServeOptions) -> None:
-    check_exposure(options)
-    app, _ = build_app(options)
-    listener = socket.socket(socket.AF_INET6 if ":" in options.host else socket.AF_INET)
+def _print_routes(project, options: ServeOptions) -> None:
+    base = f"http://{options.host}:{options.api_port}"
+    for route in RouteTable(project).routes:
+        click.echo(
+            f"lambdahost: {route.route_key:<28} {base}{'' if route.path == '$default' else route.path} "
+            f"-> {route.function_name}",
+            err=True,
+        )
+    for function in project.functions.values():
+        if function.function_url_config is not None:
+            click.echo(
+                f"lambdahost: function URL {base}{URL_PREFIX}{function.config.name}/ -> {function.config.name}",
+                err=True,
+            )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit this: without it a keep-alive client waits 40 ms for each
     # response (Nagle's algorithm against the client's delayed ACK).
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        listener.bind((options.host, options.port))
+        listener.bind((host, port))
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {options.host}:{options.port}: {exc.strerror}") from None
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=30, lifespan="on")
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    return listener
+
+
+def serve(options: ServeOptions) -> None:
+    check_exposure(options)
+    app, _ = build_app(options)
+    sockets = [_listen(options.host, options.port)]
+    if options.api_port:
+        sockets.append(_listen(options.host, options.api_port))
+    config = uvicorn.Config(
+        app, log_level="warning", timeout_graceful_shutdown=30, lifespan="on", server_header=False
+    )
     server = uvicorn.Server(config)
-    asyncio.run(server.serve(sockets=[listener]))
+    asyncio.run(server.serve(sockets=sockets))
     if not server.started:
         sys.exit(1)
 

@@ -78,10 +78,27 @@ class FunctionDefinition:
 
 
 @dataclass(frozen=True)
+class ApiDefinition:
+    """An API Gateway API: a declared AWS::Serverless::Api / HttpApi, or SAM's implicit one."""
+
+    logical_id: str
+    kind: str  # "rest" (AWS::Serverless::Api, payload 1.0) or "http" (AWS::Serverless::HttpApi)
+    stage: str
+    binary_media_types: tuple[str, ...] = ()
+    cors: Any = None  # SAM's Cors (REST) or CorsConfiguration (HTTP API), as written
+    auth: dict = field(default_factory=dict)  # Authorizers, DefaultAuthorizer
+
+
+IMPLICIT_REST_API = "ServerlessRestApi"
+IMPLICIT_HTTP_API = "ServerlessHttpApi"
+
+
+@dataclass(frozen=True)
 class Project:
     template_path: Path
     functions: dict[str, FunctionDefinition] = field(default_factory=dict)  # by logical id
     parameters: dict[str, Any] = field(default_factory=dict)
+    apis: dict[str, ApiDefinition] = field(default_factory=dict)  # by logical id
 
     def find(self, name: str) -> FunctionDefinition | None:
         """A function by logical id or by function name."""
@@ -206,6 +223,10 @@ class _Reader:
             conditions=data.get("Conditions"),
         )
         self.globals = (data.get("Globals") or {}).get("Function") or {}
+        self.api_globals = {
+            "AWS::Serverless::Api": (data.get("Globals") or {}).get("Api") or {},
+            "AWS::Serverless::HttpApi": (data.get("Globals") or {}).get("HttpApi") or {},
+        }
 
     def read(self) -> Project:
         layers = {
@@ -219,7 +240,31 @@ class _Reader:
         duplicate = next((n for n in names if names.count(n) > 1), None)
         if duplicate:
             raise TemplateError(f"two functions are named '{duplicate}'")
-        return Project(self.path, functions, dict(self.stack.parameters))
+        return Project(self.path, functions, dict(self.stack.parameters), self._apis())
+
+    def _apis(self) -> dict[str, ApiDefinition]:
+        apis = {
+            IMPLICIT_REST_API: self._api(IMPLICIT_REST_API, {"Type": "AWS::Serverless::Api"}),
+            IMPLICIT_HTTP_API: self._api(IMPLICIT_HTTP_API, {"Type": "AWS::Serverless::HttpApi"}),
+        }
+        for logical_id, resource in self._active():
+            if resource["Type"] in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi"):
+                apis[logical_id] = self._api(logical_id, resource)
+        return apis
+
+    def _api(self, logical_id: str, resource: Mapping) -> ApiDefinition:
+        kind = resource["Type"]
+        raw = _merge(self.api_globals[kind], resource.get("Properties") or {})
+        props = {key: self._located(logical_id, raw, key, self.stack.resolve, value) for key, value in raw.items()}
+        rest = kind == "AWS::Serverless::Api"
+        return ApiDefinition(
+            logical_id=logical_id,
+            kind="rest" if rest else "http",
+            stage=str(props.get("StageName", "Prod" if rest else "$default")),
+            binary_media_types=tuple(_media_type(t) for t in props.get("BinaryMediaTypes") or ()),
+            cors=props.get("Cors") if rest else props.get("CorsConfiguration"),
+            auth=dict(props.get("Auth") or {}),
+        )
 
     def _active(self):
         for logical_id, resource in self.resources.items():
@@ -449,6 +494,11 @@ class _Reader:
                 )
             sources.append(EventSource(name, kind, dict(properties)))
         return tuple(sources)
+
+
+def _media_type(value: str) -> str:
+    """SAM escapes the slash of binary media types (image~1png) as a JSON pointer does."""
+    return str(value).replace("~1", "/")
 
 
 def _located_in(mapping: Mapping, fallback: Mapping) -> Mapping:

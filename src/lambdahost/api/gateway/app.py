@@ -1,0 +1,219 @@
+"""The ASGI app on the API port: API Gateway routes, and function URLs under ``/lambda-url/<name>/``.
+
+Function URLs are whole hosts on AWS; locally they share the API port under a prefix of their
+own, which the function does not see (its ``rawPath`` starts after the prefix).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import time
+import uuid
+from collections.abc import Callable
+
+from ...errors import LambdaError
+from ...template import Project
+from . import responses
+from .authorizers import Authorizers
+from .cors import CorsPolicy
+from .events import Caller, HttpRequest, api_id, v1_event, v2_event
+from .responses import HttpResponse, Malformed
+from .routes import Route, RouteTable
+
+URL_PREFIX = "/lambda-url/"
+
+
+class GatewayApp:
+    def __init__(self, host, project: Callable[[], Project | None]) -> None:
+        self.host = host
+        self._project = project
+        self._table: tuple[Project | None, RouteTable] | None = None
+        self.authorizers = Authorizers(host)
+        self._background: set[asyncio.Task] = set()
+
+    def table(self) -> RouteTable:
+        project = self._project()
+        if self._table is None or self._table[0] is not project:
+            self._table = (project, RouteTable(project) if project else RouteTable(Project(None)))
+        return self._table[1]
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        request = HttpRequest(
+            method=scope["method"],
+            raw_path=raw_path.decode("latin-1").split("?")[0],
+            raw_query=scope.get("query_string", b"").decode("latin-1"),
+            headers=[(_title(k.decode("latin-1")), v.decode("latin-1")) for k, v in scope["headers"]],
+            body=b"".join(chunks),
+            source_ip=(scope.get("client") or ("127.0.0.1", 0))[0],
+            protocol=f"HTTP/{scope.get('http_version', '1.1')}",
+        )
+        response = await self.handle(request)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status,
+                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+                + [(b"content-length", str(len(response.body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.body})
+
+    def _caller(self) -> Caller:
+        settings = self.host.settings
+        return Caller(str(uuid.uuid4()), settings.account_id, settings.region, int(time.time() * 1000))
+
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        if request.raw_path.startswith(URL_PREFIX):
+            return await self._function_url(request)
+        table = self.table()
+        match = table.match(request.method, request.raw_path)
+        if request.method == "OPTIONS" and (match is None or match[0].method != "OPTIONS"):
+            preflight = self._preflight(table, request)
+            if preflight is not None:
+                return preflight
+        if match is None:
+            return responses.REST_NO_ROUTE if table.kinds == {"rest"} else responses.HTTP_NO_ROUTE
+        route, params = match
+        response = await self._route(route, params, request)
+        response = dataclasses.replace(response, headers=list(response.headers))  # never decorate a shared one
+        cors = self._cors(route)
+        if cors is not None:
+            cors.decorate(request, response)
+        return response
+
+    def _cors(self, route: Route) -> CorsPolicy | None:
+        rest = route.api.kind == "rest"
+        return CorsPolicy.for_rest(route.api.cors) if rest else CorsPolicy.for_http(route.api.cors)
+
+    def _preflight(self, table: RouteTable, request: HttpRequest) -> HttpResponse | None:
+        routes = table.paths(request.raw_path)
+        for route in routes:
+            cors = self._cors(route)
+            if cors is not None:
+                return cors.preflight(request, [r.method for r in routes if r.api is route.api])
+        return None
+
+    async def _route(self, route: Route, params: dict[str, str], request: HttpRequest) -> HttpResponse:
+        rest = route.api.kind == "rest"
+        caller = self._caller()
+        authorizer = None
+        if route.authorizer:
+            decision = await self.authorizers.decide(route, request, params, caller)
+            if not decision.allowed:
+                return decision.status_response
+            authorizer = decision.context
+        if route.payload_version == "1.0":
+            event = v1_event(request, route, params, caller, authorizer)
+        else:
+            identifier = api_id(route.api.logical_id)
+            event = v2_event(
+                request,
+                route.route_key,
+                params,
+                caller,
+                api_key=identifier,
+                stage=route.api.stage,
+                domain=f"{identifier}.execute-api.{caller.region}.amazonaws.com",
+                authorizer=authorizer,
+            )
+        failed = responses.REST_FAILED if rest else responses.HTTP_FAILED
+        try:
+            result = await self._invoke(route.function_name, event, route.timeout)
+        except TimeoutError:
+            return responses.REST_TIMEOUT if rest else responses.HTTP_TIMEOUT
+        except LambdaError:
+            return responses.REST_INVOKE_FAILED if rest else responses.HTTP_FAILED
+        if result.function_error:
+            return failed
+        try:
+            if route.payload_version == "1.0":
+                response = responses.v1_response(
+                    result.payload,
+                    rest=rest,
+                    accept=request.header("accept"),
+                    binary_media_types=route.api.binary_media_types,
+                )
+            else:
+                response = responses.v2_response(result.payload)
+        except Malformed:
+            return failed
+        response.headers.append(
+            ("x-amzn-RequestId", caller.request_id) if rest else ("apigw-requestid", caller.request_id)
+        )
+        return response
+
+    async def _invoke(self, function_name: str, event: dict, timeout: float):
+        """Invoke, waiting no longer than the integration timeout; as on AWS, a function still
+        running then goes on to its own end."""
+        task = asyncio.ensure_future(self.host.invoke(function_name, json.dumps(event).encode()))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError from None
+
+    async def _function_url(self, request: HttpRequest) -> HttpResponse:
+        name, _, rest = request.raw_path[len(URL_PREFIX) :].partition("/")
+        project = self._project()
+        function = project.find(name) if project else None
+        config = function.function_url_config if function else None
+        if config is None:
+            return responses.URL_NOT_FOUND
+        cors = CorsPolicy.for_http(config.get("Cors"))
+        inner = HttpRequest(
+            request.method,
+            "/" + rest,
+            request.raw_query,
+            request.headers,
+            request.body,
+            request.source_ip,
+            request.protocol,
+        )
+        if request.method == "OPTIONS" and cors is not None and request.header("access-control-request-method"):
+            return cors.preflight(inner, ["ANY"])
+        caller = self._caller()
+        url_id = api_id(f"url:{function.config.name}")
+        event = v2_event(
+            inner,
+            "$default",
+            {},
+            caller,
+            api_key=url_id,
+            stage="$default",
+            domain=f"{url_id}.lambda-url.{caller.region}.on.aws",
+            account_id="anonymous" if config.get("AuthType") == "NONE" else None,
+        )
+        try:
+            result = await self._invoke(function.config.name, event, float(function.config.timeout) + 1)
+        except (TimeoutError, LambdaError):
+            return responses.URL_FAILED
+        if result.function_error:
+            response = HttpResponse(
+                responses.URL_FAILED.status, list(responses.URL_FAILED.headers), responses.URL_FAILED.body
+            )
+        else:
+            try:
+                response = responses.v2_response(result.payload)
+            except Malformed:
+                response = HttpResponse(502, list(responses.URL_FAILED.headers), responses.URL_FAILED.body)
+        response.headers.append(("x-amzn-RequestId", result.request_id))
+        if cors is not None:
+            cors.decorate(inner, response)
+        return response
+
+
+def _title(name: str) -> str:
+    """ASGI servers lowercase header names; REST events carry them as clients nearly always send
+    them (Content-Type, User-Agent). Payload 2.0 lowercases them anyway."""
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))

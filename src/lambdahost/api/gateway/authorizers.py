@@ -1,0 +1,153 @@
+"""Lambda authorizers: TOKEN and REQUEST for REST APIs, simple and IAM-policy responses for HTTP
+APIs, with results cached by their identity sources for ``ReauthorizeEvery`` seconds."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ...model.names import parse_function_name
+from . import responses
+from .events import Caller, HttpRequest, api_id, v1_event, v2_event
+from .routes import Route
+
+
+@dataclass
+class Decision:
+    allowed: bool
+    status_response: responses.HttpResponse | None = None  # the answer when not allowed
+    context: dict | None = None  # what requestContext.authorizer carries when allowed
+
+
+class Authorizers:
+    def __init__(self, host) -> None:
+        self.host = host
+        self._cache: dict[tuple, tuple[float, dict | None]] = {}
+
+    async def decide(self, route: Route, request: HttpRequest, params: dict[str, str], caller: Caller) -> Decision:
+        config = (route.api.auth.get("Authorizers") or {}).get(route.authorizer)
+        if config is None:
+            return Decision(True)  # Cognito/IAM/JWT authorizers are not emulated: the request passes
+        rest = route.api.kind == "rest"
+        token_type = rest and config.get("FunctionPayloadType", "TOKEN") == "TOKEN"
+        identity = config.get("Identity") or {}
+        sources = self._identity(request, identity, token_type)
+        if sources is None:
+            return Decision(False, responses.UNAUTHORIZED)
+        method_arn = self._arn(route, request, caller)
+        ttl = float(identity.get("ReauthorizeEvery", 300 if rest else 0))
+        key = (route.api.logical_id, route.authorizer, *sources)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            result = cached[1]
+        else:
+            event = self._event(route, request, params, caller, method_arn, sources, token_type, config)
+            result = await self._invoke(config, event)
+            if ttl > 0:
+                self._cache[key] = (time.monotonic() + ttl, result)
+        if result is None:  # the authorizer failed, or said "Unauthorized"
+            return Decision(False, responses.UNAUTHORIZED)
+        return self._evaluate(route, result, method_arn, config)
+
+    def _identity(self, request: HttpRequest, identity: dict, token_type: bool) -> tuple | None:
+        """The identity source values; None when one is missing (401 without calling the function)."""
+        if token_type:
+            token = request.header(identity.get("Header", "Authorization"))
+            expression = identity.get("ValidationExpression")
+            if not token or (expression and not re.fullmatch(expression, token)):
+                return None
+            return (token,)
+        query = dict(_pairs(request.raw_query))
+        values = [request.header(h) for h in identity.get("Headers") or []]
+        values += [query.get(q) for q in identity.get("QueryStrings") or []]
+        if any(v is None for v in values):
+            return None
+        return tuple(values)
+
+    def _arn(self, route: Route, request: HttpRequest, caller: Caller) -> str:
+        path = request.raw_path.lstrip("/")
+        return (
+            f"arn:aws:execute-api:{caller.region}:{caller.account_id}:{api_id(route.api.logical_id)}/"
+            f"{route.api.stage}/{request.method}/{path}"
+        )
+
+    def _event(self, route, request, params, caller, method_arn, sources, token_type, config) -> dict:
+        if token_type:
+            return {"type": "TOKEN", "authorizationToken": sources[0], "methodArn": method_arn}
+        if route.api.kind == "rest" or str(config.get("AuthorizerPayloadFormatVersion", "2.0")) == "1.0":
+            event = v1_event(request, route, params, caller)
+            return {"type": "REQUEST", "methodArn": method_arn, **event}
+        event = v2_event(
+            request,
+            route.route_key,
+            params,
+            caller,
+            api_key=api_id(route.api.logical_id),
+            stage=route.api.stage,
+            domain=f"{api_id(route.api.logical_id)}.execute-api.{caller.region}.amazonaws.com",
+        )
+        return {
+            "version": "2.0",
+            "type": "REQUEST",
+            "routeArn": method_arn,
+            "identitySource": list(sources),
+            **{k: v for k, v in event.items() if k != "version"},
+        }
+
+    async def _invoke(self, config: dict, event: dict) -> dict | None:
+        name, qualifier = parse_function_name(str(config.get("FunctionArn", "")))
+        try:
+            result = await self.host.invoke(name, json.dumps(event).encode(), qualifier=qualifier)
+        except Exception:
+            return None
+        if result.function_error:
+            return None
+        try:
+            return json.loads(result.payload)
+        except ValueError:
+            return None
+
+    def _evaluate(self, route: Route, result: Any, method_arn: str, config: dict) -> Decision:
+        rest = route.api.kind == "rest"
+        denied = responses.REST_DENIED if rest else responses.HTTP_DENIED
+        if not rest and config.get("EnableSimpleResponses"):
+            if not isinstance(result, dict) or result.get("isAuthorized") is not True:
+                return Decision(False, denied)
+            return Decision(True, context={"lambda": result.get("context") or {}})
+        if not isinstance(result, dict) or not _allows(result.get("policyDocument"), method_arn):
+            return Decision(False, denied)
+        context = {str(k): v for k, v in (result.get("context") or {}).items()}
+        if rest:
+            return Decision(True, context={"principalId": result.get("principalId"), **context})
+        return Decision(True, context={"lambda": context})
+
+
+def _allows(policy: Any, method_arn: str) -> bool:
+    """IAM evaluation for execute-api:Invoke: an explicit Deny wins, else some Allow must match."""
+    if not isinstance(policy, dict):
+        return False
+    statements = policy.get("Statement") or []
+    statements = statements if isinstance(statements, list) else [statements]
+    allowed = False
+    for statement in statements:
+        actions = statement.get("Action") or []
+        actions = actions if isinstance(actions, list) else [actions]
+        resources = statement.get("Resource") or []
+        resources = resources if isinstance(resources, list) else [resources]
+        if not any(fnmatch.fnmatchcase("execute-api:Invoke", a) for a in actions):
+            continue
+        if any(fnmatch.fnmatchcase(method_arn, r) for r in resources):
+            if statement.get("Effect") == "Deny":
+                return False
+            allowed = allowed or statement.get("Effect") == "Allow"
+    return allowed
+
+
+def _pairs(query: str):
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(query, keep_blank_values=True)

@@ -1,0 +1,221 @@
+"""The events API Gateway and function URLs hand to Lambda (apis-and-events §3.1, §3.3, §3.4)."""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from .routes import Route
+
+# Bodies of these types travel as text; anything else (images, zips, multipart forms) as base64.
+_TEXT_TYPES = (
+    "text/*",
+    "application/json",
+    "application/*+json",
+    "application/xml",
+    "application/*+xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+    "application/graphql",
+)
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    raw_path: str  # as sent, percent-encoding kept
+    raw_query: str
+    headers: list[tuple[str, str]]  # names as the client cased them, in order
+    body: bytes
+    source_ip: str
+    protocol: str = "HTTP/1.1"
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        values = [v for k, v in self.headers if k.lower() == name]
+        return ",".join(values) if values else None
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks, and what the platform stamps on the request."""
+
+    request_id: str
+    account_id: str
+    region: str
+    epoch_ms: int
+
+    @property
+    def request_time(self) -> str:
+        return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(self.epoch_ms / 1000))
+
+
+def api_id(logical_id: str) -> str:
+    """A stable, AWS-looking id for a template's API or function URL."""
+    return hashlib.sha256(logical_id.encode()).hexdigest()[:10]
+
+
+def matches_media_type(content_type: str, patterns: tuple[str, ...] | list[str]) -> bool:
+    return bool(content_type) and any(fnmatch.fnmatch(content_type, p.lower()) for p in patterns)
+
+
+def _body(request: HttpRequest, binary: bool) -> tuple[str | None, bool]:
+    if not request.body:
+        return None, False
+    if binary:
+        return base64.b64encode(request.body).decode(), True
+    try:
+        return request.body.decode(), False
+    except UnicodeDecodeError:  # not text whatever its type claims: base64 keeps it intact
+        return base64.b64encode(request.body).decode(), True
+
+
+def _query(request: HttpRequest) -> list[tuple[str, str]]:
+    return parse_qsl(request.raw_query, keep_blank_values=True)
+
+
+def v1_event(
+    request: HttpRequest, route: Route, params: dict[str, str], caller: Caller, authorizer: dict | None = None
+) -> dict[str, Any]:
+    """REST API proxy event (payload 1.0), also an HTTP API's with PayloadFormatVersion 1.0."""
+    rest = route.api.kind == "rest"
+    stage = route.api.stage
+    headers, multi_headers = {}, {}
+    for name, value in request.headers:
+        headers[name] = value
+        multi_headers.setdefault(name, []).append(value)
+    query, multi_query = {}, {}
+    for name, value in _query(request):
+        query[name] = value
+        multi_query.setdefault(name, []).append(value)
+    binary = rest and matches_media_type(request.content_type, route.api.binary_media_types)
+    body, encoded = _body(request, binary or (not rest and not _text(request.content_type)))
+    identifier = api_id(route.api.logical_id)
+    context: dict[str, Any] = {
+        "accountId": caller.account_id,
+        "apiId": identifier,
+        "domainName": f"{identifier}.execute-api.{caller.region}.amazonaws.com",
+        "domainPrefix": identifier,
+        "extendedRequestId": caller.request_id,
+        "httpMethod": request.method,
+        "identity": {
+            "accessKey": None,
+            "accountId": None,
+            "caller": None,
+            "cognitoAuthenticationProvider": None,
+            "cognitoAuthenticationType": None,
+            "cognitoIdentityId": None,
+            "cognitoIdentityPoolId": None,
+            "principalOrgId": None,
+            "sourceIp": request.source_ip,
+            "user": None,
+            "userAgent": request.header("user-agent"),
+            "userArn": None,
+        },
+        "path": f"/{stage}{request.raw_path}" if rest else request.raw_path,
+        "protocol": request.protocol,
+        "requestId": caller.request_id,
+        "requestTime": caller.request_time,
+        "requestTimeEpoch": caller.epoch_ms,
+        "resourceId": api_id(route.route_key),
+        "resourcePath": route.path,
+        "stage": stage,
+    }
+    if authorizer is not None:
+        context["authorizer"] = authorizer
+    event: dict[str, Any] = {} if rest else {"version": "1.0"}
+    event.update(
+        {
+            "resource": route.path,
+            "path": request.raw_path,
+            "httpMethod": request.method,
+            "headers": headers or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": params or None,
+            "stageVariables": None,
+            "requestContext": context,
+            "body": body,
+            "isBase64Encoded": encoded,
+        }
+    )
+    return event
+
+
+def v2_event(
+    request: HttpRequest,
+    route_key: str,
+    params: dict[str, str],
+    caller: Caller,
+    *,
+    api_key: str,
+    stage: str,
+    domain: str,
+    authorizer: dict | None = None,
+    account_id: str | None = None,
+) -> dict[str, Any]:
+    """HTTP API payload 2.0, which function URLs use too."""
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in request.headers:
+        lower = name.lower()
+        if lower == "cookie":
+            cookies += [c.strip() for c in value.split(";") if c.strip()]
+            continue
+        headers[lower] = f"{headers[lower]},{value}" if lower in headers else value
+    query: dict[str, str] = {}
+    for name, value in _query(request):
+        query[name] = f"{query[name]},{value}" if name in query else value
+    body, encoded = _body(request, not _text(request.content_type))
+    context: dict[str, Any] = {
+        "accountId": account_id or caller.account_id,
+        "apiId": api_key,
+        "domainName": domain,
+        "domainPrefix": domain.split(".")[0],
+        "http": {
+            "method": request.method,
+            "path": request.raw_path,
+            "protocol": request.protocol,
+            "sourceIp": request.source_ip,
+            "userAgent": request.header("user-agent") or "",
+        },
+        "requestId": caller.request_id,
+        "routeKey": route_key,
+        "stage": stage,
+        "time": caller.request_time,
+        "timeEpoch": caller.epoch_ms,
+    }
+    if authorizer is not None:
+        context["authorizer"] = authorizer
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": request.raw_path,
+        "rawQueryString": request.raw_query,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = headers
+    if query:
+        event["queryStringParameters"] = query
+    if params:
+        event["pathParameters"] = params
+    event["requestContext"] = context
+    if body is not None:
+        event["body"] = body
+    event["isBase64Encoded"] = encoded
+    return event
+
+
+def _text(content_type: str) -> bool:
+    return not content_type or matches_media_type(content_type, _TEXT_TYPES)

@@ -1,0 +1,143 @@
+"""From a function's result to an HTTP response, by API Gateway's and function URLs' rules
+(apis-and-events §3.2, §3.3, §3.4), and the answers they give when something fails."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .events import matches_media_type
+
+_V1_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+class Malformed(Exception):
+    """The function's result is not a response this integration accepts."""
+
+
+def _json_error(status: int, message: str, key: str = "message") -> HttpResponse:
+    return HttpResponse(status, [("content-type", "application/json")], json.dumps({key: message}).encode())
+
+
+# What API Gateway and function URLs answer when they cannot give the function's response.
+REST_FAILED = _json_error(502, "Internal server error")
+REST_INVOKE_FAILED = _json_error(500, "Internal server error")
+REST_TIMEOUT = _json_error(504, "Endpoint request timed out")
+REST_NO_ROUTE = _json_error(403, "Missing Authentication Token")
+HTTP_FAILED = _json_error(500, "Internal Server Error")
+HTTP_TIMEOUT = _json_error(503, "Service Unavailable")
+HTTP_NO_ROUTE = _json_error(404, "Not Found")
+URL_FAILED = HttpResponse(502, [("content-type", "text/plain; charset=utf-8")], b"Internal Server Error")
+URL_NOT_FOUND = HttpResponse(
+    403, [("content-type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")], b'{"Message":null}'
+)
+UNAUTHORIZED = _json_error(401, "Unauthorized")
+REST_DENIED = _json_error(403, "User is not authorized to access this resource")
+HTTP_DENIED = _json_error(403, "Forbidden")
+
+
+def _parse(payload: bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        raise Malformed("the function's result is not JSON") from None
+
+
+def _status(value: Any) -> int:
+    if isinstance(value, bool):
+        raise Malformed("statusCode must be a number")
+    try:
+        status = int(value)
+    except (TypeError, ValueError):
+        raise Malformed(f"statusCode {value!r} is not a number") from None
+    if not 100 <= status <= 599:
+        raise Malformed(f"statusCode {status} is not an HTTP status")
+    return status
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def v1_response(
+    payload: bytes, *, rest: bool, binary_media_types: tuple[str, ...] = (), accept: str | None = None
+) -> HttpResponse:
+    """Payload 1.0: REST proxy integrations, and HTTP APIs that ask for 1.0."""
+    result = _parse(payload)
+    if not isinstance(result, dict) or (rest and set(result) - _V1_KEYS):
+        raise Malformed(
+            "a proxy response is an object of statusCode, headers, multiValueHeaders, body, isBase64Encoded"
+        )
+    if not rest and "statusCode" not in result:
+        raise Malformed("an HTTP API payload 1.0 response needs a statusCode")
+    status = _status(result.get("statusCode", 200))
+    headers: list[tuple[str, str]] = []
+    multi = result.get("multiValueHeaders") or {}
+    if not isinstance(multi, dict) or not all(isinstance(v, list) for v in multi.values()):
+        raise Malformed("multiValueHeaders must map names to lists")
+    single = result.get("headers") or {}
+    if not isinstance(single, dict):
+        raise Malformed("headers must be an object")
+    lower_multi = {k.lower(): k for k in multi}
+    for name, values in multi.items():
+        values = [_header_value(v) for v in values]
+        extra = single.get(name, single.get(next((k for k in single if k.lower() == name.lower()), ""), None))
+        if extra is not None and _header_value(extra) not in values:
+            values.append(_header_value(extra))
+        if name.lower() == "set-cookie":  # cookies cannot share one header line
+            headers += [(name, value) for value in values]
+        else:
+            headers.append((name, ", ".join(values)))
+    headers += [(k, _header_value(v)) for k, v in single.items() if k.lower() not in lower_multi and v is not None]
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    body = result.get("body")
+    if body is not None and not isinstance(body, str):
+        raise Malformed("body must be a string")
+    data = (body or "").encode()
+    if result.get("isBase64Encoded"):
+        first_accept = (accept or "").split(",")[0].split(";")[0].strip().lower()
+        if not rest or matches_media_type(first_accept, binary_media_types):
+            data = _b64decode(body or "")
+    return HttpResponse(status, headers, data)
+
+
+def v2_response(payload: bytes) -> HttpResponse:
+    """Payload 2.0 (HTTP APIs and function URLs): a structured response, or any JSON value as a 200."""
+    result = _parse(payload)
+    if not isinstance(result, dict) or "statusCode" not in result:
+        body = result if isinstance(result, str) else json.dumps(result, separators=(",", ":"))
+        return HttpResponse(200, [("content-type", "application/json")], body.encode())
+    status = _status(result["statusCode"])
+    headers = [(k, _header_value(v)) for k, v in (result.get("headers") or {}).items() if v is not None]
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        headers.append(("content-type", "application/json"))
+    for cookie in result.get("cookies") or []:
+        headers.append(("set-cookie", str(cookie)))
+    body = result.get("body")
+    if body is None:
+        data = b""
+    elif isinstance(body, str):
+        data = _b64decode(body) if result.get("isBase64Encoded") else body.encode()
+    else:
+        data = json.dumps(body, separators=(",", ":")).encode()
+    return HttpResponse(status, headers, data)
+
+
+def _b64decode(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise Malformed("isBase64Encoded is true but the body is not base64") from None
