@@ -156,9 +156,7 @@ def serve(options: ServeOptions) -> None:
     sockets = [_listen(options.host, options.port)]
     if options.api_port:
         sockets.append(_listen(options.host, options.api_port))
-    config = uvicorn.Config(
-        app, log_level="warning", timeout_graceful_shutdown=30, lifespan="on", server_header=False
-    )
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=30, lifespan="on", server_header=False)
     server = uvicorn.Server(config)
     asyncio.run(server.serve(sockets=sockets))
     if not server.started:
