@@ -86,6 +86,8 @@ class AsyncHost:
         if invocation_type == "Event":
             request_id = await self.events.put(function_name, _as_json(payload), options.get("qualifier"))
             return InvocationResult(request_id=request_id, payload=b"", executed_version="", status_code=202)
+        if not isinstance(payload, (bytes, str)) and payload is not None:
+            options["trusted_json"] = True  # encoded here: no need to parse it again to check it
         return await self.invoker.invoke(function_name, _as_json(payload), invocation_type=invocation_type, **options)
 
     async def _reclaim_idle(self) -> None:

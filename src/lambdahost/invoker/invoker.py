@@ -156,13 +156,14 @@ class Invoker:
         invocation_type: str = "RequestResponse",
         client_context: str | None = None,
         request_id: str | None = None,
+        trusted_json: bool = False,
     ) -> InvocationResult:
         record, qualifier = self.resolve(function_name, qualifier)
         if invocation_type not in INVOCATION_TYPES:
             raise InvalidParameterValueException(
                 f"Unsupported invocation type {invocation_type!r}: expected one of {', '.join(INVOCATION_TYPES)}"
             )
-        body = check_payload(payload)
+        body = check_payload(payload, parse=not trusted_json)
         version, function = record.resolve(qualifier)
         if invocation_type == "DryRun":
             return InvocationResult(request_id=new_request_id(), payload=b"", executed_version=version, status_code=204)
@@ -212,7 +213,7 @@ class Invoker:
             await forkserver.close()
 
 
-def check_payload(payload: bytes | str | None, limit: int = limits.SYNC_REQUEST_BYTES) -> bytes:
+def check_payload(payload: bytes | str | None, limit: int = limits.SYNC_REQUEST_BYTES, parse: bool = True) -> bytes:
     """The payload as bytes, refused as AWS refuses it: too large, or not JSON."""
     body = payload.encode() if isinstance(payload, str) else (payload or b"{}")
     if len(body) > limit:
@@ -222,7 +223,8 @@ def check_payload(payload: bytes | str | None, limit: int = limits.SYNC_REQUEST_
             message = f"{len(body)} byte payload is too large for the Event invocation type (limit {limit} bytes)"
         raise RequestEntityTooLargeException(message)
     try:
-        json.loads(body)
+        if parse:
+            json.loads(body)
     except ValueError as exc:
         raise InvalidRequestContentException(
             f"Could not parse request body into json: Could not parse payload into json: {exc}"

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import time
-import uuid
 from collections.abc import Callable
 
 from ...errors import LambdaError
+from ...invoker.invoker import new_request_id
 from ...template import Project
 from . import responses
 from .authorizers import Authorizers
@@ -70,7 +69,7 @@ class GatewayApp:
 
     def _caller(self) -> Caller:
         settings = self.host.settings
-        return Caller(str(uuid.uuid4()), settings.account_id, settings.region, int(time.time() * 1000))
+        return Caller(new_request_id(), settings.account_id, settings.region, int(time.time() * 1000))
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         if request.raw_path.startswith(URL_PREFIX):
@@ -155,7 +154,10 @@ class GatewayApp:
     async def _invoke(self, function_name: str, event: dict, timeout: float):
         """Invoke, waiting no longer than the integration timeout; as on AWS, a function still
         running then goes on to its own end."""
-        task = asyncio.ensure_future(self.host.invoke(function_name, json.dumps(event).encode()))
+        invocation = self.host.invoke(function_name, event)
+        if self.host.get_function(function_name).timeout + 1 < timeout:
+            return await invocation  # the function's own timeout ends it first: no race to arrange
+        task = asyncio.ensure_future(invocation)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         try:

@@ -1,0 +1,196 @@
+"""An HttpApi route through lambdahost, beside serverless-offline and a plain uvicorn app.
+
+Run: .venv/bin/python bench/gateway.py [--quick] [--serverless-dir DIR]
+  wrk (apt-get install wrk) drives all three with 1, 8 and 32 connections. serverless-offline is
+  measured when DIR holds node_modules with serverless@3 and serverless-offline@13
+  (npm install serverless@3 serverless-offline@13). Prints figures and ratios; never fails on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+LAMBDAHOST = str(Path(sys.executable).parent / "lambdahost")
+HANDLER = 'def handler(event, context):\n    return {"statusCode": 200, "body": "hello"}\n'
+TEMPLATE = """
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: app.handler
+      Events:
+        Hello: {Type: HttpApi, Properties: {Path: /hello, Method: GET}}
+"""
+SERVERLESS = """
+service: bench
+frameworkVersion: '3'
+provider: {name: aws, runtime: python3.11, region: us-east-1}
+plugins: [serverless-offline]
+functions:
+  hello:
+    handler: app.handler
+    events: [{httpApi: {path: /hello, method: get}}]
+"""
+UVICORN_APP = """
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"hello"})
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_served(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited: {url}")
+        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url], capture_output=True,
+                             text=True).stdout
+        if out == "200":
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing served at {url}")
+
+
+def wrk(url: str, connections: int, seconds: int) -> tuple[float, str, str]:
+    out = subprocess.run(["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s",
+                          "--latency", url], capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{errors[1]} failed requests at {url}")
+    return rate, re.search(r"50%\s+([\d.]+\w+)", out)[1], re.search(r"99%\s+([\d.]+\w+)", out)[1]
+
+
+def memory_kb(root_pid: int) -> tuple[int, int]:
+    """RSS and PSS of a process and all its descendants."""
+    pids, frontier = {root_pid}, [root_pid]
+    while frontier:
+        pid = frontier.pop()
+        for child in Path(f"/proc/{pid}/task").glob("*/children"):
+            for found in child.read_text().split():
+                if int(found) not in pids:
+                    pids.add(int(found))
+                    frontier.append(int(found))
+    rss = pss = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+        except OSError:
+            pass
+    return rss, pss
+
+
+def measure(name: str, url: str, process: subprocess.Popen, seconds: int, results: dict) -> None:
+    wait_until_served(url, process)
+    wrk(url, 8, 1)  # warm up: environments, imports, JIT
+    for connections in (1, 8, 32):
+        rate, p50, p99 = wrk(url, connections, seconds)
+        results[(name, connections)] = rate
+        print(f"{name:<20} {connections:>2} connections: {rate:8.0f} requests/s   p50 {p50:>8}   p99 {p99:>8}")
+    rss, pss = memory_kb(process.pid)
+    results[(name, "pss")] = pss
+    print(f"{name:<20} memory after 32 connections: RSS {rss / 1024:7.1f} MB   PSS {pss / 1024:7.1f} MB")
+
+
+def stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except OSError:
+        pass
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="shorter runs")
+    parser.add_argument("--serverless-dir", type=Path, help="folder whose node_modules has serverless-offline")
+    options = parser.parse_args()
+    seconds = 2 if options.quick else 5
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        (work / "app.py").write_text(HANDLER)
+        (work / "template.yaml").write_text(textwrap.dedent(TEMPLATE))
+        (work / "uvicorn_app.py").write_text(UVICORN_APP)
+
+        port, lambda_port = free_port(), free_port()
+        ours = subprocess.Popen([LAMBDAHOST, "serve", "--port", str(lambda_port), "--api-port", str(port),
+                                 "--no-watch", "--state-dir", str(work / "state")], cwd=work,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            measure("lambdahost", f"http://127.0.0.1:{port}/hello", ours, seconds, results)
+        finally:
+            stop(ours)
+
+        port = free_port()
+        plain = subprocess.Popen([sys.executable, "-m", "uvicorn", "uvicorn_app:app", "--port", str(port),
+                                  "--log-level", "warning"], cwd=work, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            measure("plain uvicorn", f"http://127.0.0.1:{port}/hello", plain, seconds, results)
+        finally:
+            stop(plain)
+
+        peer = options.serverless_dir
+        if peer and (peer / "node_modules" / ".bin" / "serverless").exists():
+            (work / "serverless.yml").write_text(textwrap.dedent(SERVERLESS))
+            (work / "node_modules").symlink_to(peer / "node_modules")
+            port = free_port()
+            env = {**os.environ, "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off",
+                   "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                   "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+            offline = subprocess.Popen([str(peer / "node_modules" / ".bin" / "serverless"), "offline", "--httpPort",
+                                        str(port), "--lambdaPort", str(free_port()), "--noPrependStageInUrl"],
+                                       cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)
+            try:
+                measure("serverless-offline", f"http://127.0.0.1:{port}/hello", offline, seconds, results)
+            finally:
+                stop(offline)
+        else:
+            print("serverless-offline not measured: give --serverless-dir (see the docstring)")
+
+    print()
+    for connections in (1, 8, 32):
+        line = f"{connections:>2} connections: lambdahost / plain uvicorn = " \
+               f"{results[('lambdahost', connections)] / results[('plain uvicorn', connections)]:.2f}"
+        if ("serverless-offline", connections) in results:
+            line += f"   lambdahost / serverless-offline = " \
+                    f"{results[('lambdahost', connections)] / results[('serverless-offline', connections)]:.2f}"
+        print(line)
+    if ("serverless-offline", "pss") in results:
+        print(f"memory (PSS): lambdahost / serverless-offline = "
+              f"{results[('lambdahost', 'pss')] / results[('serverless-offline', 'pss')]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
