@@ -203,7 +203,12 @@ class Invoker:
         return pool
 
     def reclaim_idle(self) -> int:
-        return sum(pool.reclaim() for pool in self._pools.values())
+        """Close environments idle too long, and store what the others printed while idle."""
+        closed = sum(pool.reclaim() for pool in self._pools.values())
+        for pool in self._pools.values():
+            for environment in pool.idle:
+                environment.flush_logs()
+        return closed
 
     async def close(self) -> None:
         for pool in self._pools.values():

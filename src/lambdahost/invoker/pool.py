@@ -19,6 +19,10 @@ class Pool:
         self.retired = False
 
     @property
+    def idle(self) -> list[Environment]:
+        return list(self._idle)
+
+    @property
     def environments(self) -> list[Environment]:
         return [*self._idle, *self._busy]
 

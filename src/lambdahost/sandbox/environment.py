@@ -28,7 +28,7 @@ from .launch import RUNTIME_DIR
 from .platform_log import PlatformLog, Report, timestamp
 from .process import EnvironmentProcess, RuntimeApiProcess, TimedOut
 
-LogSink = Callable[[LogEvent], None]
+LogSink = Callable[[list[LogEvent]], None]  # lines are handed on in batches, one per invocation
 
 _CREDENTIAL_KEYS = (
     "AWS_ACCESS_KEY_ID",
@@ -74,6 +74,7 @@ class Environment:
         self._partial = b""
         self._request_id = ""
         self._lines: list[str] = []
+        self._unsent: list[LogEvent] = []
         interpreter = forkserver.interpreter
         minor = f"{interpreter.version[0]}.{interpreter.version[1]}"
         self._platform = PlatformLog(
@@ -128,6 +129,7 @@ class Environment:
         )
         self._emit(self._platform.end(invocation.request_id))
         self._emit(self._platform.report(report))
+        self._send_logs()
         self.last_used = time.monotonic()
         return InvocationResult(
             request_id=invocation.request_id,
@@ -327,9 +329,22 @@ class Environment:
         if message is None:
             return
         self._lines.append(message)
-        self._sink(
+        self._unsent.append(
             LogEvent(self.function.name, self.log_stream_name, self._request_id, int(time.time() * 1000), message)
         )
+
+    def flush_logs(self) -> None:
+        """Store what an idle environment has written since its last invocation (a background
+        thread's prints); an invocation's own lines are stored when it ends."""
+        if self._process is not None:
+            self._process.drain_output()
+            self._flush_partial()
+        self._send_logs()
+
+    def _send_logs(self) -> None:
+        if self._unsent:
+            batch, self._unsent = self._unsent, []
+            self._sink(batch)
 
     # -- teardown -----------------------------------------------------------------------------
 
@@ -341,6 +356,7 @@ class Environment:
 
     def close(self) -> None:
         self.reset()
+        self.flush_logs()
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
 
