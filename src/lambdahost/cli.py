@@ -194,6 +194,32 @@ def serve(
         raise Failure(str(exc)) from None
 
 
+def _generate_event() -> click.Group:
+    """``generate-event SERVICE EVENT --option value``: a command per sample in the catalogue."""
+    from .events import CATALOGUE, generate
+
+    group = click.Group(
+        "generate-event", help="Print a sample event of an AWS service, with options for the values people change."
+    )
+    for service, samples in CATALOGUE.items():
+        service_group = click.Group(service, help=f"Sample {service} events.")
+        for name, sample in samples.items():
+
+            def print_event(service=service, name=name, **options) -> None:
+                click.echo(json.dumps(generate(service, name, **options), indent=2))
+
+            options = [
+                click.Option([f"--{option}"], default=default, show_default=True)
+                for option, default in sample.options.items()
+            ]
+            service_group.add_command(click.Command(name, params=options, callback=print_event, help=sample.help))
+        group.add_command(service_group)
+    return group
+
+
+main.add_command(_generate_event())
+
+
 @main.command(name="list")
 @_template_options
 def list_functions(template, parameter_overrides, env_vars, state_dir) -> None:
