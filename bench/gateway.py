@@ -9,6 +9,7 @@ Run: .venv/bin/python bench/gateway.py [--quick] [--serverless-dir DIR]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -117,10 +118,8 @@ def measure(name: str, url: str, process: subprocess.Popen, seconds: int, result
 
 
 def stop(process: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(process.pid, signal.SIGTERM)
-    except OSError:
-        pass
     try:
         process.wait(20)
     except subprocess.TimeoutExpired:
