@@ -194,6 +194,123 @@ def serve(
         raise Failure(str(exc)) from None
 
 
+@main.group(name="events")
+def events_group() -> None:
+    """EventBridge: put events for the template's rules to deliver."""
+
+
+@events_group.command(name="put")
+@click.option("--source", required=True, help="The event's source, e.g. com.example.orders.")
+@click.option("--detail-type", required=True, help="The event's detail-type.")
+@click.option("--detail", default="{}", show_default=True, help="The event's detail, as JSON.")
+@click.option("--bus", default="default", show_default=True, help="The event bus.")
+@click.option("--resource", "resources", multiple=True, help="An ARN for the event's resources (repeatable).")
+@_template_options
+def events_put(source, detail_type, detail, bus, resources, template, parameter_overrides, env_vars, state_dir):
+    """Queue an event: each rule whose pattern matches invokes its function asynchronously."""
+    try:
+        detail = json.loads(detail)
+    except json.JSONDecodeError as exc:
+        raise Failure(f"--detail is not valid JSON: {exc}") from None
+    project_source, project = _load(template, parameter_overrides, env_vars, state_dir)
+    sources = _sources(project)
+    deliveries = sources.put_event(sources.envelope(source, detail_type, detail, list(resources)), bus)
+    _enqueue(_state_dir(project_source, state_dir), deliveries, "no rule matches this event")
+
+
+@main.group(name="sns")
+def sns_group() -> None:
+    """SNS: publish to the template's topics."""
+
+
+@sns_group.command(name="publish")
+@click.argument("topic")
+@click.argument("message")
+@click.option("--subject", help="The message's subject.")
+@click.option(
+    "--attribute",
+    "attributes",
+    multiple=True,
+    metavar="NAME=TYPE:VALUE",
+    help="A message attribute, e.g. color=String:red or size=Number:3 (repeatable).",
+)
+@_template_options
+def sns_publish(topic, message, subject, attributes, template, parameter_overrides, env_vars, state_dir):
+    """Queue a message: each subscribed function whose filter policy passes is invoked asynchronously."""
+    parsed = {}
+    for item in attributes:
+        name, _, typed = item.partition("=")
+        kind, _, value = typed.partition(":")
+        if not name or kind not in ("String", "Number", "String.Array", "Binary") or not _:
+            raise Failure(f"--attribute takes NAME=TYPE:VALUE (TYPE String, Number or String.Array), got '{item}'")
+        parsed[name] = {"Type": kind, "Value": value}
+    project_source, project = _load(template, parameter_overrides, env_vars, state_dir)
+    deliveries = _sources(project).publish(topic, message, subject, parsed)
+    _enqueue(
+        _state_dir(project_source, state_dir),
+        deliveries,
+        f"no function subscribes to {topic} with a filter policy that passes",
+    )
+
+
+@main.group(name="schedule")
+def schedule_group() -> None:
+    """Schedules: fire one now."""
+
+
+@schedule_group.command(name="run")
+@click.argument("function")
+@click.argument("event", required=False)
+@_template_options
+def schedule_run(function, event, template, parameter_overrides, env_vars, state_dir) -> None:
+    """Fire a function's schedule now: invoke it with what the schedule delivers, and print the result."""
+    import datetime as dt
+
+    project_source, project = _load(template, parameter_overrides, env_vars, state_dir)
+    definition = _pick(project, function)
+    sources = _sources(project)
+    triggers = [
+        t for t in sources.schedules() if t.function_name == definition.config.name and event in (None, t.event_name)
+    ]
+    if not triggers:
+        raise Failure(f"{definition.logical_id} has no schedule" + (f" named {event}" if event else ""))
+    payload = sources.scheduled_event(triggers[0], dt.datetime.now(dt.timezone.utc))
+    state = _state_dir(project_source, state_dir)
+    with _workspace(project_source, state, _prestart(definition.config.runtime, state)) as host:
+        result = host.invoke(definition.config.name, payload)
+    _print_log(result.log)
+    sys.stdout.buffer.write(result.payload + b"\n")
+    if result.function_error:
+        sys.exit(1)
+
+
+def _sources(project):
+    from .events.sources import Sources
+    from .settings import HostSettings
+
+    settings = HostSettings()
+    return Sources(project, settings.region, settings.account_id)
+
+
+def _enqueue(state: Path, deliveries, nothing: str) -> None:
+    """Queue asynchronous invocations in the state folder, where ``lambdahost serve`` runs them."""
+    from .invoker.invoker import new_request_id
+    from .store.events import AsyncEvent, EventStore
+
+    if not deliveries:
+        raise Failure(nothing)
+    state.mkdir(parents=True, exist_ok=True)
+    store = EventStore(state / "state.db")
+    try:
+        for delivery in deliveries:
+            request_id = new_request_id()
+            store.add(AsyncEvent(request_id, delivery.function_name, None, delivery.payload, time.time()))
+            click.echo(f"queued for {delivery.function_name}: {request_id}")
+    finally:
+        store.close()
+    click.echo("lambdahost serve delivers it (now if it is running, else when it starts)", err=True)
+
+
 def _generate_event() -> click.Group:
     """``generate-event SERVICE EVENT --option value``: a command per sample in the catalogue."""
     from .events import CATALOGUE, generate

@@ -64,6 +64,27 @@ class Workspace:
                 touched.append(function.config.name)
         return touched
 
+    def sources(self):
+        from .events.sources import Sources
+
+        settings = self.host.settings
+        return Sources(self.project, settings.region, settings.account_id)
+
+    async def put_event(
+        self, source: str, detail_type: str, detail, bus: str = "default", resources: list[str] | None = None
+    ) -> list[str]:
+        """EventBridge PutEvents: the rules that match invoke their functions asynchronously."""
+        sources = self.sources()
+        event = sources.envelope(source, detail_type, detail, resources)
+        return [await self.host.events.put(d.function_name, d.payload) for d in sources.put_event(event, bus)]
+
+    async def publish(
+        self, topic: str, message: str, subject: str | None = None, attributes: dict[str, dict] | None = None
+    ) -> list[str]:
+        """SNS Publish: every subscribed function whose filter policy passes is invoked asynchronously."""
+        deliveries = self.sources().publish(topic, message, subject, attributes)
+        return [await self.host.events.put(d.function_name, d.payload) for d in deliveries]
+
     async def watch(self) -> None:
         """Apply changes as they are saved, until cancelled."""
         import watchfiles

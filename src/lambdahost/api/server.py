@@ -21,6 +21,7 @@ import click
 import uvicorn
 from starlette.applications import Starlette
 
+from ..events.runner import TriggerRunner, bucket_folder
 from ..host import AsyncHost
 from ..model.invocation import InvocationResult
 from ..settings import HostSettings
@@ -87,7 +88,7 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
     async def lifespan(app: Starlette):
         await host.start()
         host.invoker.observers.append(_print_invocation)
-        watcher = None
+        watcher = triggers = None
         try:
             if options.source is not None:
                 workspace = Workspace(host, options.source)
@@ -96,6 +97,10 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
                 click.echo(f"lambdahost: functions from {options.source.template_path.name}: {names}", err=True)
                 if options.watch:
                     watcher = asyncio.get_running_loop().create_task(workspace.watch())
+                triggers = asyncio.get_running_loop().create_task(TriggerRunner(workspace).run())
+                for trigger in workspace.sources().buckets():
+                    folder = bucket_folder(host.state_dir, trigger.bucket)
+                    click.echo(f"lambdahost: bucket {trigger.bucket} is the folder {folder}", err=True)
             click.echo(
                 f"lambdahost: Lambda API on http://{options.host}:{options.port} (state in {host.state_dir})", err=True
             )
@@ -103,8 +108,9 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
                 _print_routes(workspaces[0].project, options)
             yield
         finally:
-            if watcher is not None:
-                watcher.cancel()
+            for task in (watcher, triggers):
+                if task is not None:
+                    task.cancel()
             await host.close()
 
     return lifespan

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LambdaError, ValidationException
+from ..events.schedule import parse as parse_schedule
 from ..model.function import FunctionConfig, LoggingConfig
 from . import loader
 from .errors import TemplateError
@@ -492,6 +493,12 @@ class _Reader:
                 raise TemplateError(
                     f"a {kind} event needs {', '.join(missing)}", resource=logical_id, prop=prop, line=line
                 )
+            if kind in ("Schedule", "ScheduleV2"):
+                expression = properties.get("Schedule") or properties.get("ScheduleExpression")
+                try:
+                    parse_schedule(expression, scheduler=kind == "ScheduleV2")
+                except ValueError as exc:
+                    raise TemplateError(str(exc), resource=logical_id, prop=prop, line=line) from None
             sources.append(EventSource(name, kind, dict(properties)))
         return tuple(sources)
 
