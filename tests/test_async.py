@@ -153,23 +153,23 @@ def test_event_age_looks_ahead(project: Path, max_age: int, attempts: int) -> No
     assert len(_lines(project / "out" / "attempts.jsonl")) == attempts
 
 
-def test_dead_letter_record_is_kept_until_queues_exist(project: Path) -> None:
+def test_dead_letter_queue_receives_the_event_with_its_error(project: Path) -> None:
     server = Server(project, "--async-delay-scale", "0.01").start()
     try:
         server.client().invoke(FunctionName="Dead", InvocationType="Event", Payload=b'{"fail": true}')
 
-        def kept():
+        def queued():
             with sqlite3.connect(server.state_dir / "state.db") as db:
-                return db.execute("SELECT target, body FROM undelivered").fetchall()
+                return db.execute("SELECT queue, body, attributes FROM sqs_messages").fetchall()
 
-        ((target, body),) = _wait(kept, what="the dead-letter record")
+        ((queue, body, attributes),) = _wait(queued, what="the dead-letter message")
     finally:
         server.stop()
-    assert target == "arn:aws:sqs:us-east-1:123456789012:dead-letters"
-    message = json.loads(body)
-    assert message["body"] == '{"fail": true}'
-    assert message["attributes"]["ErrorCode"] == "200"
-    assert message["attributes"]["ErrorMessage"] == "always fails"
+    assert (queue, body) == ("dead-letters", '{"fail": true}')
+    attributes = json.loads(attributes)
+    assert attributes["ErrorCode"] == {"Type": "Number", "Value": "200"}
+    assert attributes["ErrorMessage"] == {"Type": "String", "Value": "always fails"}
+    assert attributes["RequestID"]["Type"] == "String"
 
 
 def test_queued_events_survive_kill_9(project: Path) -> None:

@@ -237,13 +237,7 @@ def sns_group() -> None:
 @_template_options
 def sns_publish(topic, message, subject, attributes, template, parameter_overrides, env_vars, state_dir):
     """Queue a message: each subscribed function whose filter policy passes is invoked asynchronously."""
-    parsed = {}
-    for item in attributes:
-        name, _, typed = item.partition("=")
-        kind, _, value = typed.partition(":")
-        if not name or kind not in ("String", "Number", "String.Array", "Binary") or not _:
-            raise Failure(f"--attribute takes NAME=TYPE:VALUE (TYPE String, Number or String.Array), got '{item}'")
-        parsed[name] = {"Type": kind, "Value": value}
+    parsed = _attributes(attributes)
     project_source, project = _load(template, parameter_overrides, env_vars, state_dir)
     deliveries = _sources(project).publish(topic, message, subject, parsed)
     _enqueue(
@@ -251,6 +245,51 @@ def sns_publish(topic, message, subject, attributes, template, parameter_overrid
         deliveries,
         f"no function subscribes to {topic} with a filter policy that passes",
     )
+
+
+@main.group(name="sqs")
+def sqs_group() -> None:
+    """SQS: send to local queues."""
+
+
+@sqs_group.command(name="send")
+@click.argument("queue")
+@click.argument("body")
+@click.option(
+    "--attribute",
+    "attributes",
+    multiple=True,
+    metavar="NAME=TYPE:VALUE",
+    help="A message attribute, e.g. color=String:red (repeatable).",
+)
+@_template_options
+def sqs_send(queue, body, attributes, template, parameter_overrides, env_vars, state_dir) -> None:
+    """Send a message to a queue; lambdahost serve's event source mappings deliver it."""
+    from .store.queues import QueueStore
+
+    parsed = _attributes(attributes)
+    try:
+        source = _source(template, parameter_overrides, env_vars)
+    except (TemplateError, LambdaError):
+        source = None
+    state = _state_dir(source, state_dir) if source else Path(state_dir or ".lambdahost")
+    state.mkdir(parents=True, exist_ok=True)
+    store = QueueStore(state / "state.db")
+    try:
+        click.echo(store.send(queue.rsplit(":", 1)[-1], body, parsed))
+    finally:
+        store.close()
+
+
+def _attributes(items: tuple[str, ...]) -> dict[str, dict]:
+    parsed = {}
+    for item in items:
+        name, _, typed = item.partition("=")
+        kind, separator, value = typed.partition(":")
+        if not name or kind not in ("String", "Number", "String.Array", "Binary") or not separator:
+            raise Failure(f"--attribute takes NAME=TYPE:VALUE (TYPE String, Number or String.Array), got '{item}'")
+        parsed[name] = {"Type": kind, "Value": value}
+    return parsed
 
 
 @main.group(name="schedule")

@@ -26,6 +26,7 @@ from .store import LogStore
 from .store.code import CodeStore
 from .store.events import EventStore
 from .store.functions import FunctionStore
+from .store.queues import QueueStore
 
 T = TypeVar("T")
 
@@ -41,6 +42,7 @@ class AsyncHost:
         self._functions = FunctionStore(self.state_dir / "state.db")
         self.control = ControlPlane(self.invoker, CodeStore(self.state_dir / "code"), self._functions)
         self._events = EventStore(self.state_dir / "state.db")
+        self.queues = QueueStore(self.state_dir / "state.db")
         self.events: EventQueue | None = None
         self._reaper: asyncio.Task | None = None
 
@@ -54,7 +56,7 @@ class AsyncHost:
     async def start(self) -> None:
         self._reaper = asyncio.get_running_loop().create_task(self._reclaim_idle())
         self.control.restore()
-        self.events = EventQueue(self.invoker, self._events, self.settings.async_delay_scale)
+        self.events = EventQueue(self.invoker, self._events, self.queues, self.settings.async_delay_scale)
         self.events.start()
 
     async def close(self) -> None:
@@ -64,6 +66,7 @@ class AsyncHost:
             await self.events.stop()
         await self.invoker.close()
         self._events.close()
+        self.queues.close()
         self._functions.close()
         self.logs.close()
         if self._temporary:

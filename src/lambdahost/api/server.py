@@ -22,6 +22,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from ..events.runner import TriggerRunner, bucket_folder
+from ..events.sqs import QueuePoller
 from ..host import AsyncHost
 from ..model.invocation import InvocationResult
 from ..settings import HostSettings
@@ -97,7 +98,9 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
                 click.echo(f"lambdahost: functions from {options.source.template_path.name}: {names}", err=True)
                 if options.watch:
                     watcher = asyncio.get_running_loop().create_task(workspace.watch())
-                triggers = asyncio.get_running_loop().create_task(TriggerRunner(workspace).run())
+                triggers = asyncio.ensure_future(
+                    asyncio.gather(TriggerRunner(workspace).run(), QueuePoller(workspace, host.queues).run())
+                )
                 for trigger in workspace.sources().buckets():
                     folder = bucket_folder(host.state_dir, trigger.bucket)
                     click.echo(f"lambdahost: bucket {trigger.bucket} is the folder {folder}", err=True)

@@ -23,6 +23,7 @@ from ..model.invocation import InvocationResult
 from ..model.names import parse_function_name
 from ..model.registry import LATEST, FunctionRecord
 from ..store.events import AsyncEvent, EventStore
+from ..store.queues import QueueStore
 from .invoker import Invoker, check_payload, new_request_id
 
 log = logging.getLogger("lambdahost")
@@ -35,9 +36,10 @@ WORKERS = 64  # events run at once; concurrency limits still apply to each
 
 
 class EventQueue:
-    def __init__(self, invoker: Invoker, store: EventStore, delay_scale: float = 1.0) -> None:
+    def __init__(self, invoker: Invoker, store: EventStore, queues: QueueStore, delay_scale: float = 1.0) -> None:
         self.invoker = invoker
         self.store = store
+        self.queues = queues
         self.delay_scale = delay_scale
         self._running: dict[str, asyncio.Task] = {}
         self._wake = asyncio.Event()
@@ -179,26 +181,33 @@ class EventQueue:
         return json.dumps(record).encode()
 
     def _hand_on(self, event: AsyncEvent, targets: list[str], body: bytes, dead_letter=None) -> None:
-        """Finish an event: queue a destination invocation, or keep what cannot be delivered yet."""
+        """Finish an event: queue a destination invocation or an SQS message, or keep what cannot be
+        delivered yet (SNS topics as destinations)."""
         follow_ups, undelivered = [], []
         for target in targets:
             if ":lambda:" in target and ":function:" in target:
                 name, qualifier = parse_function_name(target)
                 follow_ups.append(AsyncEvent(new_request_id(), name, qualifier, body, time.time()))
+            elif target.startswith("arn:aws:sqs:"):
+                self.queues.send(target.rsplit(":", 1)[1], body.decode())
             else:
                 undelivered.append((target, body))
         if dead_letter is not None:
             record, result = dead_letter
-            if record.dead_letter_target:
+            target = record.dead_letter_target
+            attributes = {
+                "RequestID": {"Type": "String", "Value": event.request_id},
+                "ErrorCode": {"Type": "Number", "Value": "200"},
+                "ErrorMessage": {"Type": "String", "Value": _error_message(result)[:1024]},
+            }
+            if target and target.startswith("arn:aws:sqs:"):
+                self.queues.send(target.rsplit(":", 1)[1], event.payload.decode(errors="replace"), attributes)
+            elif target:
                 message = {
                     "body": event.payload.decode(errors="replace"),
-                    "attributes": {
-                        "RequestID": event.request_id,
-                        "ErrorCode": "200",
-                        "ErrorMessage": _error_message(result)[:1024],
-                    },
+                    "attributes": {k: v["Value"] for k, v in attributes.items()},
                 }
-                undelivered.append((record.dead_letter_target, json.dumps(message).encode()))
+                undelivered.append((target, json.dumps(message).encode()))
         for target, _ in undelivered:
             log.warning(
                 "no local %s for %s yet: the record is kept in the state database", target.split(":")[2], target

@@ -90,6 +90,17 @@ class ApiDefinition:
     auth: dict = field(default_factory=dict)  # Authorizers, DefaultAuthorizer
 
 
+@dataclass(frozen=True)
+class QueueDefinition:
+    """An AWS::SQS::Queue of the template, served as a local queue."""
+
+    name: str
+    arn: str
+    visibility_timeout: int = 30
+    dead_letter_arn: str | None = None  # RedrivePolicy.deadLetterTargetArn
+    max_receive_count: int | None = None
+
+
 IMPLICIT_REST_API = "ServerlessRestApi"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
 
@@ -100,6 +111,7 @@ class Project:
     functions: dict[str, FunctionDefinition] = field(default_factory=dict)  # by logical id
     parameters: dict[str, Any] = field(default_factory=dict)
     apis: dict[str, ApiDefinition] = field(default_factory=dict)  # by logical id
+    queues: dict[str, QueueDefinition] = field(default_factory=dict)  # by queue ARN
 
     def find(self, name: str) -> FunctionDefinition | None:
         """A function by logical id or by function name."""
@@ -241,7 +253,55 @@ class _Reader:
         duplicate = next((n for n in names if names.count(n) > 1), None)
         if duplicate:
             raise TemplateError(f"two functions are named '{duplicate}'")
-        return Project(self.path, functions, dict(self.stack.parameters), self._apis())
+        queues = self._queues()
+        for function in functions.values():
+            self._check_queue_events(function, queues)
+        return Project(self.path, functions, dict(self.stack.parameters), self._apis(), queues)
+
+    def _queues(self) -> dict[str, QueueDefinition]:
+        queues = {}
+        for logical_id, resource in self._active():
+            if resource["Type"] != "AWS::SQS::Queue":
+                continue
+            props = self._properties(logical_id, resource, merge_globals=False)
+            redrive = props.get("RedrivePolicy") or {}
+            if isinstance(redrive, str):
+                redrive = json.loads(redrive)
+            arn = self.stack.get_att(logical_id, "Arn")
+            queues[arn] = QueueDefinition(
+                name=arn.rsplit(":", 1)[1],
+                arn=arn,
+                visibility_timeout=int(props.get("VisibilityTimeout", 30)),
+                dead_letter_arn=redrive.get("deadLetterTargetArn"),
+                max_receive_count=int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None,
+            )
+        return queues
+
+    def _check_queue_events(self, function: FunctionDefinition, queues: dict[str, QueueDefinition]) -> None:
+        """CreateEventSourceMapping's checks, made when the template is read."""
+        for event in function.events:
+            if event.type != "SQS":
+                continue
+            props = event.properties
+            where = {"resource": function.logical_id, "prop": f"Events.{event.name}"}
+            batch = int(props.get("BatchSize", 10))
+            window = int(props.get("MaximumBatchingWindowInSeconds", 0))
+            if not 1 <= batch <= 10000:
+                raise TemplateError(f"BatchSize {batch} is outside 1 to 10000", **where)
+            if batch > 10 and window < 1:
+                raise TemplateError(
+                    "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
+                    **where,
+                )
+            queue = queues.get(str(props["Queue"]))
+            if queue is None:
+                continue  # a queue of another stack or an endpoint: not checked here
+            if queue.visibility_timeout < function.config.timeout:
+                raise TemplateError(
+                    f"Queue visibility timeout: {queue.visibility_timeout} seconds is less than "
+                    f"Function timeout: {function.config.timeout} seconds",
+                    **where,
+                )
 
     def _apis(self) -> dict[str, ApiDefinition]:
         apis = {

@@ -1,0 +1,214 @@
+"""SQS event source mappings on local queues (apis-and-events §4.2, §5.1, §5.2).
+
+A poller per mapping receives batches (hiding them for the queue's visibility timeout), drops
+messages that no filter lets through, moves a message received more than ``maxReceiveCount``
+times to the queue's dead-letter queue, and invokes the function synchronously. A batch is
+deleted on success; on a function error it stays and comes back after the visibility timeout;
+with ReportBatchItemFailures only the reported messages stay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import LambdaError
+from ..store.queues import Message, QueueStore
+from ..template import Project
+from ..template.project import QueueDefinition
+from .patterns import matches
+
+log = logging.getLogger("lambdahost")
+POLL_INTERVAL = 0.1  # seconds between polls of an empty queue
+
+
+@dataclass(frozen=True)
+class QueueMapping:
+    function_name: str
+    queue: QueueDefinition
+    batch_size: int = 10
+    window: float = 0.0  # MaximumBatchingWindowInSeconds
+    report_failures: bool = False  # FunctionResponseTypes: [ReportBatchItemFailures]
+    filters: tuple[dict, ...] = ()
+    max_concurrency: int = 5  # batches in flight at once
+
+
+def mappings(project: Project) -> list[QueueMapping]:
+    found = []
+    for function in project.functions.values():
+        for event in function.events:
+            props = event.properties
+            queue = project.queues.get(str(props.get("Queue")))
+            if event.type != "SQS" or queue is None or props.get("Enabled") is False:
+                continue
+            filters = tuple(
+                json.loads(f["Pattern"]) if isinstance(f.get("Pattern"), str) else f.get("Pattern", {})
+                for f in (props.get("FilterCriteria") or {}).get("Filters") or []
+            )
+            found.append(
+                QueueMapping(
+                    function.config.name,
+                    queue,
+                    int(props.get("BatchSize", 10)),
+                    float(props.get("MaximumBatchingWindowInSeconds", 0)),
+                    "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                    filters,
+                    int((props.get("ScalingConfig") or {}).get("MaximumConcurrency", 5)),
+                )
+            )
+    return found
+
+
+def record(message: Message, queue: QueueDefinition, region: str) -> dict[str, Any]:
+    """A message as a record of the SQS event."""
+    shape: dict[str, Any] = {
+        "messageId": message.message_id,
+        "receiptHandle": message.receipt,
+        "body": message.body,
+        "attributes": {
+            "ApproximateReceiveCount": str(message.receive_count),
+            "SentTimestamp": str(message.sent_ms),
+            "SenderId": "AIDALOCALSENDER",
+            "ApproximateFirstReceiveTimestamp": str(message.first_receive_ms),
+        },
+        "messageAttributes": {
+            name: {"stringValue": a["Value"], "stringListValues": [], "binaryListValues": [], "dataType": a["Type"]}
+            for name, a in message.attributes.items()
+        },
+        "md5OfBody": message.md5_of_body,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue.arn,
+        "awsRegion": region,
+    }
+    if message.attributes:
+        shape["md5OfMessageAttributes"] = hashlib.md5(
+            json.dumps(message.attributes, sort_keys=True).encode()
+        ).hexdigest()
+    return shape
+
+
+def passes(filters: tuple[dict, ...], shaped: dict) -> bool:
+    """SQS filter criteria: a pattern matches the record, with a JSON body matched as JSON."""
+    if not filters:
+        return True
+    subject = dict(shaped)
+    with contextlib.suppress(ValueError):
+        subject["body"] = json.loads(shaped["body"])
+    return any(matches(pattern, subject) for pattern in filters)
+
+
+def failed_ids(payload: bytes, batch: list[Message]) -> set[str] | None:
+    """The messages a ReportBatchItemFailures response asks to keep; None: the whole batch failed."""
+    try:
+        response = json.loads(payload) if payload else None
+    except ValueError:
+        return None
+    if response is None or response == {}:
+        return set()
+    if not isinstance(response, dict):
+        return None
+    failures = response.get("batchItemFailures")
+    if failures is None or failures == []:
+        return set()
+    ids = {m.message_id for m in batch}
+    kept = set()
+    for failure in failures:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if not identifier or identifier not in ids:
+            return None
+        kept.add(identifier)
+    return kept
+
+
+class QueuePoller:
+    """Runs every SQS mapping of a workspace's project in its host."""
+
+    def __init__(self, workspace, store: QueueStore) -> None:
+        self.workspace = workspace
+        self.host = workspace.host
+        self.store = store
+
+    async def run(self) -> None:
+        while True:
+            project = self.workspace.project
+            tasks = [asyncio.ensure_future(self._poll(m)) for m in mappings(project)]
+            try:
+                while self.workspace.project is project:
+                    await asyncio.sleep(1)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _poll(self, mapping: QueueMapping) -> None:
+        running: set[asyncio.Task] = set()
+        while True:
+            if len(running) >= mapping.max_concurrency:
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            batch = await self._gather(mapping)
+            if not batch:
+                await asyncio.sleep(POLL_INTERVAL)
+                continue
+            task = asyncio.ensure_future(self._deliver(mapping, batch))
+            running.add(task)
+            task.add_done_callback(running.discard)
+
+    async def _gather(self, mapping: QueueMapping) -> list[Message]:
+        """A batch: full, or whatever came within the batching window."""
+        batch = self._receive(mapping, mapping.batch_size)
+        deadline = time.monotonic() + mapping.window
+        while batch and len(batch) < mapping.batch_size and time.monotonic() < deadline:
+            await asyncio.sleep(min(POLL_INTERVAL, deadline - time.monotonic()))
+            batch += self._receive(mapping, mapping.batch_size - len(batch))
+        return batch
+
+    def _receive(self, mapping: QueueMapping, limit: int) -> list[Message]:
+        queue = mapping.queue
+        effective = queue.visibility_timeout
+        busy = mapping.window + self.host.get_function(mapping.function_name).timeout
+        if mapping.window > 0 and busy > effective:  # AWS stretches the timeout so a batch cannot outlast it
+            effective = busy + 30
+        batch = []
+        for message in self.store.receive(queue.name, limit, effective):
+            if queue.max_receive_count is not None and message.receive_count > queue.max_receive_count:
+                dead_letter = self.workspace.project.queues.get(queue.dead_letter_arn or "")
+                if dead_letter is not None:
+                    self.store.move(message, dead_letter.name)
+                    log.warning(
+                        "message %s moved to %s after %s receives",
+                        message.message_id,
+                        dead_letter.name,
+                        queue.max_receive_count,
+                    )
+                    continue
+            if not passes(mapping.filters, record(message, queue, self.host.settings.region)):
+                self.store.delete([message.message_id])  # filtered out: deleted, as AWS does
+                continue
+            batch.append(message)
+        return batch
+
+    async def _deliver(self, mapping: QueueMapping, batch: list[Message]) -> None:
+        region = self.host.settings.region
+        event = {"Records": [record(m, mapping.queue, region) for m in batch]}
+        try:
+            result = await self.host.invoke(mapping.function_name, event)
+        except LambdaError as exc:
+            log.warning(
+                "SQS batch for %s not delivered (%s): it comes back after the visibility timeout",
+                mapping.function_name,
+                exc.code,
+            )
+            return
+        if result.function_error:
+            return  # the whole batch becomes visible again after the visibility timeout
+        keep = failed_ids(result.payload, batch) if mapping.report_failures else set()
+        if keep is None:
+            return
+        self.store.delete([m.message_id for m in batch if m.message_id not in keep])
