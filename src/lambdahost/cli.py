@@ -144,6 +144,7 @@ def invoke(function, event_file, payload, qualifier, template, parameter_overrid
     "--idle-timeout", type=float, default=600.0, show_default=True, help="Seconds an unused environment is kept warm."
 )
 @click.option("--no-watch", is_flag=True, help="Do not reload code and template when they change.")
+@click.option("--aws-endpoint-url", help="Read DynamoDB and Kinesis streams from this endpoint (default: AWS).")
 @_template_options
 def serve(
     host,
@@ -153,6 +154,7 @@ def serve(
     async_delay_scale,
     idle_timeout,
     no_watch,
+    aws_endpoint_url,
     template,
     parameter_overrides,
     env_vars,
@@ -176,7 +178,10 @@ def serve(
             raise Failure(f"--credentials takes KEY:SECRET, got '{item}'")
         keys[key] = secret
     settings = HostSettings(
-        state_dir=state_dir_for(source, state_dir), async_delay_scale=async_delay_scale, idle_timeout=idle_timeout
+        state_dir=state_dir_for(source, state_dir),
+        async_delay_scale=async_delay_scale,
+        idle_timeout=idle_timeout,
+        aws_endpoint_url=aws_endpoint_url,
     )
     try:
         run_server(

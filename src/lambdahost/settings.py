@@ -20,4 +20,5 @@ class HostSettings:
     interpreters: Mapping[str, str] = field(default_factory=dict)  # runtime -> interpreter path
     strict_runtimes: bool = False  # refuse a runtime whose interpreter is missing
     pass_aws_credentials: bool = False  # hand the host's AWS credentials to functions
+    aws_endpoint_url: str | None = None  # where stream sources are read with boto3 (None: AWS itself)
     async_delay_scale: float = 1.0  # multiplies asynchronous retry delays and event ages (0.01: 1 min -> 0.6 s)

@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 
 from ..events.runner import TriggerRunner, bucket_folder
 from ..events.sqs import QueuePoller
+from ..events.streams import StreamPoller
 from ..host import AsyncHost
 from ..model.invocation import InvocationResult
 from ..settings import HostSettings
@@ -99,7 +100,11 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
                 if options.watch:
                     watcher = asyncio.get_running_loop().create_task(workspace.watch())
                 triggers = asyncio.ensure_future(
-                    asyncio.gather(TriggerRunner(workspace).run(), QueuePoller(workspace, host.queues).run())
+                    asyncio.gather(
+                        TriggerRunner(workspace).run(),
+                        QueuePoller(workspace, host.queues).run(),
+                        StreamPoller(workspace, host.settings.aws_endpoint_url).run(),
+                    )
                 )
                 for trigger in workspace.sources().buckets():
                     folder = bucket_folder(host.state_dir, trigger.bucket)

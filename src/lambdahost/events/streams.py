@@ -1,0 +1,285 @@
+"""DynamoDB Streams and Kinesis event source mappings, read with boto3 from AWS itself or any
+compatible endpoint (apis-and-events §4.4, §4.5, §5.3).
+
+One reader per shard keeps records in order. A failed batch is retried as a whole (split in
+two first with BisectBatchOnFunctionError) until it succeeds or runs out of
+MaximumRetryAttempts / MaximumRecordAgeInSeconds; then its on-failure record goes to the
+destination and the shard moves on. With ReportBatchItemFailures the batch is retried from the
+lowest reported sequence number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import LambdaError
+from ..template import Project
+from .patterns import matches
+
+log = logging.getLogger("lambdahost")
+POLL_INTERVAL = {"DynamoDB": 0.25, "Kinesis": 1.0}  # AWS reads DynamoDB shards 4 times a second
+
+
+@dataclass(frozen=True)
+class StreamMapping:
+    function_name: str
+    kind: str  # "DynamoDB" or "Kinesis"
+    stream_arn: str
+    starting_position: str = "LATEST"
+    starting_timestamp: float | None = None
+    batch_size: int = 100
+    max_retries: int = -1  # -1: until the record expires
+    max_record_age: int = -1
+    bisect: bool = False
+    report_failures: bool = False
+    on_failure: str | None = None
+    filters: tuple[dict, ...] = ()
+
+
+def mappings(project: Project) -> list[StreamMapping]:
+    found = []
+    for function in project.functions.values():
+        for event in function.events:
+            props = event.properties
+            if event.type not in ("DynamoDB", "Kinesis") or props.get("Enabled") is False:
+                continue
+            filters = tuple(
+                json.loads(f["Pattern"]) if isinstance(f.get("Pattern"), str) else f.get("Pattern", {})
+                for f in (props.get("FilterCriteria") or {}).get("Filters") or []
+            )
+            found.append(
+                StreamMapping(
+                    function.config.name,
+                    event.type,
+                    str(props["Stream"]),
+                    str(props["StartingPosition"]),
+                    props.get("StartingPositionTimestamp"),
+                    int(props.get("BatchSize", 100)),
+                    int(props.get("MaximumRetryAttempts", -1)),
+                    int(props.get("MaximumRecordAgeInSeconds", -1)),
+                    bool(props.get("BisectBatchOnFunctionError", False)),
+                    "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                    ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"),
+                    filters,
+                )
+            )
+    return found
+
+
+def _epoch(value: Any) -> float:
+    return value.timestamp() if isinstance(value, dt.datetime) else float(value)
+
+
+def _iso(epoch: float) -> str:
+    moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class StreamPoller:
+    def __init__(self, workspace, endpoint_url: str | None) -> None:
+        self.workspace = workspace
+        self.host = workspace.host
+        self.endpoint_url = endpoint_url
+
+    def _client(self, service: str):
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.host.settings.region)
+
+    async def run(self) -> None:
+        while True:
+            project = self.workspace.project
+            tasks = [asyncio.ensure_future(self._mapping(m)) for m in mappings(project)]
+            try:
+                while self.workspace.project is project:
+                    await asyncio.sleep(1)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _mapping(self, mapping: StreamMapping) -> None:
+        client = self._client("dynamodbstreams" if mapping.kind == "DynamoDB" else "kinesis")
+        readers: dict[str, asyncio.Task] = {}
+        try:
+            while True:
+                for shard in await asyncio.to_thread(self._shards, client, mapping):
+                    if shard not in readers:
+                        readers[shard] = asyncio.ensure_future(self._shard(client, mapping, shard))
+                await asyncio.sleep(10)
+        except Exception:
+            log.exception("event source mapping of %s on %s stopped", mapping.function_name, mapping.stream_arn)
+        finally:
+            for task in readers.values():
+                task.cancel()
+
+    def _shards(self, client, mapping: StreamMapping) -> list[str]:
+        if mapping.kind == "DynamoDB":
+            description = client.describe_stream(StreamArn=mapping.stream_arn)["StreamDescription"]
+            return [s["ShardId"] for s in description["Shards"]]
+        return [s["ShardId"] for s in client.list_shards(StreamName=_stream_name(mapping))["Shards"]]
+
+    def _iterator(self, client, mapping: StreamMapping, shard: str) -> str:
+        options: dict[str, Any] = {"ShardId": shard, "ShardIteratorType": mapping.starting_position}
+        if mapping.starting_position == "AT_TIMESTAMP":
+            options["Timestamp"] = mapping.starting_timestamp
+        if mapping.kind == "DynamoDB":
+            return client.get_shard_iterator(StreamArn=mapping.stream_arn, **options)["ShardIterator"]
+        return client.get_shard_iterator(StreamName=_stream_name(mapping), **options)["ShardIterator"]
+
+    async def _shard(self, client, mapping: StreamMapping, shard: str) -> None:
+        iterator = await asyncio.to_thread(self._iterator, client, mapping, shard)
+        pending: list[dict] = []
+        while iterator or pending:
+            if not pending:
+                response = await asyncio.to_thread(client.get_records, ShardIterator=iterator, Limit=mapping.batch_size)
+                iterator = response.get("NextShardIterator")
+                pending = [self._record(mapping, shard, r) for r in response["Records"]]
+                pending = [r for r in pending if not mapping.filters or any(matches(f, r) for f in mapping.filters)]
+                if not pending:
+                    await asyncio.sleep(POLL_INTERVAL[mapping.kind])
+                    continue
+            batch, pending = pending[: mapping.batch_size], pending[mapping.batch_size :]
+            await self._process(mapping, shard, batch)
+
+    def _record(self, mapping: StreamMapping, shard: str, raw: dict) -> dict:
+        region = self.host.settings.region
+        if mapping.kind == "DynamoDB":
+            change = dict(raw["dynamodb"])
+            change["ApproximateCreationDateTime"] = int(_epoch(change["ApproximateCreationDateTime"]))
+            return {**raw, "dynamodb": change, "eventSourceARN": mapping.stream_arn}
+        return {
+            "kinesis": {
+                "kinesisSchemaVersion": "1.0",
+                "partitionKey": raw["PartitionKey"],
+                "sequenceNumber": raw["SequenceNumber"],
+                "data": base64.b64encode(raw["Data"]).decode(),
+                "approximateArrivalTimestamp": _epoch(raw["ApproximateArrivalTimestamp"]),
+            },
+            "eventSource": "aws:kinesis",
+            "eventVersion": "1.0",
+            "eventID": f"{shard}:{raw['SequenceNumber']}",
+            "eventName": "aws:kinesis:record",
+            "invokeIdentityArn": f"arn:aws:iam::{self.host.settings.account_id}:role/lambdahost",
+            "awsRegion": region,
+            "eventSourceARN": mapping.stream_arn,
+        }
+
+    async def _process(self, mapping: StreamMapping, shard: str, batch: list[dict]) -> None:
+        """Deliver one batch with the mapping's retry, bisect and partial-failure rules."""
+        parts, attempts = [batch], 0
+        while parts:
+            part = parts[0]
+            try:
+                result = await self.host.invoke(mapping.function_name, {"Records": part})
+            except LambdaError:  # throttled: does not count as an attempt
+                await asyncio.sleep(0.5)
+                continue
+            failed_from = None
+            if result.function_error is None:
+                failed_from = _first_failure(result.payload, part) if mapping.report_failures else None
+                if failed_from is None:
+                    parts.pop(0)
+                    attempts = 0
+                    continue
+                part = parts[0] = part[failed_from:]
+            attempts += 1
+            if mapping.bisect and len(part) > 1 and failed_from is None:
+                half = len(part) // 2
+                parts[0:1] = [part[:half], part[half:]]  # splitting is not a retry
+                attempts -= 1
+                continue
+            if self._exhausted(mapping, part, attempts):
+                self._give_up(mapping, shard, part, result, attempts)
+                parts.pop(0)
+                attempts = 0
+                continue
+            await asyncio.sleep(min(0.1 * 2**attempts, 5))
+
+    def _exhausted(self, mapping: StreamMapping, part: list[dict], attempts: int) -> bool:
+        if mapping.max_retries >= 0 and attempts > mapping.max_retries:
+            return True
+        if mapping.max_record_age >= 0:
+            oldest = min(_arrival(mapping, r) for r in part)
+            return time.time() - oldest > mapping.max_record_age
+        return False
+
+    def _give_up(self, mapping: StreamMapping, shard: str, part: list[dict], result, attempts: int) -> None:
+        log.warning(
+            "%s: skipping %d records of %s after %d attempts", mapping.function_name, len(part), shard, attempts
+        )
+        if not mapping.on_failure:
+            return
+        sequence = [_sequence(mapping, r) for r in part]
+        arrivals = [_arrival(mapping, r) for r in part]
+        info_key = "DDBStreamBatchInfo" if mapping.kind == "DynamoDB" else "KinesisBatchInfo"
+        context = {"statusCode": 200, "executedVersion": result.executed_version}
+        if result.function_error:
+            context["functionError"] = result.function_error
+        record = {
+            "requestContext": {
+                "requestId": result.request_id,
+                "functionArn": self.host.invoker.arn(mapping.function_name),
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "responseContext": context,
+            "version": "1.0",
+            "timestamp": _iso(time.time()),
+            info_key: {
+                "shardId": shard,
+                "startSequenceNumber": sequence[0],
+                "endSequenceNumber": sequence[-1],
+                "approximateArrivalOfFirstRecord": _iso(arrivals[0]),
+                "approximateArrivalOfLastRecord": _iso(arrivals[-1]),
+                "batchSize": len(part),
+                "streamArn": mapping.stream_arn,
+            },
+        }
+        if mapping.on_failure.startswith("arn:aws:sqs:"):
+            self.host.queues.send(mapping.on_failure.rsplit(":", 1)[1], json.dumps(record))
+        else:
+            log.warning("no local destination %s: the failure record is dropped", mapping.on_failure)
+
+
+def _stream_name(mapping: StreamMapping) -> str:
+    return mapping.stream_arn.split(":stream/", 1)[1]
+
+
+def _sequence(mapping: StreamMapping, record: dict) -> str:
+    return record["dynamodb"]["SequenceNumber"] if mapping.kind == "DynamoDB" else record["kinesis"]["sequenceNumber"]
+
+
+def _arrival(mapping: StreamMapping, record: dict) -> float:
+    if mapping.kind == "DynamoDB":
+        return float(record["dynamodb"]["ApproximateCreationDateTime"])
+    return float(record["kinesis"]["approximateArrivalTimestamp"])
+
+
+def _first_failure(payload: bytes, part: list[dict]) -> int | None:
+    """Index of the lowest reported sequence number; None for success. A response that cannot be
+    read fails the whole batch (index 0)."""
+    try:
+        response = json.loads(payload) if payload else None
+    except ValueError:
+        return 0
+    if not response or not isinstance(response, dict) or not response.get("batchItemFailures"):
+        return None
+    numbers = []
+    for failure in response["batchItemFailures"]:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if not identifier:
+            return 0
+        numbers.append(identifier)
+    sequences = [
+        r.get("dynamodb", {}).get("SequenceNumber") or r.get("kinesis", {}).get("sequenceNumber") for r in part
+    ]
+    positions = [sequences.index(n) for n in numbers if n in sequences]
+    return min(positions) if positions else 0

@@ -1,0 +1,174 @@
+"""DynamoDB Streams and Kinesis mappings, read with boto3 from moto's standalone server."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.parser import models
+
+from lambdahost.store.queues import QueueStore
+from server import Server, free_port
+
+TEMPLATE = """
+Parameters:
+  ClicksArn: {Type: String}
+  TableStreamArn: {Type: String}
+Globals:
+  Function:
+    CodeUri: src
+    Environment: {Variables: {OUT: OUT_DIR}}
+Resources:
+  Failures:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: stream-failures}
+  Clicks:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.clicks
+      Events:
+        Stream:
+          Type: Kinesis
+          Properties:
+            Stream: !Ref ClicksArn
+            StartingPosition: TRIM_HORIZON
+            BatchSize: 4
+            BisectBatchOnFunctionError: true
+            MaximumRetryAttempts: 1
+            DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Failures.Arn}}
+  Changes:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.changes
+      Events:
+        Table:
+          Type: DynamoDB
+          Properties: {Stream: !Ref TableStreamArn, StartingPosition: TRIM_HORIZON, BatchSize: 10}
+"""
+
+CODE = """
+import base64, json, os
+
+def _write(name, event):
+    with open(os.path.join(os.environ["OUT"], name), "a") as out:
+        out.write(json.dumps(event) + "\\n")
+
+def clicks(event, context):
+    data = [base64.b64decode(r["kinesis"]["data"]).decode() for r in event["Records"]]
+    _write("clicks.jsonl", {"event": event, "data": data})
+    if "poison" in data:
+        raise ValueError("poison in the batch")
+
+def changes(event, context):
+    _write("changes.jsonl", event)
+"""
+
+
+@pytest.fixture
+def moto(monkeypatch):
+    port = free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            boto3.client("kinesis", endpoint_url=endpoint, region_name="us-east-1").list_streams()
+            break
+        except Exception:
+            assert time.monotonic() < deadline, "moto did not start"
+            time.sleep(0.2)
+    yield endpoint
+    process.terminate()
+    process.wait(10)
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_kinesis_and_dynamodb_streams(tmp_path: Path, moto: str) -> None:
+    kinesis = boto3.client("kinesis", endpoint_url=moto, region_name="us-east-1")
+    kinesis.create_stream(StreamName="clicks", ShardCount=1)
+    clicks_arn = kinesis.describe_stream(StreamName="clicks")["StreamDescription"]["StreamARN"]
+    for value in ["r0", "r1", "r2", "r3", "r4", "poison", "r6", "r7", "r8", "r9"]:
+        kinesis.put_record(StreamName="clicks", Data=value.encode(), PartitionKey="user-1")
+    dynamodb = boto3.client("dynamodb", endpoint_url=moto, region_name="us-east-1")
+    dynamodb.create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    stream_arn = dynamodb.describe_table(TableName="orders")["Table"]["LatestStreamArn"]
+    dynamodb.put_item(TableName="orders", Item={"id": {"S": "o-1"}, "total": {"N": "10"}})
+    dynamodb.put_item(TableName="orders", Item={"id": {"S": "o-1"}, "total": {"N": "12"}})
+    dynamodb.delete_item(TableName="orders", Key={"id": {"S": "o-1"}})
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(CODE)
+    (tmp_path / "template.yaml").write_text(textwrap.dedent(TEMPLATE).replace("OUT_DIR", str(out)))
+    server = Server(
+        tmp_path,
+        "--api-port",
+        "0",
+        "--aws-endpoint-url",
+        moto,
+        "--parameter-overrides",
+        f"ClicksArn={clicks_arn} TableStreamArn={stream_arn}",
+    ).start()
+    store = QueueStore(server.state_dir / "state.db")
+    try:
+        deadline = time.monotonic() + 60
+        while (
+            store.count("stream-failures") == 0
+            or len(_lines(out / "changes.jsonl")) == 0
+            or not any("r9" in c["data"] for c in _lines(out / "clicks.jsonl"))
+        ):
+            assert time.monotonic() < deadline, f"streams not delivered: {_lines(out / 'clicks.jsonl')}"
+            time.sleep(0.2)
+        (failure,) = store.peek("stream-failures")
+    finally:
+        store.close()
+        server.stop()
+
+    calls = _lines(out / "clicks.jsonl")
+    batches = [c["data"] for c in calls]
+    assert batches[0] == ["r0", "r1", "r2", "r3"], "BatchSize 4, in order"
+    assert ["r4", "poison", "r6", "r7"] in batches and ["r4", "poison"] in batches, "bisected on the error"
+    assert batches.count(["poison"]) == 2, "one attempt and MaximumRetryAttempts: 1"
+    succeeded = [d for c in calls for d in c["data"] if "poison" not in c["data"]]
+    assert succeeded == ["r0", "r1", "r2", "r3", "r4", "r6", "r7", "r8", "r9"], "in order, poison skipped"
+    for call in calls:
+        models.KinesisDataStreamModel.model_validate(call["event"])
+        assert base64.b64decode(call["event"]["Records"][0]["kinesis"]["data"])
+    record = json.loads(failure.body)
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["requestContext"]["functionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:Clicks"
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    info = record["KinesisBatchInfo"]
+    assert info["batchSize"] == 1 and info["streamArn"] == clicks_arn and info["shardId"] == "shardId-000000000000"
+
+    changes = [r for event in _lines(out / "changes.jsonl") for r in event["Records"]]
+    assert [r["eventName"] for r in changes] == ["INSERT", "MODIFY", "REMOVE"]
+    assert changes[1]["dynamodb"]["OldImage"]["total"] == {"N": "10"}
+    assert changes[1]["dynamodb"]["NewImage"]["total"] == {"N": "12"}
+    assert all(r["eventSourceARN"] == stream_arn for r in changes)
+    for event in _lines(out / "changes.jsonl"):
+        models.DynamoDBStreamModel.model_validate(event)
