@@ -172,3 +172,75 @@ def test_kinesis_and_dynamodb_streams(tmp_path: Path, moto: str) -> None:
     assert all(r["eventSourceARN"] == stream_arn for r in changes)
     for event in _lines(out / "changes.jsonl"):
         models.DynamoDBStreamModel.model_validate(event)
+
+
+SQS_TEMPLATE = """
+Parameters:
+  JobsArn: {Type: String}
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.jobs
+      Environment: {Variables: {OUT: OUT_DIR}}
+      Events:
+        Jobs:
+          Type: SQS
+          Properties: {Queue: !Ref JobsArn, BatchSize: 10, FunctionResponseTypes: [ReportBatchItemFailures]}
+"""
+
+SQS_CODE = """
+import json, os
+
+def jobs(event, context):
+    failures = []
+    with open(os.path.join(os.environ["OUT"], "jobs.jsonl"), "a") as out:
+        for record in event["Records"]:
+            out.write(json.dumps(record) + "\\n")
+            if record["body"] == "fail":
+                failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+"""
+
+
+def test_sqs_queue_on_an_endpoint(tmp_path: Path, moto: str) -> None:
+    sqs = boto3.client("sqs", endpoint_url=moto, region_name="us-east-1")
+    dlq_url = sqs.create_queue(QueueName="jobs-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(
+        QueueName="jobs",
+        Attributes={
+            "VisibilityTimeout": "1",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}),
+        },
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for body in ("one", "two", "fail"):
+        sqs.send_message(
+            QueueUrl=url, MessageBody=body, MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}}
+        )
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(SQS_CODE)
+    (tmp_path / "template.yaml").write_text(textwrap.dedent(SQS_TEMPLATE).replace("OUT_DIR", str(out)))
+    server = Server(
+        tmp_path, "--api-port", "0", "--aws-endpoint-url", moto, "--parameter-overrides", f"JobsArn={arn}"
+    ).start()
+    try:
+        deadline = time.monotonic() + 60
+        while "Messages" not in sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=0, VisibilityTimeout=0):
+            assert time.monotonic() < deadline, f"nothing redriven: {_lines(out / 'jobs.jsonl')}"
+            time.sleep(0.3)
+    finally:
+        server.stop()
+    records = _lines(out / "jobs.jsonl")
+    assert sorted({r["body"] for r in records}) == ["fail", "one", "two"]
+    assert [r["body"] for r in records].count("one") == 1, "succeeded messages were deleted from the endpoint"
+    assert all(r["eventSourceARN"] == arn for r in records)
+    assert records[0]["messageAttributes"]["kind"]["stringValue"] == "test"
+    for record in records:
+        models.SqsModel.model_validate({"Records": [record]})
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "0"

@@ -44,9 +44,10 @@ def mappings(project: Project) -> list[QueueMapping]:
     for function in project.functions.values():
         for event in function.events:
             props = event.properties
-            queue = project.queues.get(str(props.get("Queue")))
-            if event.type != "SQS" or queue is None or props.get("Enabled") is False:
+            if event.type != "SQS" or props.get("Enabled") is False:
                 continue
+            arn = str(props.get("Queue"))
+            queue = project.queues.get(arn) or QueueDefinition(arn.rsplit(":", 1)[-1], arn, external=True)
             filters = tuple(
                 json.loads(f["Pattern"]) if isinstance(f.get("Pattern"), str) else f.get("Pattern", {})
                 for f in (props.get("FilterCriteria") or {}).get("Filters") or []
@@ -126,6 +127,59 @@ def failed_ids(payload: bytes, batch: list[Message]) -> set[str] | None:
     return kept
 
 
+class EndpointQueues:
+    """Queues on an SQS endpoint (AWS itself, or an emulator), read with boto3 behind the same
+    calls the poller makes on local queues. The endpoint keeps visibility and redrive itself."""
+
+    def __init__(self, endpoint_url: str | None, region: str) -> None:
+        import boto3
+
+        self._client = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
+        self._urls: dict[str, str] = {}
+        self._receipts: dict[str, tuple[str, str]] = {}  # message id -> (queue url, receipt handle)
+
+    def _url(self, queue: str) -> str:
+        if queue not in self._urls:
+            self._urls[queue] = self._client.get_queue_url(QueueName=queue)["QueueUrl"]
+        return self._urls[queue]
+
+    def receive(self, queue: str, limit: int, visibility_timeout: float | None) -> list[Message]:
+        options = {"VisibilityTimeout": int(visibility_timeout)} if visibility_timeout else {}
+        response = self._client.receive_message(
+            QueueUrl=self._url(queue),
+            MaxNumberOfMessages=min(limit, 10),
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            **options,
+        )
+        messages = []
+        for raw in response.get("Messages", []):
+            attributes = raw.get("Attributes", {})
+            self._receipts[raw["MessageId"]] = (self._url(queue), raw["ReceiptHandle"])
+            messages.append(
+                Message(
+                    raw["MessageId"],
+                    queue,
+                    raw["Body"],
+                    {
+                        k: {"Type": v["DataType"], "Value": v.get("StringValue", "")}
+                        for k, v in raw.get("MessageAttributes", {}).items()
+                    },
+                    int(attributes.get("SentTimestamp", 0)),
+                    int(attributes.get("ApproximateFirstReceiveTimestamp", 0)),
+                    int(attributes.get("ApproximateReceiveCount", 1)),
+                    raw["ReceiptHandle"],
+                )
+            )
+        return messages
+
+    def delete(self, message_ids: list[str]) -> None:
+        for message_id in message_ids:
+            url, receipt = self._receipts.pop(message_id)
+            self._client.delete_message(QueueUrl=url, ReceiptHandle=receipt)
+
+
 class QueuePoller:
     """Runs every SQS mapping of a workspace's project in its host."""
 
@@ -133,6 +187,19 @@ class QueuePoller:
         self.workspace = workspace
         self.host = workspace.host
         self.store = store
+        self._endpoint: EndpointQueues | None = None
+
+    def _queues(self, queue: QueueDefinition):
+        if not queue.external:
+            return self.store
+        if self._endpoint is None:
+            self._endpoint = EndpointQueues(self.host.settings.aws_endpoint_url, self.host.settings.region)
+        return self._endpoint
+
+    async def _call(self, queue: QueueDefinition, method: str, *args):
+        """Local queues answer at once; an endpoint is asked from a thread, off the event loop."""
+        call = getattr(self._queues(queue), method)
+        return await asyncio.to_thread(call, *args) if queue.external else call(*args)
 
     async def run(self) -> None:
         while True:
@@ -162,21 +229,21 @@ class QueuePoller:
 
     async def _gather(self, mapping: QueueMapping) -> list[Message]:
         """A batch: full, or whatever came within the batching window."""
-        batch = self._receive(mapping, mapping.batch_size)
+        batch = await self._receive(mapping, mapping.batch_size)
         deadline = time.monotonic() + mapping.window
         while batch and len(batch) < mapping.batch_size and time.monotonic() < deadline:
             await asyncio.sleep(min(POLL_INTERVAL, deadline - time.monotonic()))
-            batch += self._receive(mapping, mapping.batch_size - len(batch))
+            batch += await self._receive(mapping, mapping.batch_size - len(batch))
         return batch
 
-    def _receive(self, mapping: QueueMapping, limit: int) -> list[Message]:
+    async def _receive(self, mapping: QueueMapping, limit: int) -> list[Message]:
         queue = mapping.queue
-        effective = queue.visibility_timeout
+        effective = None if queue.external else queue.visibility_timeout  # an endpoint knows its own
         busy = mapping.window + self.host.get_function(mapping.function_name).timeout
-        if mapping.window > 0 and busy > effective:  # AWS stretches the timeout so a batch cannot outlast it
+        if effective is not None and mapping.window > 0 and busy > effective:  # so a batch cannot outlast it
             effective = busy + 30
         batch = []
-        for message in self.store.receive(queue.name, limit, effective):
+        for message in await self._call(queue, "receive", queue.name, limit, effective):
             if queue.max_receive_count is not None and message.receive_count > queue.max_receive_count:
                 dead_letter = self.workspace.project.queues.get(queue.dead_letter_arn or "")
                 if dead_letter is not None:
@@ -189,7 +256,7 @@ class QueuePoller:
                     )
                     continue
             if not passes(mapping.filters, record(message, queue, self.host.settings.region)):
-                self.store.delete([message.message_id])  # filtered out: deleted, as AWS does
+                await self._call(queue, "delete", [message.message_id])  # filtered out: deleted, as AWS does
                 continue
             batch.append(message)
         return batch
@@ -211,4 +278,4 @@ class QueuePoller:
         keep = failed_ids(result.payload, batch) if mapping.report_failures else set()
         if keep is None:
             return
-        self.store.delete([m.message_id for m in batch if m.message_id not in keep])
+        await self._call(mapping.queue, "delete", [m.message_id for m in batch if m.message_id not in keep])

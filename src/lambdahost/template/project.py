@@ -99,6 +99,7 @@ class QueueDefinition:
     visibility_timeout: int = 30
     dead_letter_arn: str | None = None  # RedrivePolicy.deadLetterTargetArn
     max_receive_count: int | None = None
+    external: bool = False  # not in the template: read with boto3 from an SQS endpoint, which redrives itself
 
 
 IMPLICIT_REST_API = "ServerlessRestApi"
