@@ -91,6 +91,58 @@ def apigateway_token_authorizer(token: str, method: str, path: str, region: str)
     }
 
 
+def apigateway_request_authorizer(token: str, method: str, path: str, region: str) -> dict:
+    event = apigateway_proxy(method, path, "/{proxy+}", "", "prod", region)
+    event["headers"]["Authorization"] = token
+    event["multiValueHeaders"]["Authorization"] = [token]
+    arn = f"arn:aws:execute-api:{region}:{ACCOUNT}:abcdef1234/prod/{method.upper()}{path}"
+    return {"type": "REQUEST", "methodArn": arn, **event}
+
+
+def apigateway_request_authorizer_v2(token: str, method: str, path: str, region: str) -> dict:
+    event = apigateway_http(method, path, "", region)
+    event["headers"]["authorization"] = token
+    arn = f"arn:aws:execute-api:{region}:{ACCOUNT}:abcdef1234/$default/{method.upper()}{path}"
+    return {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": arn,
+        "identitySource": [token],
+        **{k: v for k, v in event.items() if k != "version"},
+    }
+
+
+def s3_batch_invocation(bucket: str, key: str, region: str) -> dict:
+    return {
+        "invocationSchemaVersion": "1.0",
+        "invocationId": base64.b64encode(uuid.uuid4().bytes).decode(),
+        "job": {"id": str(uuid.uuid4())},
+        "tasks": [
+            {
+                "taskId": base64.b64encode(uuid.uuid4().bytes).decode(),
+                "s3Key": key,
+                "s3VersionId": None,
+                "s3BucketArn": f"arn:aws:s3:::{bucket}",
+            }
+        ],
+    }
+
+
+def kinesis_firehose(stream: str, data: str, region: str) -> dict:
+    return {
+        "invocationId": str(uuid.uuid4()),
+        "deliveryStreamArn": f"arn:aws:firehose:{region}:{ACCOUNT}:deliverystream/{stream}",
+        "region": region,
+        "records": [
+            {
+                "recordId": "49546986683135544286507457936321625675700192471156785154",
+                "approximateArrivalTimestamp": int(time.time() * 1000),
+                "data": base64.b64encode(data.encode()).decode(),
+            }
+        ],
+    }
+
+
 def lambda_url(method: str, path: str, body: str, region: str) -> dict:
     from ..api.gateway.events import api_id, v2_event
 
@@ -400,6 +452,18 @@ CATALOGUE: dict[str, dict[str, Sample]] = {
         "http-api-proxy": Sample(
             apigateway_http, dict(_HTTP), "HTTP API event (payload 2.0)", "APIGatewayProxyEventV2Model"
         ),
+        "request-authorizer": Sample(
+            apigateway_request_authorizer,
+            {"token": "allow", "method": "GET", "path": "/examples", "region": "us-east-1"},
+            "REQUEST authorizer event (REST API)",
+            "APIGatewayProxyEventModel",
+        ),
+        "request-authorizer-v2": Sample(
+            apigateway_request_authorizer_v2,
+            {"token": "allow", "method": "GET", "path": "/examples", "region": "us-east-1"},
+            "REQUEST authorizer event (HTTP API, payload 2.0)",
+            "APIGatewayProxyEventV2Model",
+        ),
         "authorizer": Sample(
             apigateway_token_authorizer,
             {"token": "allow", "method": "GET", "path": "/examples", "region": "us-east-1"},
@@ -416,6 +480,22 @@ CATALOGUE: dict[str, dict[str, Sample]] = {
             "S3Model",
         )
         for name, event_name in (("put", "ObjectCreated:Put"), ("delete", "ObjectRemoved:Delete"))
+    },
+    "s3-batch": {
+        "invocation": Sample(
+            s3_batch_invocation,
+            {"bucket": "example-bucket", "key": "test/key", "region": "us-east-1"},
+            "S3 Batch Operations task",
+            "S3BatchOperationModel",
+        )
+    },
+    "firehose": {
+        "transformation": Sample(
+            kinesis_firehose,
+            {"stream": "my-delivery-stream", "data": "Hello, this is a test.", "region": "us-east-1"},
+            "Kinesis Data Firehose transformation",
+            "KinesisFirehoseModel",
+        )
     },
     "sqs": {
         "receive-message": Sample(
