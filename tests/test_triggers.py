@@ -338,3 +338,30 @@ def test_schedule_run_fires_now(project: Path) -> None:
     models.EventBridgeModel.model_validate(event)
     missing = _cli(project, "schedule", "run", "OnOrder")
     assert missing.returncode != 0 and "has no schedule" in missing.stderr
+
+
+def test_publish_and_put_events_over_http(project: Path) -> None:
+    import httpx
+
+    server = Server(project, "--async-delay-scale", "0.01", "--api-port", "0").start()
+    try:
+        published = httpx.post(
+            f"{server.endpoint}/_lambdahost/sns/publish",
+            json={"TopicArn": "arn:aws:sns:us-east-1:123456789012:alerts", "Message": "over http"},
+        )
+        assert published.status_code == 200 and len(published.json()["RequestIds"]) == 1
+        put = httpx.post(
+            f"{server.endpoint}/_lambdahost/events/put",
+            json={
+                "Entries": [
+                    {"Source": "com.shop", "DetailType": "OrderPlaced", "Detail": '{"amount": 500, "id": "h-1"}'}
+                ]
+            },
+        )
+        assert put.status_code == 200 and len(put.json()["RequestIds"]) == 2
+        (alert,) = _wait_for(project, "OnAnyAlert", 1)
+        orders = _wait_for(project, "OnOrder", 2)
+    finally:
+        server.stop()
+    assert alert["Records"][0]["Sns"]["Message"] == "over http"
+    assert {o["detail"]["id"] if "detail-type" in o else o["id"] for o in orders} == {"h-1"}

@@ -33,6 +33,7 @@ from .gateway import GatewayApp
 from .gateway.app import URL_PREFIX
 from .gateway.routes import RouteTable
 from .lambda_api import create_app
+from .local_api import local_routes
 from .sigv4 import SignatureVerifier
 
 log = logging.getLogger("lambdahost")
@@ -75,6 +76,7 @@ def build_app(options: ServeOptions):
     workspaces: list[Workspace] = []
     gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None)
     lambda_app.router.lifespan_context = _lifespan(host, options, workspaces)
+    lambda_app.router.routes.extend(local_routes(lambda: workspaces[0] if workspaces else None))
 
     async def app(scope, receive, send):
         server = scope.get("server")
