@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from .control import ControlPlane
 from .invoker import Invoker
 from .invoker.events import EventQueue
+from .invoker.metrics import Metrics
 from .model.function import FunctionConfig
 from .model.invocation import InvocationResult
 from .settings import HostSettings
@@ -39,6 +40,7 @@ class AsyncHost:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.logs = LogStore(self.state_dir / "logs.db")
         self.invoker = Invoker(self.settings, self.state_dir / "tmp", self.logs.append)
+        self.metrics = Metrics(self.invoker)
         self._functions = FunctionStore(self.state_dir / "state.db")
         self.control = ControlPlane(self.invoker, CodeStore(self.state_dir / "code"), self._functions)
         self._events = EventStore(self.state_dir / "state.db")

@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 import uvicorn
 from starlette.applications import Starlette
+from starlette.responses import JSONResponse
 
 from ..events.runner import TriggerRunner, bucket_folder
 from ..events.sqs import QueuePoller
@@ -29,6 +30,7 @@ from ..model.invocation import InvocationResult
 from ..settings import HostSettings
 from ..template import ProjectSource
 from ..workspace import Workspace
+from .console import Console, console_token
 from .gateway import GatewayApp
 from .gateway.app import URL_PREFIX
 from .gateway.routes import RouteTable
@@ -76,15 +78,28 @@ def build_app(options: ServeOptions):
     workspaces: list[Workspace] = []
     gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None)
     lambda_app.router.lifespan_context = _lifespan(host, options, workspaces)
-    lambda_app.router.routes.extend(local_routes(lambda: workspaces[0] if workspaces else None))
+    current = lambda: workspaces[0] if workspaces else None  # noqa: E731
+    lambda_app.router.routes.extend(local_routes(current))
+    token = console_token(next(iter(options.credentials.values()))) if options.credentials else None
+    lambda_app.router.routes.extend(Console(host, current, token).routes())
 
     async def app(scope, receive, send):
         server = scope.get("server")
         if scope["type"] == "http" and server and server[1] == options.api_port:
             return await gateway(scope, receive, send)
+        if scope["type"] == "http" and _foreign_origin(scope):
+            return await JSONResponse({"message": "cross-site request refused"}, status_code=403)(scope, receive, send)
         return await lambda_app(scope, receive, send)
 
     return app, host
+
+
+def _foreign_origin(scope) -> bool:
+    """A browser on another site asking the Lambda API or the console to act: refused (CSRF).
+    SDKs and the CLI send no Origin header."""
+    headers = dict(scope["headers"])
+    origin = headers.get(b"origin")
+    return origin is not None and origin != b"http://" + headers.get(b"host", b"")
 
 
 def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace]):
@@ -116,6 +131,8 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
             )
             if options.api_port and workspaces:
                 _print_routes(workspaces[0].project, options)
+            token = f"?token={console_token(next(iter(options.credentials.values())))}" if options.credentials else ""
+            click.echo(f"lambdahost: console on http://{options.host}:{options.port}/{token}", err=True)
             yield
         finally:
             for task in (watcher, triggers):

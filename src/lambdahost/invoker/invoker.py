@@ -14,6 +14,7 @@ from ..errors import (
     InvalidRequestContentException,
     RequestEntityTooLargeException,
     ResourceNotFoundException,
+    TooManyRequestsException,
 )
 from ..model import limits
 from ..model.function import FunctionConfig
@@ -46,6 +47,7 @@ class Invoker:
         self._pools: dict[tuple[str, str], Pool] = {}
         # Called with (function name, result) after every invocation: terminal output, metrics.
         self.observers: list[Callable[[str, InvocationResult], None]] = []
+        self.throttle_observers: list[Callable[[str], None]] = []  # called with the function's name
 
     # -- functions ----------------------------------------------------------------------------
 
@@ -168,7 +170,12 @@ class Invoker:
         if invocation_type == "DryRun":
             return InvocationResult(request_id=new_request_id(), payload=b"", executed_version=version, status_code=204)
         name = record.name
-        unreserved = self.concurrency.acquire(name)
+        try:
+            unreserved = self.concurrency.acquire(name)
+        except TooManyRequestsException:
+            for observer in self.throttle_observers:
+                observer(name)
+            raise
         try:
             pool = self._pool(function, version)
             environment = pool.acquire()

@@ -1,0 +1,390 @@
+"""The console: a local Lambda console in the browser, at / on the Lambda API port.
+
+The page (``console_static/``, plain HTML, CSS and JavaScript, no build step) talks to the JSON
+calls below, which use the host's control plane directly. Changing calls must come from the
+console itself: the same origin, and a header that a cross-site form cannot send.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import re
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from ..errors import InvalidParameterValueException, LambdaError, ResourceNotFoundException
+from ..events import CATALOGUE, generate
+from ..host import AsyncHost
+from ..model import limits
+from ..model.function import default_runtime
+from ..model.registry import LATEST
+from . import shapes
+
+STATIC = Path(__file__).parent / "console_static"
+CONSOLE_HEADER = "x-lambdahost-console"
+MAX_TEST_EVENTS = 10
+DEFAULT_CODE = """import json
+
+def lambda_handler(event, context):
+    # TODO implement
+    return {
+        'statusCode': 200,
+        'body': json.dumps('Hello from Lambda!')
+    }
+"""
+_SKIP = ("__pycache__", ".lambdahost", ".git", ".aws-sam")
+
+
+class Console:
+    def __init__(self, host: AsyncHost, workspace, token: str | None = None) -> None:
+        self.host = host
+        self.control = host.control
+        self.invoker = host.invoker
+        self._workspace = workspace  # a callable: the served template's Workspace, or None
+        self.token = token
+
+    # -- guards -------------------------------------------------------------------------------
+
+    def allowed(self, request: Request) -> Response | None:
+        """None when the request may go on; the refusal otherwise."""
+        presented = (request.cookies.get("lambdahost_console"), request.query_params.get("token"))
+        if self.token and self.token not in presented:
+            return PlainTextResponse(
+                "This console needs its access token: open the URL lambdahost printed.", status_code=401
+            )
+        if request.method in ("POST", "PUT", "DELETE"):
+            origin = request.headers.get("origin")
+            if origin is not None and origin != f"{request.url.scheme}://{request.headers.get('host')}":
+                return JSONResponse({"message": "cross-site request refused"}, status_code=403)
+            if request.headers.get(CONSOLE_HEADER) != "1":
+                return JSONResponse(
+                    {"message": f"state-changing calls need the {CONSOLE_HEADER} header"}, status_code=403
+                )
+        return None
+
+    def routes(self) -> list[Route]:
+        def guarded(handler):
+            async def endpoint(request: Request) -> Response:
+                refused = self.allowed(request)
+                if refused is not None:
+                    return refused
+                try:
+                    response = await handler(request)
+                except LambdaError as exc:
+                    return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status)
+                if self.token and request.query_params.get("token") == self.token:
+                    response.set_cookie("lambdahost_console", self.token, httponly=True, samesite="strict")
+                return response
+
+            return endpoint
+
+        api = "/console/api"
+        f = f"{api}/functions/{{name}}"
+        return [
+            Route("/", guarded(self.page)),
+            Route("/console/static/{file}", guarded(self.static)),
+            Route("/metrics", guarded(self.prometheus)),
+            Route(f"{api}/functions", guarded(self.list_functions), methods=["GET"]),
+            Route(f"{api}/functions", guarded(self.create_function), methods=["POST"]),
+            Route(f, guarded(self.get_function), methods=["GET"]),
+            Route(f"{f}/configuration", guarded(self.configure), methods=["PUT"]),
+            Route(f"{f}/concurrency", guarded(self.concurrency), methods=["PUT"]),
+            Route(f"{f}/event-invoke-config", guarded(self.async_settings), methods=["PUT"]),
+            Route(f"{f}/files", guarded(self.files), methods=["GET"]),
+            Route(f"{f}/files", guarded(self.deploy), methods=["PUT"]),
+            Route(f"{f}/test-events", guarded(self.test_events), methods=["GET"]),
+            Route(f"{f}/test-events/{{event}}", guarded(self.save_test_event), methods=["PUT"]),
+            Route(f"{f}/test-events/{{event}}", guarded(self.delete_test_event), methods=["DELETE"]),
+            Route(f"{f}/test", guarded(self.test), methods=["POST"]),
+            Route(f"{f}/metrics", guarded(self.function_metrics), methods=["GET"]),
+            Route(f"{f}/logs", guarded(self.logs), methods=["GET"]),
+            Route(f"{f}/versions", guarded(self.publish), methods=["POST"]),
+            Route(f"{f}/aliases", guarded(self.put_alias), methods=["POST"]),
+            Route(f"{api}/event-templates", guarded(self.event_templates), methods=["GET"]),
+            Route(f"{api}/event-templates/{{service}}/{{event}}", guarded(self.event_template), methods=["GET"]),
+        ]
+
+    # -- pages --------------------------------------------------------------------------------
+
+    async def page(self, request: Request) -> Response:
+        return FileResponse(STATIC / "index.html")
+
+    async def static(self, request: Request) -> Response:
+        name = request.path_params["file"]
+        path = (STATIC / name).resolve()
+        if path.parent != STATIC.resolve() or not path.is_file():
+            return PlainTextResponse("not found", status_code=404)
+        return FileResponse(path)
+
+    async def prometheus(self, request: Request) -> Response:
+        return PlainTextResponse(self.host.metrics.prometheus(), media_type="text/plain; version=0.0.4")
+
+    # -- functions ----------------------------------------------------------------------------
+
+    async def list_functions(self, request: Request) -> Response:
+        rows = []
+        for record in sorted(self.invoker.records, key=lambda r: r.name):
+            config = record.config
+            invocations, errors = self.host.metrics.recent(record.name)
+            rows.append(
+                {
+                    "name": record.name,
+                    "runtime": config.runtime,
+                    "handler": config.handler,
+                    "memory": config.memory_size,
+                    "timeout": config.timeout,
+                    "lastModified": record.last_modified,
+                    "origin": record.origin,
+                    "invocations": invocations,
+                    "errors": errors,
+                }
+            )
+        return JSONResponse(
+            {"functions": rows, "runtimes": list(limits.PYTHON_RUNTIMES), "defaultRuntime": default_runtime()}
+        )
+
+    async def create_function(self, request: Request) -> Response:
+        body = await request.json()
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zipped:
+            zipped.writestr("lambda_function.py", DEFAULT_CODE)
+        record = self.control.create_function(
+            {
+                "FunctionName": body.get("name", ""),
+                "Runtime": body.get("runtime") or default_runtime(),
+                "Handler": "lambda_function.lambda_handler",
+                "Role": f"arn:aws:iam::{self.host.settings.account_id}:role/lambdahost-console",
+            },
+            archive.getvalue(),
+        )
+        return JSONResponse({"name": record.name}, status_code=201)
+
+    async def get_function(self, request: Request) -> Response:
+        record = self.control.record(request.path_params["name"])
+        arn = self.invoker.arn(record.name)
+        workspace = self._workspace()
+        definition = workspace.project.find(record.name) if workspace else None
+        return JSONResponse(
+            {
+                "configuration": shapes.function_configuration(record, arn, self.control.code_of(record)),
+                "origin": record.origin,
+                "reservedConcurrency": record.config.reserved_concurrency,
+                "eventInvokeConfig": record.event_invoke_configs.get(LATEST),
+                "triggers": [
+                    {"name": e.name, "type": e.type, "properties": e.properties}
+                    for e in (definition.events if definition else ())
+                ],
+                "versions": [shapes.function_configuration(record, arn, v.code, v) for v in record.versions.values()],
+                "aliases": [shapes.alias_configuration(a, arn) for a in record.aliases.values()],
+            }
+        )
+
+    async def configure(self, request: Request) -> Response:
+        self.control.update_configuration(request.path_params["name"], await request.json())
+        return await self.get_function(request)
+
+    async def concurrency(self, request: Request) -> Response:
+        value = (await request.json()).get("ReservedConcurrentExecutions")
+        self.control.put_concurrency(request.path_params["name"], value)
+        return await self.get_function(request)
+
+    async def async_settings(self, request: Request) -> Response:
+        self.control.put_event_invoke_config(request.path_params["name"], None, await request.json(), merge=False)
+        return await self.get_function(request)
+
+    # -- code ---------------------------------------------------------------------------------
+
+    def _files(self, root: Path) -> list[str]:
+        return sorted(
+            p.relative_to(root).as_posix()
+            for p in root.rglob("*")
+            if p.is_file() and not any(part in _SKIP for part in p.relative_to(root).parts)
+        )
+
+    async def files(self, request: Request) -> Response:
+        record = self.control.record(request.path_params["name"])
+        root = record.config.code_dir
+        contents = {}
+        for name in self._files(root):
+            data = (root / name).read_bytes()
+            contents[name] = data.decode() if len(data) < 1_000_000 and _text(data) else None
+        return JSONResponse({"handler": record.config.handler, "files": contents})
+
+    async def deploy(self, request: Request) -> Response:
+        """Save edited files: a template function's folder is written in place; an API function
+        gets new code (a new zip, a new CodeSha256). Either way its environments are recycled."""
+        record = self.control.record(request.path_params["name"])
+        changed: dict[str, str] = (await request.json()).get("files") or {}
+        root = record.config.code_dir
+        for name in changed:
+            target = (root / name).resolve()
+            if not target.is_relative_to(root.resolve()):
+                raise InvalidParameterValueException(f"{name} is outside the function's code")
+        if record.origin == "template":
+            for name, text in changed.items():
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                (root / name).write_text(text)
+            self.invoker.add_function(record.config)
+        else:
+            archive = io.BytesIO()
+            with zipfile.ZipFile(archive, "w") as zipped:
+                for name in self._files(root):
+                    if name not in changed:
+                        zipped.write(root / name, name)
+                for name, text in changed.items():
+                    zipped.writestr(name, text)
+            self.control.update_code(record.name, archive.getvalue(), {})
+        return await self.files(request)
+
+    # -- test events ---------------------------------------------------------------------------
+
+    def _events_file(self, name: str) -> Path:
+        self.control.record(name)
+        return self.host.state_dir / "test-events" / f"{name}.json"
+
+    def _saved(self, name: str) -> dict[str, Any]:
+        path = self._events_file(name)
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    async def test_events(self, request: Request) -> Response:
+        return JSONResponse({"events": self._saved(request.path_params["name"])})
+
+    async def save_test_event(self, request: Request) -> Response:
+        name, event = request.path_params["name"], request.path_params["event"]
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,25}", event):
+            raise InvalidParameterValueException(
+                "An event name has 1 to 25 letters, digits, dots, dashes or underscores"
+            )
+        body = (await request.json()).get("event", "")
+        try:
+            json.loads(body)
+        except ValueError as exc:
+            raise InvalidParameterValueException(f"The event is not valid JSON: {exc}") from None
+        saved = self._saved(name)
+        if event not in saved and len(saved) >= MAX_TEST_EVENTS:
+            raise InvalidParameterValueException(
+                f"A function keeps up to {MAX_TEST_EVENTS} test events; delete one first"
+            )
+        saved[event] = body
+        path = self._events_file(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(saved, indent=2))
+        return JSONResponse({"events": saved})
+
+    async def delete_test_event(self, request: Request) -> Response:
+        name, event = request.path_params["name"], request.path_params["event"]
+        saved = self._saved(name)
+        if saved.pop(event, None) is None:
+            raise ResourceNotFoundException(f"No test event {event}")
+        self._events_file(name).write_text(json.dumps(saved, indent=2))
+        return JSONResponse({"events": saved})
+
+    async def test(self, request: Request) -> Response:
+        """The Test button: a synchronous invocation, with what the console shows about it."""
+        name = request.path_params["name"]
+        record = self.control.record(name)
+        result = await self.host.invoke(name, ((await request.json()).get("event") or "{}").encode())
+        return JSONResponse(
+            {
+                "requestId": result.request_id,
+                "functionError": result.function_error,
+                "errorType": result.error_type,
+                "payload": result.payload.decode(errors="replace"),
+                "log": result.log,
+                "initDurationMs": result.init_duration_ms,
+                "durationMs": round(result.duration_ms, 2),
+                "billedDurationMs": result.billed_duration_ms,
+                "memorySizeMb": result.memory_size_mb,
+                "maxMemoryUsedMb": result.max_memory_used_mb,
+                "codeSha256": self.control.code_of(record).sha256,
+            }
+        )
+
+    # -- monitor, logs, versions ----------------------------------------------------------------
+
+    async def function_metrics(self, request: Request) -> Response:
+        minutes = min(int(request.query_params.get("minutes", 60)), 24 * 60)
+        name = self.control.record(request.path_params["name"]).name
+        return JSONResponse({"points": self.host.metrics.series(name, minutes)})
+
+    async def logs(self, request: Request) -> Response:
+        name = self.control.record(request.path_params["name"]).name
+        query = request.query_params
+        since = query.get("since")
+        events = self.host.logs.query(
+            name,
+            log_stream_name=query.get("stream") or None,
+            contains=query.get("filter") or None,
+            start_ms=int((time.time() - float(since)) * 1000) if since else None,
+            after_id=int(query.get("after", 0)),
+        )
+        return JSONResponse(
+            {
+                "streams": self.host.logs.streams(name),
+                "events": [
+                    {
+                        "id": e.id,
+                        "time": e.timestamp_ms,
+                        "stream": e.log_stream_name,
+                        "requestId": e.request_id,
+                        "message": e.message,
+                    }
+                    for e in events[-2000:]
+                ],
+            }
+        )
+
+    async def publish(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        self.control.publish_version(name, {"Description": (await request.json()).get("description", "")})
+        return await self.get_function(request)
+
+    async def put_alias(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        body = await request.json()
+        record = self.control.record(name)
+        alias = {"Name": body.get("name", ""), "FunctionVersion": str(body.get("version", ""))}
+        if body.get("name") in record.aliases:
+            self.control.update_alias(name, body["name"], alias)
+        else:
+            self.control.create_alias(name, alias)
+        return await self.get_function(request)
+
+    async def event_templates(self, request: Request) -> Response:
+        return JSONResponse(
+            {
+                "templates": [
+                    {"service": s, "event": e, "help": sample.help}
+                    for s, events in CATALOGUE.items()
+                    for e, sample in events.items()
+                ]
+            }
+        )
+
+    async def event_template(self, request: Request) -> Response:
+        service, event = request.path_params["service"], request.path_params["event"]
+        if event not in CATALOGUE.get(service, {}):
+            raise ResourceNotFoundException(f"No event template {service} {event}")
+        return JSONResponse({"event": json.dumps(generate(service, event), indent=2)})
+
+
+def _text(data: bytes) -> bool:
+    try:
+        data.decode()
+        return b"\0" not in data
+    except UnicodeDecodeError:
+        return False
+
+
+def console_token(secret: str) -> str:
+    """The console's access token when serving off loopback, derived from the configured secret."""
+    return base64.urlsafe_b64encode(hashlib.sha256(b"lambdahost-console:" + secret.encode()).digest())[:24].decode()

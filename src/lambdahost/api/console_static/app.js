@@ -1,0 +1,431 @@
+// The lambdahost console: hash routes, a few fetch calls, and plain DOM. No build step.
+"use strict";
+
+const main = document.getElementById("main");
+const crumbs = document.getElementById("crumbs");
+const state = { follow: null };
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function api(path, options = {}) {
+  const init = { ...options, headers: { "X-Lambdahost-Console": "1", ...(options.headers || {}) } };
+  if (options.body !== undefined) {
+    init.body = JSON.stringify(options.body);
+    init.headers["Content-Type"] = "application/json";
+  }
+  const response = await fetch(`/console/api${path}`, init);
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.code ? `${data.code}: ${data.message}` : data.message);
+  return data;
+}
+
+function message(text, kind = "error") {
+  return h("div", { class: `message ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
+}
+
+function show(...nodes) {
+  main.replaceChildren(...nodes);
+}
+
+function setCrumbs(...items) {
+  crumbs.replaceChildren(...items.map(([label, href]) => (href ? h("a", { href }, label) : h("span", {}, label))));
+}
+
+function ms(value) {
+  return value === null || value === undefined ? "-" : `${Number(value).toFixed(2)} ms`;
+}
+
+// -- routes ----------------------------------------------------------------------------------
+
+const TABS = ["code", "test", "monitor", "configuration", "logs", "versions"];
+
+async function route() {
+  if (state.follow) { clearInterval(state.follow); state.follow = null; }
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  try {
+    if (parts.length === 0) return await functionsPage();
+    if (parts[0] === "create") return createPage();
+    if (parts[0] === "functions" && parts[1]) return await functionPage(parts[1], TABS.includes(parts[2]) ? parts[2] : "code");
+    show(message("No such page."));
+  } catch (error) {
+    show(message(error.message));
+  }
+}
+window.addEventListener("hashchange", route);
+document.addEventListener("DOMContentLoaded", route);
+
+// -- functions list --------------------------------------------------------------------------
+
+async function functionsPage() {
+  setCrumbs(["Functions"]);
+  const data = await api("/functions");
+  const search = h("input", { type: "search", placeholder: "Find functions", "aria-label": "Find functions" });
+  const body = h("tbody");
+  const fill = () => {
+    const needle = search.value.toLowerCase();
+    body.replaceChildren(...data.functions.filter((f) => f.name.toLowerCase().includes(needle)).map((f) =>
+      h("tr", {},
+        h("td", {}, h("a", { href: `#/functions/${encodeURIComponent(f.name)}/code` }, f.name)),
+        h("td", {}, f.runtime), h("td", {}, f.handler), h("td", {}, `${f.memory} MB`),
+        h("td", {}, f.lastModified), h("td", {}, f.invocations), h("td", {}, f.errors))));
+    if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No functions.")));
+  };
+  search.addEventListener("input", fill);
+  fill();
+  show(
+    h("div", { class: "row spread" }, h("h1", {}, `Functions (${data.functions.length})`),
+      h("a", { class: "button", href: "#/create" }, "Create function")),
+    h("div", { class: "panel" }, h("div", { class: "row" }, search),
+      h("table", {}, h("thead", {}, h("tr", {}, ...["Function name", "Runtime", "Handler", "Memory", "Last modified",
+        "Invocations (1 h)", "Errors (1 h)"].map((t) => h("th", { scope: "col" }, t)))), body)));
+}
+
+async function createPage() {
+  setCrumbs(["Functions", "#/"], ["Create function"]);
+  const data = await api("/functions");
+  const name = h("input", { id: "function-name", required: true, pattern: "[A-Za-z0-9_\\-]{1,64}" });
+  const runtime = h("select", { id: "runtime" }, ...data.runtimes.map((r) =>
+    h("option", { value: r, selected: r === data.defaultRuntime }, r)));
+  const status = h("div", { "aria-live": "polite" });
+  const form = h("form", { class: "panel", onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await api("/functions", { method: "POST", body: { name: name.value, runtime: runtime.value } });
+      location.hash = `#/functions/${encodeURIComponent(name.value)}/code`;
+    } catch (error) { status.replaceChildren(message(error.message)); }
+  } },
+  h("h2", {}, "Basic information"),
+  h("div", { class: "form" }, h("label", { for: "function-name" }, "Function name", name),
+    h("label", { for: "runtime" }, "Runtime", runtime)),
+  h("p", { class: "muted" }, "The function starts with the Lambda console's default code: lambda_function.py, handler lambda_function.lambda_handler."),
+  status, h("button", { type: "submit" }, "Create function"));
+  show(h("h1", {}, "Create function"), form);
+  name.focus();
+}
+
+// -- one function ------------------------------------------------------------------------------
+
+async function functionPage(name, tab) {
+  const fn = await api(`/functions/${encodeURIComponent(name)}`);
+  setCrumbs(["Functions", "#/"], [name]);
+  const tabs = h("nav", { class: "tabs", "aria-label": "Function sections" }, ...TABS.map((t) =>
+    h("a", { href: `#/functions/${encodeURIComponent(name)}/${t}`, "aria-current": t === tab ? "page" : null },
+      t[0].toUpperCase() + t.slice(1))));
+  const c = fn.configuration;
+  const overview = h("div", { class: "panel" }, h("div", { class: "row spread" },
+    h("div", {}, h("strong", {}, c.FunctionName), h("span", { class: "muted" }, ` · ${c.Runtime} · ${c.Handler} · ${c.MemorySize} MB · ${c.Timeout} s`)),
+    h("span", { class: "muted" }, fn.origin === "template" ? "from the template" : "created here")));
+  const body = h("section", { "aria-label": tab });
+  show(h("h1", {}, name), overview, tabs, body);
+  await { code: codeTab, test: testTab, monitor: monitorTab, configuration: configurationTab, logs: logsTab,
+          versions: versionsTab }[tab](name, fn, body);
+}
+
+// -- Code -------------------------------------------------------------------------------------
+
+const KEYWORDS = new Set(("False None True and as assert async await break class continue def del elif else except " +
+  "finally for from global if import in is lambda nonlocal not or pass raise return try while with yield").split(" "));
+
+function highlight(source) {
+  const pattern = /(#[^\n]*)|("""[\s\S]*?"""|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|(\b\d+(?:\.\d+)?\b)|([A-Za-z_][A-Za-z0-9_]*)/g;
+  const escape = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  let out = "", last = 0, previous = "";
+  for (const match of source.matchAll(pattern)) {
+    out += escape(source.slice(last, match.index));
+    const [text, comment, string, number, word] = match;
+    if (comment) out += `<span class="tok-com">${escape(text)}</span>`;
+    else if (string) out += `<span class="tok-str">${escape(text)}</span>`;
+    else if (number) out += `<span class="tok-num">${text}</span>`;
+    else if (KEYWORDS.has(word)) out += `<span class="tok-kw">${text}</span>`;
+    else if (previous === "def" || previous === "class") out += `<span class="tok-def">${text}</span>`;
+    else out += escape(text);
+    if (word) previous = word;
+    last = match.index + text.length;
+  }
+  return out + escape(source.slice(last)) + "\n";
+}
+
+async function codeTab(name, fn, body) {
+  const data = await api(`/functions/${encodeURIComponent(name)}/files`);
+  const edited = {};
+  const files = Object.keys(data.files);
+  let current = files.includes("lambda_function.py") ? "lambda_function.py" : files.find((f) => data.files[f] !== null) || files[0];
+  const view = h("pre", { "aria-hidden": "true" });
+  const area = h("textarea", { spellcheck: "false", "aria-label": "Code editor", id: "editor" });
+  const sync = () => { view.innerHTML = highlight(area.value); view.scrollTop = area.scrollTop; view.scrollLeft = area.scrollLeft; };
+  area.addEventListener("input", () => { edited[current] = area.value; sync(); });
+  area.addEventListener("scroll", sync);
+  area.addEventListener("keydown", (event) => {
+    if (event.key === "Tab" && !event.shiftKey) {
+      event.preventDefault();
+      area.setRangeText("    ", area.selectionStart, area.selectionEnd, "end");
+      area.dispatchEvent(new Event("input"));
+    }
+  });
+  const list = h("div", { class: "files", role: "group", "aria-label": "Files" });
+  const open = (file) => {
+    current = file;
+    area.value = edited[file] ?? data.files[file] ?? "(binary file)";
+    area.disabled = data.files[file] === null;
+    list.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.file === file)));
+    sync();
+  };
+  list.append(...files.map((file) => h("button", { type: "button", "data-file": file, onclick: () => open(file) }, file)));
+  const status = h("div", { "aria-live": "polite" });
+  const deploy = h("button", { type: "button", id: "deploy", onclick: async () => {
+    try {
+      await api(`/functions/${encodeURIComponent(name)}/files`, { method: "PUT", body: { files: edited } });
+      status.replaceChildren(message("Deployed: the next invocation runs this code.", "ok"));
+    } catch (error) { status.replaceChildren(message(error.message)); }
+  } }, "Deploy");
+  const handler = h("input", { id: "handler", value: fn.configuration.Handler });
+  const saveHandler = h("button", { type: "button", class: "secondary", onclick: async () => {
+    try {
+      await api(`/functions/${encodeURIComponent(name)}/configuration`, { method: "PUT", body: { Handler: handler.value } });
+      status.replaceChildren(message(`Handler saved: ${handler.value}`, "ok"));
+    } catch (error) { status.replaceChildren(message(error.message)); }
+  } }, "Save handler");
+  body.append(h("div", { class: "panel" },
+    h("div", { class: "row spread" }, h("h2", {}, "Code source"), deploy),
+    status,
+    h("div", { class: "code" }, list, h("div", { class: "editor" }, view, area))),
+    h("div", { class: "panel" }, h("h2", {}, "Runtime settings"),
+      h("div", { class: "row" }, h("label", { for: "handler" }, "Handler", handler), saveHandler),
+      h("p", { class: "muted" }, "The handler names the file and the function: file.function, or dir/file.function.")));
+  if (current) open(current);
+}
+
+// -- Test -------------------------------------------------------------------------------------
+
+async function testTab(name, fn, body) {
+  const [templates, saved] = await Promise.all([api("/event-templates"), api(`/functions/${encodeURIComponent(name)}/test-events`)]);
+  const events = saved.events;
+  const eventName = h("input", { id: "event-name", value: "MyEvent", pattern: "[A-Za-z0-9._\\-]{1,25}" });
+  const area = h("textarea", { id: "event-json", rows: 14, spellcheck: "false", style: "width:100%;font-family:monospace" },
+    JSON.stringify({ key1: "value1", key2: "value2", key3: "value3" }, null, 2));
+  const template = h("select", { id: "template" }, h("option", { value: "" }, "Choose a template"),
+    ...templates.templates.map((t) => h("option", { value: `${t.service}/${t.event}` }, `${t.service} ${t.event}`)));
+  template.addEventListener("change", async () => {
+    if (!template.value) return;
+    area.value = (await api(`/event-templates/${template.value}`)).event;
+    eventName.value = template.value.replace("/", "-").slice(0, 25);
+  });
+  const savedSelect = h("select", { id: "saved-events" });
+  const fillSaved = () => savedSelect.replaceChildren(h("option", { value: "" }, `Saved events (${Object.keys(events).length}/10)`),
+    ...Object.keys(events).map((e) => h("option", { value: e }, e)));
+  fillSaved();
+  savedSelect.addEventListener("change", () => {
+    if (savedSelect.value) { eventName.value = savedSelect.value; area.value = events[savedSelect.value]; }
+  });
+  const status = h("div", { "aria-live": "polite" });
+  const result = h("div", { id: "result", "aria-live": "polite" });
+  const save = h("button", { type: "button", class: "secondary", id: "save-event", onclick: async () => {
+    try {
+      const data = await api(`/functions/${encodeURIComponent(name)}/test-events/${encodeURIComponent(eventName.value)}`,
+        { method: "PUT", body: { event: area.value } });
+      Object.assign(events, data.events); fillSaved();
+      status.replaceChildren(message(`Saved ${eventName.value}.`, "ok"));
+    } catch (error) { status.replaceChildren(message(error.message)); }
+  } }, "Save");
+  const remove = h("button", { type: "button", class: "secondary", onclick: async () => {
+    try {
+      const data = await api(`/functions/${encodeURIComponent(name)}/test-events/${encodeURIComponent(eventName.value)}`, { method: "DELETE" });
+      for (const key of Object.keys(events)) delete events[key];
+      Object.assign(events, data.events); fillSaved();
+      status.replaceChildren(message(`Deleted ${eventName.value}.`, "ok"));
+    } catch (error) { status.replaceChildren(message(error.message)); }
+  } }, "Delete");
+  const test = h("button", { type: "button", id: "test", onclick: async () => {
+    test.disabled = true;
+    try {
+      const r = await api(`/functions/${encodeURIComponent(name)}/test`, { method: "POST", body: { event: area.value } });
+      const failed = Boolean(r.functionError);
+      const summary = [["Request ID", r.requestId], ["Init duration", ms(r.initDurationMs)], ["Duration", ms(r.durationMs)],
+        ["Billed duration", `${r.billedDurationMs} ms`], ["Resources configured", `${r.memorySizeMb} MB`],
+        ["Max memory used", `${r.maxMemoryUsedMb} MB`], ["Code SHA-256", r.codeSha256]];
+      result.replaceChildren(h("div", { class: `panel result ${failed ? "failed" : "succeeded"}` },
+        h("h2", {}, failed ? `Executing function: failed (${r.errorType})` : "Executing function: succeeded"),
+        h("h3", {}, "Response"), h("pre", { id: "response" }, r.payload),
+        h("h3", {}, "Summary"), h("table", { id: "summary" }, h("tbody", {}, ...summary.map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, v))))),
+        h("h3", {}, "Log output"), h("pre", { id: "log-output" }, r.log)));
+    } catch (error) { result.replaceChildren(message(error.message)); }
+    test.disabled = false;
+  } }, "Test");
+  body.append(h("div", { class: "panel" },
+    h("div", { class: "row spread" }, h("h2", {}, "Test event"), test),
+    h("div", { class: "form" }, h("label", { for: "event-name" }, "Event name", eventName),
+      h("label", { for: "template" }, "Template", template), h("label", { for: "saved-events" }, "Saved event", savedSelect)),
+    h("label", { for: "event-json" }, "Event JSON", area),
+    h("div", { class: "row", style: "margin-top:.6rem" }, save, remove), status), result);
+}
+
+// -- Monitor ----------------------------------------------------------------------------------
+
+function chart(title, points, series) {
+  const width = 320, height = 140, pad = 4;
+  const values = points.flatMap((p) => series.map((s) => p[s.key] ?? 0));
+  const top = Math.max(1, ...values);
+  const x = (i) => pad + (i * (width - 2 * pad)) / Math.max(1, points.length - 1);
+  const y = (v) => height - pad - (v * (height - 2 * pad)) / top;
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("role", "img");
+  const total = series.map((s) => `${s.label} ${points.reduce((sum, p) => sum + (s.sum ? p[s.key] || 0 : 0), 0)}`);
+  svg.setAttribute("aria-label", `${title}: ${series[0].sum ? total.join(", ") : `peak ${top}`}`);
+  const add = (tag, attrs) => { const n = document.createElementNS("http://www.w3.org/2000/svg", tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); svg.append(n); };
+  add("line", { class: "axis", x1: 0, y1: height - pad, x2: width, y2: height - pad });
+  for (const s of series) {
+    if (s.bars) {
+      const w = Math.max(1, (width - 2 * pad) / points.length - 1);
+      points.forEach((p, i) => { const v = p[s.key] || 0; if (v) add("rect", { class: `bar ${s.bad ? "bad" : ""}`, x: x(i) - w / 2, y: y(v), width: w, height: height - pad - y(v) }); });
+    } else {
+      const d = points.map((p, i) => (p[s.key] === null ? null : `${x(i)},${y(p[s.key])}`)).filter(Boolean).join(" ");
+      if (d) add("polyline", { class: `line ${s.key}`, points: d });
+    }
+  }
+  return h("div", { class: "panel chart", "data-chart": title }, h("h2", {}, title), svg,
+    h("p", { class: "muted" }, series.map((s) => s.sum ? `${s.label}: ${points.reduce((n, p) => n + (p[s.key] || 0), 0)}` : s.label).join(" · ")));
+}
+
+async function monitorTab(name, fn, body) {
+  const render = async () => {
+    const { points } = await api(`/functions/${encodeURIComponent(name)}/metrics?minutes=60`);
+    body.replaceChildren(h("p", { class: "muted" }, "The last hour, per minute, from this host's own metrics (also at /metrics)."),
+      h("div", { class: "charts" },
+        chart("Invocations", points, [{ key: "invocations", label: "Invocations", bars: true, sum: true }]),
+        chart("Errors", points, [{ key: "errors", label: "Errors", bars: true, bad: true, sum: true }]),
+        chart("Throttles", points, [{ key: "throttles", label: "Throttles", bars: true, bad: true, sum: true }]),
+        chart("Duration", points, [{ key: "p50", label: "p50 (blue)" }, { key: "p99", label: "p99 (orange)" }]),
+        chart("Concurrent executions", points, [{ key: "concurrency", label: "Max concurrent executions", bars: true }])));
+  };
+  await render();
+  state.follow = setInterval(render, 5000);
+}
+
+// -- Configuration ------------------------------------------------------------------------------
+
+async function configurationTab(name, fn, body) {
+  const c = fn.configuration;
+  const field = (id, label, value, type = "number") => h("label", { for: id }, label, h("input", { id, type, value: value ?? "" }));
+  const vars = Object.entries((c.Environment || {}).Variables || {}).map(([k, v]) => `${k}=${v}`).join("\n");
+  const status = h("div", { "aria-live": "polite" });
+  const save = async (path, payload) => {
+    try { await api(`/functions/${encodeURIComponent(name)}/${path}`, { method: "PUT", body: payload }); status.replaceChildren(message("Saved.", "ok")); }
+    catch (error) { status.replaceChildren(message(error.message)); }
+  };
+  const value = (id) => document.getElementById(id).value;
+  const number = (id) => (value(id) === "" ? null : Number(value(id)));
+  const general = h("div", { class: "panel" }, h("h2", {}, "General configuration"),
+    h("div", { class: "form" }, field("memory", "Memory (MB)", c.MemorySize), field("timeout", "Timeout (seconds)", c.Timeout),
+      field("storage", "Ephemeral storage (MB)", c.EphemeralStorage.Size)),
+    h("label", { for: "variables" }, "Environment variables (KEY=value, one per line)",
+      h("textarea", { id: "variables", rows: 5, spellcheck: "false" }, vars)),
+    h("div", { class: "row", style: "margin-top:.6rem" }, h("button", { type: "button", id: "save-general", onclick: () => {
+      const variables = {};
+      for (const line of value("variables").split("\n").map((l) => l.trim()).filter(Boolean)) {
+        const at = line.indexOf("="); variables[at < 0 ? line : line.slice(0, at)] = at < 0 ? "" : line.slice(at + 1);
+      }
+      save("configuration", { MemorySize: number("memory"), Timeout: number("timeout"),
+        EphemeralStorage: { Size: number("storage") }, Environment: { Variables: variables } });
+    } }, "Save")));
+  const config = fn.eventInvokeConfig || {};
+  const destinations = config.DestinationConfig || {};
+  const concurrency = h("div", { class: "panel" }, h("h2", {}, "Concurrency and asynchronous invocation"),
+    h("div", { class: "form" }, field("reserved", "Reserved concurrency (empty: unreserved)", fn.reservedConcurrency),
+      field("retries", "Retry attempts (0-2)", config.MaximumRetryAttempts),
+      field("max-age", "Maximum age of event (seconds)", config.MaximumEventAgeInSeconds),
+      field("on-success", "On-success destination (ARN)", (destinations.OnSuccess || {}).Destination, "text"),
+      field("on-failure", "On-failure destination (ARN)", (destinations.OnFailure || {}).Destination, "text")),
+    h("div", { class: "row" },
+      h("button", { type: "button", class: "secondary", onclick: () => save("concurrency", { ReservedConcurrentExecutions: number("reserved") }) }, "Save concurrency"),
+      h("button", { type: "button", class: "secondary", onclick: () => {
+        const payload = {};
+        if (number("retries") !== null) payload.MaximumRetryAttempts = number("retries");
+        if (number("max-age") !== null) payload.MaximumEventAgeInSeconds = number("max-age");
+        const dest = {};
+        if (value("on-success")) dest.OnSuccess = { Destination: value("on-success") };
+        if (value("on-failure")) dest.OnFailure = { Destination: value("on-failure") };
+        if (Object.keys(dest).length) payload.DestinationConfig = dest;
+        save("event-invoke-config", payload);
+      } }, "Save asynchronous settings")));
+  const triggers = h("div", { class: "panel" }, h("h2", {}, "Triggers"),
+    fn.triggers.length ? h("table", {}, h("tbody", {}, ...fn.triggers.map((t) => h("tr", {}, h("td", {}, t.name), h("td", {}, t.type),
+      h("td", {}, h("code", {}, JSON.stringify(t.properties)))))))
+      : h("p", { class: "muted" }, "No triggers: add Events to the function in the template."));
+  body.append(status, general, concurrency, triggers);
+}
+
+// -- Logs ---------------------------------------------------------------------------------------
+
+async function logsTab(name, fn, body) {
+  const stream = h("select", { id: "stream" }, h("option", { value: "" }, "All log streams"));
+  const filter = h("input", { id: "filter", type: "search", placeholder: "Filter text" });
+  const since = h("select", { id: "since" }, ...[["", "Any time"], ["300", "Last 5 minutes"], ["3600", "Last hour"], ["86400", "Last day"]].map(([v, t]) => h("option", { value: v }, t)));
+  const follow = h("input", { type: "checkbox", id: "follow" });
+  const lines = h("div", { id: "log-events", "aria-live": "polite" });
+  let after = 0;
+  const load = async (reset) => {
+    if (reset) { after = 0; lines.replaceChildren(); }
+    const query = new URLSearchParams({ stream: stream.value, filter: filter.value, since: since.value, after });
+    const data = await api(`/functions/${encodeURIComponent(name)}/logs?${query}`);
+    if (reset || stream.options.length !== data.streams.length + 1) {
+      const chosen = stream.value;
+      stream.replaceChildren(h("option", { value: "" }, "All log streams"), ...data.streams.map((s) => h("option", { value: s, selected: s === chosen }, s)));
+    }
+    for (const e of data.events) {
+      after = Math.max(after, e.id);
+      lines.append(h("div", { class: "logline" }, h("time", {}, new Date(e.time).toISOString()), e.message));
+    }
+    if (!lines.children.length) lines.append(h("p", { class: "muted" }, "No log events."));
+  };
+  for (const control of [stream, since]) control.addEventListener("change", () => load(true));
+  filter.addEventListener("input", () => load(true));
+  follow.addEventListener("change", () => {
+    if (state.follow) { clearInterval(state.follow); state.follow = null; }
+    if (follow.checked) state.follow = setInterval(() => load(false), 1000);
+  });
+  body.append(h("div", { class: "panel" }, h("div", { class: "row" }, h("label", { for: "stream" }, "Log stream", stream),
+    h("label", { for: "filter" }, "Filter", filter), h("label", { for: "since" }, "Time", since),
+    h("label", { for: "follow", style: "flex-direction:row;align-items:center" }, follow, "Follow")), lines));
+  await load(true);
+}
+
+// -- Versions and aliases -------------------------------------------------------------------------
+
+async function versionsTab(name, fn, body) {
+  const status = h("div", { "aria-live": "polite" });
+  const reload = () => route();
+  const description = h("input", { id: "version-description", placeholder: "Description" });
+  const alias = h("input", { id: "alias-name", placeholder: "live" });
+  const version = h("select", { id: "alias-version" }, h("option", { value: "$LATEST" }, "$LATEST"),
+    ...fn.versions.map((v) => h("option", { value: v.Version }, v.Version)));
+  body.append(status,
+    h("div", { class: "panel" }, h("div", { class: "row spread" }, h("h2", {}, "Versions"),
+      h("div", { class: "row" }, description, h("button", { type: "button", id: "publish", onclick: async () => {
+        try { await api(`/functions/${encodeURIComponent(name)}/versions`, { method: "POST", body: { description: description.value } }); reload(); }
+        catch (error) { status.replaceChildren(message(error.message)); }
+      } }, "Publish new version"))),
+      h("table", {}, h("thead", {}, h("tr", {}, ...["Version", "Description", "Code SHA-256", "Last modified"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, ...fn.versions.map((v) => h("tr", {}, h("td", {}, v.Version), h("td", {}, v.Description), h("td", {}, v.CodeSha256), h("td", {}, v.LastModified)))))),
+    h("div", { class: "panel" }, h("h2", {}, "Aliases"),
+      h("table", {}, h("tbody", {}, ...fn.aliases.map((a) => h("tr", {}, h("td", {}, a.Name), h("td", {}, `→ ${a.FunctionVersion}`))))),
+      h("div", { class: "row", style: "margin-top:.6rem" }, h("label", { for: "alias-name" }, "Alias", alias),
+        h("label", { for: "alias-version" }, "Version", version),
+        h("button", { type: "button", id: "save-alias", onclick: async () => {
+          try { await api(`/functions/${encodeURIComponent(name)}/aliases`, { method: "POST", body: { name: alias.value, version: version.value } }); reload(); }
+          catch (error) { status.replaceChildren(message(error.message)); }
+        } }, "Create or move alias"))));
+}
