@@ -188,3 +188,19 @@ def test_cross_site_requests_are_refused(console) -> None:
         headers={"Origin": "http://evil.example", "Content-Type": "text/plain"},
     )
     assert (invoke.status_code, invoke.json()) == (403, {"message": "cross-site request refused"})
+
+
+def test_console_needs_its_token_when_credentials_guard_the_host(tmp_path: Path) -> None:
+    from lambdahost.api.console import console_token
+
+    server = Server(tmp_path, "--api-port", "0", "--credentials", "AKIDLOCAL:s3cret").start()
+    try:
+        assert f"?token={console_token('s3cret')}" in server.log()
+        refused = httpx.get(server.endpoint + "/")
+        assert refused.status_code == 401 and "access token" in refused.text
+        with httpx.Client(base_url=server.endpoint) as browser:
+            opened = browser.get("/", params={"token": console_token("s3cret")})
+            assert opened.status_code == 200 and "lambdahost console" in opened.text
+            assert browser.get("/console/api/functions").status_code == 200, "the cookie carries the token"
+    finally:
+        server.stop()

@@ -78,10 +78,13 @@ def build_app(options: ServeOptions):
     workspaces: list[Workspace] = []
     gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None)
     lambda_app.router.lifespan_context = _lifespan(host, options, workspaces)
-    current = lambda: workspaces[0] if workspaces else None  # noqa: E731
+
+    def current() -> Workspace | None:
+        return workspaces[0] if workspaces else None
+
     lambda_app.router.routes.extend(local_routes(current))
     token = console_token(next(iter(options.credentials.values()))) if options.credentials else None
-    lambda_app.router.routes.extend(Console(host, current, token).routes())
+    console = Starlette(routes=Console(host, current, token).routes())  # its own token, not SigV4
 
     async def app(scope, receive, send):
         server = scope.get("server")
@@ -89,9 +92,15 @@ def build_app(options: ServeOptions):
             return await gateway(scope, receive, send)
         if scope["type"] == "http" and _foreign_origin(scope):
             return await JSONResponse({"message": "cross-site request refused"}, status_code=403)(scope, receive, send)
+        if scope["type"] == "http" and _is_console(scope["path"]):
+            return await console(scope, receive, send)
         return await lambda_app(scope, receive, send)
 
     return app, host
+
+
+def _is_console(path: str) -> bool:
+    return path in ("/", "/metrics") or path.startswith("/console/")
 
 
 def _foreign_origin(scope) -> bool:
