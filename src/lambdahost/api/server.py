@@ -144,9 +144,10 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
             click.echo(f"lambdahost: console on http://{options.host}:{options.port}/{token}", err=True)
             yield
         finally:
-            for task in (watcher, triggers):
-                if task is not None:
-                    task.cancel()
+            tasks = [task for task in (watcher, triggers) if task is not None]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await host.close()
 
     return lifespan

@@ -14,6 +14,19 @@ from .sources import Sources, now_sequencer
 log = logging.getLogger("lambdahost")
 
 
+def _objects(changes, deleted_kind) -> list[tuple[Path, bool]]:
+    """The files a batch of changes touched, as (path, deleted). A new folder is read whole: files
+    written into it before its watch was in place are reported by nothing else."""
+    found: dict[Path, bool] = {}
+    for change, raw in sorted(changes, key=lambda c: c[1]):
+        path = Path(raw)
+        if path.is_dir():
+            found.update((p, False) for p in path.rglob("*") if p.is_file())
+        else:
+            found[path] = change == deleted_kind and not path.exists()
+    return list(found.items())
+
+
 def bucket_folder(state_dir: Path, bucket: str) -> Path:
     return state_dir / "buckets" / bucket
 
@@ -66,14 +79,13 @@ class TriggerRunner:
                 *folders.values(), stop_event=stop, step=50, rust_timeout=1000, yield_on_timeout=True
             )
             async for changes in watch:
-                for change, raw in changes:
-                    path = Path(raw)
+                for path, deleted in _objects(changes, watchfiles.Change.deleted):
                     for trigger in triggers:
                         folder = folders[trigger.bucket]
-                        if not path.is_relative_to(folder) or path.is_dir():
+                        if not path.is_relative_to(folder):
                             continue
                         key = path.relative_to(folder).as_posix()
-                        exists = change != watchfiles.Change.deleted and path.exists()
+                        exists = not deleted and path.is_file()
                         delivery = sources.object_event(trigger, key, path if exists else None, now_sequencer())
                         if delivery is not None:
                             await self.host.events.put(delivery.function_name, delivery.payload)
