@@ -14,6 +14,21 @@ from .sources import Sources, now_sequencer
 log = logging.getLogger("lambdahost")
 
 
+async def per_project(workspace, start) -> None:
+    """Run the tasks ``start(project)`` makes for the workspace's project; when the template is
+    reloaded, stop them and start those of the new project. Until cancelled."""
+    while True:
+        project = workspace.project
+        tasks = [asyncio.ensure_future(coroutine) for coroutine in start(project)]
+        try:
+            while workspace.project is project:
+                await asyncio.sleep(1)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def _objects(changes, deleted_kind) -> list[tuple[Path, bool]]:
     """The files a batch of changes touched, as (path, deleted). A new folder is read whole: files
     written into it before its watch was in place are reported by nothing else."""

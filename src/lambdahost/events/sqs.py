@@ -23,6 +23,7 @@ from ..store.queues import Message, QueueStore
 from ..template import Project
 from ..template.project import QueueDefinition
 from .patterns import matches
+from .runner import per_project
 
 log = logging.getLogger("lambdahost")
 POLL_INTERVAL = 0.1  # seconds between polls of an empty queue
@@ -202,16 +203,7 @@ class QueuePoller:
         return await asyncio.to_thread(call, *args) if queue.external else call(*args)
 
     async def run(self) -> None:
-        while True:
-            project = self.workspace.project
-            tasks = [asyncio.ensure_future(self._poll(m)) for m in mappings(project)]
-            try:
-                while self.workspace.project is project:
-                    await asyncio.sleep(1)
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+        await per_project(self.workspace, lambda project: [self._poll(m) for m in mappings(project)])
 
     async def _poll(self, mapping: QueueMapping) -> None:
         running: set[asyncio.Task] = set()

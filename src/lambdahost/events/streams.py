@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import LambdaError
 from ..template import Project
 from .patterns import matches
+from .runner import per_project
 
 log = logging.getLogger("lambdahost")
 POLL_INTERVAL = {"DynamoDB": 0.25, "Kinesis": 1.0}  # AWS reads DynamoDB shards 4 times a second
@@ -94,16 +95,7 @@ class StreamPoller:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.host.settings.region)
 
     async def run(self) -> None:
-        while True:
-            project = self.workspace.project
-            tasks = [asyncio.ensure_future(self._mapping(m)) for m in mappings(project)]
-            try:
-                while self.workspace.project is project:
-                    await asyncio.sleep(1)
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+        await per_project(self.workspace, lambda project: [self._mapping(m) for m in mappings(project)])
 
     async def _mapping(self, mapping: StreamMapping) -> None:
         client = self._client("dynamodbstreams" if mapping.kind == "DynamoDB" else "kinesis")
