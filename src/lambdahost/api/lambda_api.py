@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import time
 import uuid
 from typing import Any
@@ -18,7 +19,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..errors import InvalidParameterValueException, InvalidRequestContentException, LambdaError, ValidationException
+from ..errors import (
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    LambdaError,
+    ServiceException,
+    ValidationException,
+)
 from ..host import AsyncHost
 from ..model import limits
 from ..model.registry import LATEST
@@ -26,6 +33,7 @@ from . import shapes
 from .responses import error_response
 from .sigv4 import SignatureVerifier
 
+log = logging.getLogger("lambdahost")
 PAGE_SIZE = 50  # ListFunctions pages hold at most 50, whatever MaxItems says
 
 
@@ -64,7 +72,8 @@ def create_app(host: AsyncHost, verifier: SignatureVerifier | None = None) -> St
         Route("/2017-03-31/tags/{arn:path}", api.untag, methods=["DELETE"]),
         Route("/2017-03-31/tags/{arn:path}", api.list_tags, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={LambdaError: _error, 404: _unknown, 405: _unknown})
+    handlers = {LambdaError: _error, 404: _unknown, 405: _unknown, Exception: _failure}
+    app = Starlette(routes=routes, exception_handlers=handlers)
     if verifier is not None:
         app.add_middleware(verifier.middleware)
     return app
@@ -72,6 +81,12 @@ def create_app(host: AsyncHost, verifier: SignatureVerifier | None = None) -> St
 
 async def _error(request: Request, exc: Exception) -> Response:
     return error_response(exc)
+
+
+async def _failure(request: Request, exc: Exception) -> Response:
+    """A fault inside lambdahost: AWS's ServiceException, never a bare stack trace."""
+    log.exception("%s %s failed", request.method, request.url.path)
+    return error_response(ServiceException(f"lambdahost could not complete the request: {type(exc).__name__}"))
 
 
 async def _unknown(request: Request, exc: Exception) -> Response:

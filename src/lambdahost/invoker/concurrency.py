@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..errors import InvalidParameterValueException, TooManyRequestsException
+from ..model import limits
 
 
 class ConcurrencyLimits:
@@ -20,7 +21,7 @@ class ConcurrencyLimits:
     @property
     def min_unreserved(self) -> int:
         # AWS keeps 100 of an account's 1,000 unreserved; a smaller local limit keeps a tenth.
-        return min(100, self.limit // 10)
+        return min(limits.MIN_UNRESERVED_CONCURRENCY, self.limit // 10)
 
     @property
     def unreserved(self) -> int:

@@ -5,7 +5,6 @@ import re
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9-_]{1,64}")
 HANDLER = re.compile(r"[^\s]{1,128}")
 ENV_KEY = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
-VERSION = re.compile(r"\$LATEST|[0-9]+")
 ALIAS = re.compile(r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
 
 TIMEOUT_RANGE = (1, 900)  # seconds

@@ -86,13 +86,6 @@ class Environment:
             function.logging.system_log_level,
         )
 
-    @property
-    def warm(self) -> bool:
-        return self._process is not None
-
-    def arn(self) -> str:
-        return f"arn:aws:lambda:{self._settings.region}:{self._settings.account_id}:function:{self.function.name}"
-
     # -- the invoke phase ---------------------------------------------------------------------
 
     async def invoke(self, invocation: Invocation) -> InvocationResult:
