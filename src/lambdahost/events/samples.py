@@ -480,21 +480,13 @@ CATALOGUE: dict[str, dict[str, Sample]] = {
             "S3Model",
         )
         for name, event_name in (("put", "ObjectCreated:Put"), ("delete", "ObjectRemoved:Delete"))
-    },
-    "s3-batch": {
-        "invocation": Sample(
+    }
+    | {
+        "batch-invocation": Sample(
             s3_batch_invocation,
             {"bucket": "example-bucket", "key": "test/key", "region": "us-east-1"},
             "S3 Batch Operations task",
             "S3BatchOperationModel",
-        )
-    },
-    "firehose": {
-        "transformation": Sample(
-            kinesis_firehose,
-            {"stream": "my-delivery-stream", "data": "Hello, this is a test.", "region": "us-east-1"},
-            "Kinesis Data Firehose transformation",
-            "KinesisFirehoseModel",
         )
     },
     "sqs": {
@@ -532,7 +524,13 @@ CATALOGUE: dict[str, dict[str, Sample]] = {
             },
             "Kinesis records",
             "KinesisDataStreamModel",
-        )
+        ),
+        "kinesis-firehose": Sample(
+            kinesis_firehose,
+            {"stream": "my-delivery-stream", "data": "Hello, this is a test.", "region": "us-east-1"},
+            "Kinesis Data Firehose transformation",
+            "KinesisFirehoseModel",
+        ),
     },
     "cloudwatch": {
         "scheduled-event": Sample(
