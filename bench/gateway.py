@@ -64,8 +64,9 @@ def wait_until_served(url: str, process: subprocess.Popen, seconds: float = 60) 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited: {url}")
-        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url], capture_output=True,
-                             text=True).stdout
+        out = subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url], capture_output=True, text=True
+        ).stdout
         if out == "200":
             return
         time.sleep(0.2)
@@ -73,8 +74,11 @@ def wait_until_served(url: str, process: subprocess.Popen, seconds: float = 60) 
 
 
 def wrk(url: str, connections: int, seconds: int) -> tuple[float, str, str]:
-    out = subprocess.run(["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s",
-                          "--latency", url], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+    ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
@@ -142,18 +146,36 @@ def main() -> None:
         (work / "uvicorn_app.py").write_text(UVICORN_APP)
 
         port, lambda_port = free_port(), free_port()
-        ours = subprocess.Popen([LAMBDAHOST, "serve", "--port", str(lambda_port), "--api-port", str(port),
-                                 "--no-watch", "--state-dir", str(work / "state")], cwd=work,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        ours = subprocess.Popen(
+            [
+                LAMBDAHOST,
+                "serve",
+                "--port",
+                str(lambda_port),
+                "--api-port",
+                str(port),
+                "--no-watch",
+                "--state-dir",
+                str(work / "state"),
+            ],
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             measure("lambdahost", f"http://127.0.0.1:{port}/hello", ours, seconds, results)
         finally:
             stop(ours)
 
         port = free_port()
-        plain = subprocess.Popen([sys.executable, "-m", "uvicorn", "uvicorn_app:app", "--port", str(port),
-                                  "--log-level", "warning"], cwd=work, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, start_new_session=True)
+        plain = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "uvicorn_app:app", "--port", str(port), "--log-level", "warning"],
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             measure("plain uvicorn", f"http://127.0.0.1:{port}/hello", plain, seconds, results)
         finally:
@@ -164,13 +186,30 @@ def main() -> None:
             (work / "serverless.yml").write_text(textwrap.dedent(SERVERLESS))
             (work / "node_modules").symlink_to(peer / "node_modules")
             port = free_port()
-            env = {**os.environ, "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off",
-                   "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                   "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-            offline = subprocess.Popen([str(peer / "node_modules" / ".bin" / "serverless"), "offline", "--httpPort",
-                                        str(port), "--lambdaPort", str(free_port()), "--noPrependStageInUrl"],
-                                       cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
+            env = {
+                **os.environ,
+                "SLS_TELEMETRY_DISABLED": "1",
+                "SLS_NOTIFICATIONS_MODE": "off",
+                "AWS_ACCESS_KEY_ID": "bench",
+                "AWS_SECRET_ACCESS_KEY": "bench",
+                "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            }
+            offline = subprocess.Popen(
+                [
+                    str(peer / "node_modules" / ".bin" / "serverless"),
+                    "offline",
+                    "--httpPort",
+                    str(port),
+                    "--lambdaPort",
+                    str(free_port()),
+                    "--noPrependStageInUrl",
+                ],
+                cwd=work,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             try:
                 measure("serverless-offline", f"http://127.0.0.1:{port}/hello", offline, seconds, results)
             finally:
@@ -180,15 +219,21 @@ def main() -> None:
 
     print()
     for connections in (1, 8, 32):
-        line = f"{connections:>2} connections: lambdahost / plain uvicorn = " \
-               f"{results[('lambdahost', connections)] / results[('plain uvicorn', connections)]:.2f}"
+        line = (
+            f"{connections:>2} connections: lambdahost / plain uvicorn = "
+            f"{results[('lambdahost', connections)] / results[('plain uvicorn', connections)]:.2f}"
+        )
         if ("serverless-offline", connections) in results:
-            line += f"   lambdahost / serverless-offline = " \
-                    f"{results[('lambdahost', connections)] / results[('serverless-offline', connections)]:.2f}"
+            line += (
+                f"   lambdahost / serverless-offline = "
+                f"{results[('lambdahost', connections)] / results[('serverless-offline', connections)]:.2f}"
+            )
         print(line)
     if ("serverless-offline", "pss") in results:
-        print(f"memory (PSS): lambdahost / serverless-offline = "
-              f"{results[('lambdahost', 'pss')] / results[('serverless-offline', 'pss')]:.2f}")
+        print(
+            f"memory (PSS): lambdahost / serverless-offline = "
+            f"{results[('lambdahost', 'pss')] / results[('serverless-offline', 'pss')]:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import click
 import uvicorn
@@ -218,9 +217,3 @@ def serve(options: ServeOptions) -> None:
     run(server.serve(sockets=sockets))
     if not server.started:
         sys.exit(1)
-
-
-def state_dir_for(source: ProjectSource | None, state_dir: Path | None) -> Path:
-    if state_dir is not None:
-        return Path(state_dir)
-    return (source.template_path.parent if source else Path.cwd()) / ".lambdahost"

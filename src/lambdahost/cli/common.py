@@ -1,0 +1,160 @@
+"""What the commands share: the template options, loading a project, a one-command host, output."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import LambdaError
+from ..template import ProjectSource, TemplateError, find_template, parse_parameter_overrides, read_env_vars
+
+
+class Failure(click.ClickException):
+    """A one-line error and exit status 1."""
+
+
+def template_options(command):
+    """The options every command that reads a template takes, named as ``sam local`` names them."""
+    command = click.option(
+        "-t",
+        "--template",
+        "template",
+        type=click.Path(path_type=Path),
+        help="Template file (default: template.yaml|yml|json here).",
+    )(command)
+    command = click.option(
+        "--parameter-overrides",
+        multiple=True,
+        help="Key=Value pairs (or ParameterKey=K,ParameterValue=V) for template Parameters.",
+    )(command)
+    command = click.option(
+        "-n",
+        "--env-vars",
+        type=click.Path(path_type=Path),
+        help="JSON file of environment variable values, in SAM's format.",
+    )(command)
+    command = click.option(
+        "--state-dir",
+        type=click.Path(path_type=Path),
+        help="Where logs and state live (default: .lambdahost beside the template).",
+    )(command)
+    return command
+
+
+def project_source(template, parameter_overrides, env_vars) -> ProjectSource:
+    template_path = (template or find_template(Path.cwd())).resolve()
+    if not template_path.is_file():
+        raise TemplateError("no such template file", path=str(template_path))
+    return ProjectSource(template_path, parse_parameter_overrides(list(parameter_overrides)), read_env_vars(env_vars))
+
+
+def state_dir_of(source: ProjectSource | None, state_dir: Path | None) -> Path:
+    """``--state-dir``, else ``.lambdahost`` beside the template (or here, without one)."""
+    if state_dir is not None:
+        return Path(state_dir)
+    return (source.template_path.parent if source else Path.cwd()) / ".lambdahost"
+
+
+def load(template, parameter_overrides, env_vars, state_dir):
+    """The template's source and project, or a :class:`Failure` that says what is wrong."""
+    try:
+        source = project_source(template, parameter_overrides, env_vars)
+        return source, source.load(inline_code_dir=state_dir_of(source, state_dir) / "inline")
+    except (TemplateError, LambdaError) as exc:
+        raise Failure(str(exc)) from None
+
+
+def pick(project, name: str | None):
+    """The function ``name`` names, or the template's only function when no name is given."""
+    if name is None:
+        if len(project.functions) == 1:
+            return next(iter(project.functions.values()))
+        raise Failure(
+            f"the template has {len(project.functions)} functions; name one of: {', '.join(project.functions)}"
+        )
+    definition = project.find(name)
+    if definition is None:
+        raise Failure(f"no function '{name}' in {project.template_path.name}; it has: {', '.join(project.functions)}")
+    return definition
+
+
+def prestart(runtime: str, state_dir: Path):
+    """Start the function's fork-server now, so that its interpreter boots while the host's
+    modules (asyncio above all) are imported: a one-shot command is that much faster."""
+    from ..sandbox.interpreter import InterpreterResolver
+    from ..sandbox.launch import launch
+
+    try:
+        interpreter = InterpreterResolver(cache_file=Path(state_dir) / "interpreters.json").resolve(runtime)
+    except LambdaError:
+        return None  # the host reports it, in its own words
+    return interpreter, launch(interpreter.executable)
+
+
+class workspace:
+    """A host running the template's functions, for the length of one command."""
+
+    def __init__(self, source: ProjectSource, state_dir: Path, prestarted=None) -> None:
+        self.source = source
+        self.state_dir = state_dir
+        self.prestarted = prestarted
+
+    def __enter__(self):
+        from ..host import Host
+        from ..workspace import Workspace
+
+        self.host = Host(state_dir=self.state_dir)
+        try:
+            if self.prestarted:
+                self.host.call(lambda host: host.invoker.adopt(*self.prestarted))
+            self.host.call(Workspace, self.source)
+        except (TemplateError, LambdaError) as exc:
+            self.host.close()
+            raise Failure(str(exc)) from None
+        return self.host
+
+    def __exit__(self, *exc) -> None:
+        self.host.close()
+
+
+def invoke_once(source: ProjectSource, state_dir: Path, definition, payload: bytes, qualifier=None) -> None:
+    """Invoke a function in a host of its own: the logs on stderr, the response on stdout, and
+    exit status 1 when the function failed."""
+    with workspace(source, state_dir, prestart(definition.config.runtime, state_dir)) as host:
+        try:
+            result = host.invoke(definition.config.name, payload, qualifier=qualifier)
+        except LambdaError as exc:
+            raise Failure(f"{exc.code}: {exc.message}") from None
+    for line in result.log.splitlines():
+        click.echo(colour(line), err=True)  # click drops the colour when stderr is not a terminal
+    sys.stdout.buffer.write(result.payload + b"\n")
+    sys.stdout.flush()
+    if result.function_error:
+        sys.exit(1)
+
+
+def read_json(text: str, where: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Failure(f"{where} is not valid JSON: {exc}") from None
+
+
+_STYLES = (
+    (re.compile(r"^(START|END|INIT_START) "), {"fg": "cyan"}),
+    (re.compile(r"^(REPORT|INIT_REPORT) "), {"fg": "cyan", "bold": True}),
+    (re.compile(r"^\[ERROR\]|^Runtime\.|^RequestId: .* Error: |Task timed out"), {"fg": "red"}),
+    (re.compile(r"^\[WARNING\]"), {"fg": "yellow"}),
+)
+
+
+def colour(line: str) -> str:
+    """A log line styled as the console shows it: platform lines cyan, errors red."""
+    for pattern, style in _STYLES:
+        if pattern.search(line):
+            return click.style(line, **style)
+    return line

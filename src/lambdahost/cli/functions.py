@@ -1,0 +1,240 @@
+"""Commands about functions: create one, invoke it, list them, read their logs, serve them."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from ..errors import LambdaError
+from ..template import TemplateError
+from ..template.loader import TEMPLATE_NAMES
+from .common import (
+    Failure,
+    colour,
+    invoke_once,
+    load,
+    pick,
+    project_source,
+    read_json,
+    state_dir_of,
+    template_options,
+)
+
+DEFAULT_EVENT = {"key1": "value1", "key2": "value2", "key3": "value3"}
+CONSOLE_CODE = """import json
+
+def lambda_handler(event, context):
+    # TODO implement
+    return {
+        'statusCode': 200,
+        'body': json.dumps('Hello from Lambda!')
+    }
+"""
+
+
+@click.command()
+@click.argument("name", default="lambda-function")
+def init(name: str) -> None:
+    """Create a function as the Lambda console does: code, template and a test event."""
+    folder = Path(name)
+    if folder.exists() and any(folder.iterdir()):
+        raise Failure(f"'{folder}' already exists and is not empty")
+    from ..model.function import default_runtime
+
+    logical_id = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", folder.name)) or "Function"
+    (folder / "events").mkdir(parents=True, exist_ok=True)
+    (folder / "lambda_function.py").write_text(CONSOLE_CODE)
+    (folder / "events" / "event.json").write_text(json.dumps(DEFAULT_EVENT, indent=2) + "\n")
+    (folder / "template.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        "Transform: AWS::Serverless-2016-10-31\n"
+        f"Description: {folder.name}\n\n"
+        "Resources:\n"
+        f"  {logical_id}:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        f"      FunctionName: {folder.name}\n"
+        "      CodeUri: .\n"
+        "      Handler: lambda_function.lambda_handler\n"
+        f"      Runtime: {default_runtime()}\n"
+        "      Timeout: 3\n"
+        "      MemorySize: 128\n"
+    )
+    click.echo(f"Created {folder}/ with lambda_function.py, template.yaml and events/event.json")
+    click.echo(f"Try it:  cd {folder} && lambdahost invoke -e events/event.json")
+
+
+@click.command()
+@click.argument("function", required=False)
+@click.option("-e", "--event", "event_file", help="Event file, or - for standard input.")
+@click.option("--payload", help="The event as JSON text.")
+@click.option("--qualifier", help="Version or alias to invoke.")
+@template_options
+def invoke(function, event_file, payload, qualifier, template, parameter_overrides, env_vars, state_dir) -> None:
+    """Invoke a function once: the response on stdout, the logs on stderr."""
+    if event_file is not None and payload is not None:
+        raise Failure("give the event with --event or --payload, not both")
+    event = _read_event(event_file, payload)
+    source, project = load(template, parameter_overrides, env_vars, state_dir)
+    invoke_once(source, state_dir_of(source, state_dir), pick(project, function), event, qualifier)
+
+
+def _read_event(event_file: str | None, payload: str | None) -> bytes:
+    if payload is not None:
+        text, where = payload, "--payload"
+    elif event_file == "-":
+        text, where = sys.stdin.read(), "standard input"
+    elif event_file is not None:
+        try:
+            text, where = Path(event_file).read_text(), event_file
+        except OSError as exc:
+            raise Failure(f"cannot read the event file {event_file}: {exc.strerror}") from None
+    else:
+        return b"{}"
+    read_json(text, f"the event in {where}")
+    return text.encode()
+
+
+@click.command(name="list")
+@template_options
+def list_functions(template, parameter_overrides, env_vars, state_dir) -> None:
+    """List the template's functions."""
+    _, project = load(template, parameter_overrides, env_vars, state_dir)
+    rows = [("RESOURCE", "FUNCTION NAME", "HANDLER", "RUNTIME", "MEMORY", "TIMEOUT")]
+    for logical_id, definition in project.functions.items():
+        config = definition.config
+        rows.append(
+            (logical_id, config.name, config.handler, config.runtime, f"{config.memory_size} MB", f"{config.timeout} s")
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@click.command()
+@click.argument("function")
+@click.option("-f", "--tail", is_flag=True, help="Keep printing new log lines as they arrive.")
+@click.option("--since", help="Only lines newer than this: 30s, 10m, 2h, 1d.")
+@click.option("--filter", "text", help="Only lines containing this text.")
+@template_options
+def logs(function, tail, since, text, template, parameter_overrides, env_vars, state_dir) -> None:
+    """Print a function's stored logs."""
+    from ..store import LogStore
+
+    name, state = function, state_dir_of(None, state_dir)
+    try:
+        source = project_source(template, parameter_overrides, env_vars)
+        state = state_dir_of(source, state_dir)
+        definition = source.load(inline_code_dir=state / "inline").find(function)
+        name = definition.config.name if definition else function
+    except (TemplateError, LambdaError):
+        pass  # no template (or a broken one): the logs are still there to read by function name
+    database = state / "logs.db"
+    if not database.is_file():
+        raise Failure(f"no logs yet: {database} does not exist")
+    store = LogStore(database)
+    try:
+        start_ms = int((time.time() - _duration(since)) * 1000) if since else None
+        last_id = 0
+        while True:
+            for event in store.query(name, start_ms=start_ms, contains=text, after_id=last_id):
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(event.timestamp_ms / 1000))
+                click.echo(f"{stamp}.{event.timestamp_ms % 1000:03d}Z {colour(event.message)}", color=None)
+                last_id = event.id
+            if not tail:
+                break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
+
+
+def _duration(text: str) -> float:
+    match = re.fullmatch(r"(\d+)\s*([smhd])", text.strip())
+    if not match:
+        raise Failure(f"--since takes a number and a unit (30s, 10m, 2h, 1d), got '{text}'")
+    return int(match[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("-p", "--port", default=3001, show_default=True, help="Port of the Lambda API.")
+@click.option(
+    "--api-port", default=3000, show_default=True, help="Port of API Gateway routes and function URLs (0: not served)."
+)
+@click.option(
+    "--credentials",
+    multiple=True,
+    metavar="KEY:SECRET",
+    help="Serve only requests signed (SigV4) with this key; required off loopback.",
+)
+@click.option(
+    "--async-delay-scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Multiply asynchronous retry delays (0.01 turns 1 minute into 0.6 s).",
+)
+@click.option(
+    "--idle-timeout", type=float, default=600.0, show_default=True, help="Seconds an unused environment is kept warm."
+)
+@click.option("--no-watch", is_flag=True, help="Do not reload code and template when they change.")
+@click.option("--aws-endpoint-url", help="Read DynamoDB and Kinesis streams from this endpoint (default: AWS).")
+@template_options
+def serve(
+    host,
+    port,
+    api_port,
+    credentials,
+    async_delay_scale,
+    idle_timeout,
+    no_watch,
+    aws_endpoint_url,
+    template,
+    parameter_overrides,
+    env_vars,
+    state_dir,
+) -> None:
+    """Serve the Lambda API (boto3, the AWS CLI) with the template's functions, until Ctrl-C."""
+    from ..api.server import ServeOptions
+    from ..api.server import serve as run_server
+    from ..settings import HostSettings
+
+    source = None
+    if template is not None or any((Path.cwd() / name).is_file() for name in TEMPLATE_NAMES):
+        try:
+            source = project_source(template, parameter_overrides, env_vars)
+        except (TemplateError, LambdaError) as exc:
+            raise Failure(str(exc)) from None
+    keys = {}
+    for item in credentials:
+        key, _, secret = item.partition(":")
+        if not key or not secret:
+            raise Failure(f"--credentials takes KEY:SECRET, got '{item}'")
+        keys[key] = secret
+    settings = HostSettings(
+        state_dir=state_dir_of(source, state_dir),
+        async_delay_scale=async_delay_scale,
+        idle_timeout=idle_timeout,
+        aws_endpoint_url=aws_endpoint_url,
+    )
+    try:
+        run_server(
+            ServeOptions(
+                host=host,
+                port=port,
+                api_port=api_port or None,
+                source=source,
+                settings=settings,
+                credentials=keys,
+                watch=not no_watch,
+            )
+        )
+    except (TemplateError, LambdaError) as exc:
+        raise Failure(str(exc)) from None
