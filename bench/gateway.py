@@ -109,16 +109,24 @@ def memory_kb(root_pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def measure(name: str, url: str, process: subprocess.Popen, seconds: int, results: dict) -> None:
-    wait_until_served(url, process)
-    wrk(url, 8, 1)  # warm up: environments, imports, JIT
-    for connections in (1, 8, 32):
-        rate, p50, p99 = wrk(url, connections, seconds)
-        results[(name, connections)] = rate
-        print(f"{name:<20} {connections:>2} connections: {rate:8.0f} requests/s   p50 {p50:>8}   p99 {p99:>8}")
-    rss, pss = memory_kb(process.pid)
-    results[(name, "pss")] = pss
-    print(f"{name:<20} memory after 32 connections: RSS {rss / 1024:7.1f} MB   PSS {pss / 1024:7.1f} MB")
+def measure(name: str, argv: list[str], port: int, work: Path, seconds: int, results: dict, env=None) -> None:
+    """Start a server, load it with wrk at 1, 8 and 32 connections, read its memory, stop it."""
+    process = subprocess.Popen(
+        argv, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}/hello"
+    try:
+        wait_until_served(url, process)
+        wrk(url, 8, 1)  # warm up: environments, imports, JIT
+        for connections in (1, 8, 32):
+            rate, p50, p99 = wrk(url, connections, seconds)
+            results[(name, connections)] = rate
+            print(f"{name:<20} {connections:>2} connections: {rate:8.0f} requests/s   p50 {p50:>8}   p99 {p99:>8}")
+        rss, pss = memory_kb(process.pid)
+        results[(name, "pss")] = pss
+        print(f"{name:<20} memory after 32 connections: RSS {rss / 1024:7.1f} MB   PSS {pss / 1024:7.1f} MB")
+    finally:
+        stop(process)
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -145,41 +153,13 @@ def main() -> None:
         (work / "template.yaml").write_text(textwrap.dedent(TEMPLATE))
         (work / "uvicorn_app.py").write_text(UVICORN_APP)
 
-        port, lambda_port = free_port(), free_port()
-        ours = subprocess.Popen(
-            [
-                LAMBDAHOST,
-                "serve",
-                "--port",
-                str(lambda_port),
-                "--api-port",
-                str(port),
-                "--no-watch",
-                "--state-dir",
-                str(work / "state"),
-            ],
-            cwd=work,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            measure("lambdahost", f"http://127.0.0.1:{port}/hello", ours, seconds, results)
-        finally:
-            stop(ours)
+        port = free_port()
+        ours = [LAMBDAHOST, "serve", "--port", str(free_port()), "--api-port", str(port), "--no-watch"]
+        measure("lambdahost", [*ours, "--state-dir", str(work / "state")], port, work, seconds, results)
 
         port = free_port()
-        plain = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "uvicorn_app:app", "--port", str(port), "--log-level", "warning"],
-            cwd=work,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            measure("plain uvicorn", f"http://127.0.0.1:{port}/hello", plain, seconds, results)
-        finally:
-            stop(plain)
+        plain = [sys.executable, "-m", "uvicorn", "uvicorn_app:app", "--port", str(port), "--log-level", "warning"]
+        measure("plain uvicorn", plain, port, work, seconds, results)
 
         peer = options.serverless_dir
         if peer and (peer / "node_modules" / ".bin" / "serverless").exists():
@@ -194,26 +174,9 @@ def main() -> None:
                 "AWS_SECRET_ACCESS_KEY": "bench",
                 "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
             }
-            offline = subprocess.Popen(
-                [
-                    str(peer / "node_modules" / ".bin" / "serverless"),
-                    "offline",
-                    "--httpPort",
-                    str(port),
-                    "--lambdaPort",
-                    str(free_port()),
-                    "--noPrependStageInUrl",
-                ],
-                cwd=work,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            try:
-                measure("serverless-offline", f"http://127.0.0.1:{port}/hello", offline, seconds, results)
-            finally:
-                stop(offline)
+            serverless = str(peer / "node_modules" / ".bin" / "serverless")
+            offline = [serverless, "offline", "--httpPort", str(port), "--lambdaPort", str(free_port())]
+            measure("serverless-offline", [*offline, "--noPrependStageInUrl"], port, work, seconds, results, env)
         else:
             print("serverless-offline not measured: give --serverless-dir (see the docstring)")
 
