@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -14,6 +15,14 @@ import boto3
 from botocore.config import Config
 
 LAMBDAHOST = str(Path(sys.executable).parent / "lambdahost")
+
+
+def write_project(folder: Path, template: str, code: str) -> Path:
+    """A SAM project in ``folder``: the template, and ``code`` as ``src/app.py`` (both dedented)."""
+    (folder / "src").mkdir(parents=True, exist_ok=True)
+    (folder / "src" / "app.py").write_text(textwrap.dedent(code))
+    (folder / "template.yaml").write_text(textwrap.dedent(template))
+    return folder
 
 
 def free_port() -> int:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
-from server import Server
+from server import Server, write_project
 
 TEMPLATE = """
 Globals:
@@ -66,10 +65,7 @@ def flaky(event, context):
 def project(tmp_path: Path) -> Path:
     out = tmp_path / "out"
     out.mkdir()
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(CODE)
-    (tmp_path / "template.yaml").write_text(textwrap.dedent(TEMPLATE.format(out=out)))
-    return tmp_path
+    return write_project(tmp_path, TEMPLATE.format(out=out), CODE)
 
 
 def _lines(path: Path) -> list[dict]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 import io
 import json
-import textwrap
 import threading
 import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
 
-from server import Server
+from server import Server, write_project
 
 TEMPLATE = """
 Resources:
@@ -56,10 +55,7 @@ def slow(event, context):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("api")
-    (folder / "src").mkdir()
-    (folder / "src" / "app.py").write_text(CODE)
-    (folder / "template.yaml").write_text(textwrap.dedent(TEMPLATE))
-    running = Server(folder).start()
+    running = Server(write_project(folder, TEMPLATE, CODE)).start()
     yield running
     running.stop()
 

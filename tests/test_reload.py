@@ -11,6 +11,7 @@ from pathlib import Path
 from lambdahost import AsyncHost
 from lambdahost.template import ProjectSource
 from lambdahost.workspace import Workspace
+from server import write_project
 
 TEMPLATE = """
 Resources:
@@ -24,9 +25,9 @@ Resources:
 
 
 def _write(folder: Path, greeting: str, body: str = "return os.environ['GREETING']") -> None:
-    (folder / "src").mkdir(exist_ok=True)
-    (folder / "src" / "app.py").write_text(f"import os\n\ndef handler(event, context):\n    {body}\n")
-    (folder / "template.yaml").write_text(textwrap.dedent(TEMPLATE.format(greeting=greeting)))
+    write_project(
+        folder, TEMPLATE.format(greeting=greeting), f"import os\n\ndef handler(event, context):\n    {body}\n"
+    )
 
 
 async def _until(host: AsyncHost, expected: bytes, seconds: float = 15.0) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 import time
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from aws_lambda_powertools.utilities.parser import models
 
 from lambdahost.store.queues import QueueStore
 from lambdahost.template import TemplateError, load_project
-from server import LAMBDAHOST, Server
+from server import LAMBDAHOST, Server, write_project
 
 TEMPLATE = """
 Resources:
@@ -60,12 +59,8 @@ def handle(event, context):
 
 def _project(folder: Path, visibility: int = 2, timeout: int = 1, batch: int = 5) -> Path:
     (folder / "out").mkdir(exist_ok=True)
-    (folder / "src").mkdir(exist_ok=True)
-    (folder / "src" / "app.py").write_text(CODE)
-    (folder / "template.yaml").write_text(
-        textwrap.dedent(TEMPLATE.format(visibility=visibility, timeout=timeout, batch=batch, out=folder / "out"))
-    )
-    return folder
+    template = TEMPLATE.format(visibility=visibility, timeout=timeout, batch=batch, out=folder / "out")
+    return write_project(folder, template, CODE)
 
 
 def _seen(folder: Path) -> list[dict]:

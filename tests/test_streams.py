@@ -6,7 +6,6 @@ import base64
 import json
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from aws_lambda_powertools.utilities.parser import models
 
 from lambdahost.store.queues import QueueStore
-from server import Server, free_port
+from server import Server, free_port, write_project
 
 TEMPLATE = """
 Parameters:
@@ -121,9 +120,7 @@ def test_kinesis_and_dynamodb_streams(tmp_path: Path, moto: str) -> None:
 
     out = tmp_path / "out"
     out.mkdir()
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(CODE)
-    (tmp_path / "template.yaml").write_text(textwrap.dedent(TEMPLATE).replace("OUT_DIR", str(out)))
+    write_project(tmp_path, TEMPLATE.replace("OUT_DIR", str(out)), CODE)
     server = Server(
         tmp_path,
         "--api-port",
@@ -222,9 +219,7 @@ def test_sqs_queue_on_an_endpoint(tmp_path: Path, moto: str) -> None:
         )
     out = tmp_path / "out"
     out.mkdir()
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(SQS_CODE)
-    (tmp_path / "template.yaml").write_text(textwrap.dedent(SQS_TEMPLATE).replace("OUT_DIR", str(out)))
+    write_project(tmp_path, SQS_TEMPLATE.replace("OUT_DIR", str(out)), SQS_CODE)
     server = Server(
         tmp_path, "--api-port", "0", "--aws-endpoint-url", moto, "--parameter-overrides", f"JobsArn={arn}"
     ).start()

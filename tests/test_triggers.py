@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.parser import models
 
 from lambdahost.events.schedule import INVALID, parse
 from lambdahost.template import TemplateError, load_project
-from server import LAMBDAHOST, Server
+from server import LAMBDAHOST, Server, write_project
 
 ACCEPTED = [
     "rate(1 minute)",
@@ -194,11 +194,8 @@ def record(event, context):
 def project(tmp_path: Path) -> Path:
     out = tmp_path / "out"
     out.mkdir()
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(CODE)
     soon = (dt.datetime.now(UTC) + dt.timedelta(seconds=4)).strftime("%Y-%m-%dT%H:%M:%S")
-    (tmp_path / "template.yaml").write_text(textwrap.dedent(TEMPLATE.format(out=out, soon=soon)))
-    return tmp_path
+    return write_project(tmp_path, TEMPLATE.format(out=out, soon=soon), CODE)
 
 
 def _received(project: Path, function: str) -> list[dict]:
