@@ -123,6 +123,12 @@ def test_rest_event_shape(gateway) -> None:
     assert bare["queryStringParameters"] is None and bare["pathParameters"] is None
 
 
+def test_source_ip_is_the_peer_not_a_forwarded_header(gateway) -> None:
+    event = echo(gateway, "/raw", headers={"x-forwarded-for": "203.0.113.9"})
+    assert event["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"
+    assert event["headers"]["X-Forwarded-For"] == "203.0.113.9"
+
+
 def test_http_api_event_shape(gateway) -> None:
     event = echo(
         gateway,

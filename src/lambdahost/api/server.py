@@ -212,7 +212,10 @@ def serve(options: ServeOptions) -> None:
     sockets = [_listen(options.host, options.port)]
     if options.api_port:
         sockets.append(_listen(options.host, options.api_port))
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=30, lifespan="on", server_header=False)
+    # proxy_headers off: sourceIp is the TCP peer, as on API Gateway, not what X-Forwarded-For claims
+    config = uvicorn.Config(
+        app, log_level="warning", timeout_graceful_shutdown=30, lifespan="on", server_header=False, proxy_headers=False
+    )
     server = uvicorn.Server(config)
     run(server.serve(sockets=sockets))
     if not server.started:
