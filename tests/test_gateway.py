@@ -126,7 +126,11 @@ def test_rest_event_shape(gateway) -> None:
 def test_source_ip_is_the_peer_not_a_forwarded_header(gateway) -> None:
     event = echo(gateway, "/raw", headers={"x-forwarded-for": "203.0.113.9"})
     assert event["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"
-    assert event["headers"]["X-Forwarded-For"] == "203.0.113.9"
+    assert event["headers"]["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1"
+    port = int(gateway.base_url.port)
+    assert (event["headers"]["X-Forwarded-Port"], event["headers"]["X-Forwarded-Proto"]) == (str(port), "http")
+    plain = echo(gateway, "/raw2/1")
+    assert plain["headers"]["x-forwarded-for"] == "127.0.0.1" and plain["headers"]["x-forwarded-proto"] == "http"
 
 
 def test_http_api_event_shape(gateway) -> None:

@@ -47,13 +47,15 @@ class GatewayApp:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         raw_path = scope.get("raw_path") or scope["path"].encode()
+        source_ip = (scope.get("client") or ("127.0.0.1", 0))[0]
+        headers = [(_title(k.decode("latin-1")), v.decode("latin-1")) for k, v in scope["headers"]]
         request = HttpRequest(
             method=scope["method"],
             raw_path=raw_path.decode("latin-1").split("?")[0],
             raw_query=scope.get("query_string", b"").decode("latin-1"),
-            headers=[(_title(k.decode("latin-1")), v.decode("latin-1")) for k, v in scope["headers"]],
+            headers=_forwarded(headers, source_ip, (scope.get("server") or ("", 80))[1], scope.get("scheme", "http")),
             body=b"".join(chunks),
-            source_ip=(scope.get("client") or ("127.0.0.1", 0))[0],
+            source_ip=source_ip,
             protocol=f"HTTP/{scope.get('http_version', '1.1')}",
         )
         response = await self.handle(request)
@@ -219,3 +221,19 @@ def _title(name: str) -> str:
     """ASGI servers lowercase header names; REST events carry them as clients nearly always send
     them (Content-Type, User-Agent). Payload 2.0 lowercases them anyway."""
     return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
+
+
+_FORWARDING = ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto")
+
+
+def _forwarded(headers: list[tuple[str, str]], source_ip: str, port: int, scheme: str) -> list[tuple[str, str]]:
+    """The headers as API Gateway passes them on: the client's address appended to
+    X-Forwarded-For, and its own X-Forwarded-Port and -Proto in place of any the client sent."""
+    chain = [value for name, value in headers if name.lower() == "x-forwarded-for"]
+    kept = [(name, value) for name, value in headers if name.lower() not in _FORWARDING]
+    return [
+        *kept,
+        ("X-Forwarded-For", ", ".join([*chain, source_ip])),
+        ("X-Forwarded-Port", str(port)),
+        ("X-Forwarded-Proto", scheme),
+    ]
