@@ -153,3 +153,27 @@ def test_system_log_level_warn_drops_platform_records(host: Host, make_function)
     records = [json.loads(line) for line in result.log.splitlines()]
     assert [r.get("message") for r in records] == ["kept"]
     assert not any("type" in r for r in records)
+
+
+def test_a_log_database_that_refuses_writes_loses_no_lines_and_blocks_no_one(tmp_path, caplog) -> None:
+    """Another process holds logs.db locked (as a full disk would refuse it): invocations go on,
+    a reader is not left waiting, and the lines are written once the database takes them."""
+    import sqlite3
+
+    from lambdahost import FunctionConfig
+
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text("def handler(event, context):\n    print('kept for later')\n")
+    with Host(state_dir=tmp_path / "state") as host:
+        host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code))
+        blocker = sqlite3.connect(tmp_path / "state" / "logs.db")
+        blocker.execute("BEGIN EXCLUSIVE")
+        rid = host.invoke("f").request_id
+        assert host.invoke("f").function_error is None
+        assert host.logs.query("f", request_id=rid) == []  # returns, though nothing could be written
+        assert "cannot write logs" in caplog.text
+        blocker.rollback()
+        blocker.close()
+        assert "kept for later" in [e.message for e in host.logs.query("f", request_id=rid)]
+        assert "logs written to" in caplog.text

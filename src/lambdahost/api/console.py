@@ -7,6 +7,7 @@ console itself: the same origin, and a header that a cross-site form cannot send
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -320,7 +321,9 @@ class Console:
         name = self.control.record(request.path_params["name"]).name
         query = request.query_params
         since = query.get("since")
-        events = self.host.logs.query(
+        # In a thread: a read waits for queued lines to be committed, and the loop serves on.
+        events = await asyncio.to_thread(
+            self.host.logs.query,
             name,
             log_stream_name=query.get("stream") or None,
             contains=query.get("filter") or None,
@@ -329,7 +332,7 @@ class Console:
         )
         return JSONResponse(
             {
-                "streams": self.host.logs.streams(name),
+                "streams": await asyncio.to_thread(self.host.logs.streams, name),
                 "events": [
                     {
                         "id": e.id,

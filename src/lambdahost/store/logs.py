@@ -9,6 +9,7 @@ invocation never waits for the disk; ``flush`` waits for what is queued before a
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import sqlite3
 import threading
@@ -29,7 +30,9 @@ CREATE TABLE IF NOT EXISTS log_batches (
 CREATE INDEX IF NOT EXISTS log_batches_by_function ON log_batches (function_name, last_ms);
 """
 _WRITE_INTERVAL = 0.05  # seconds between commits
+_MAX_PENDING = 100_000  # invocations' logs held while the database refuses writes; older ones go first
 _STOP = None
+log = logging.getLogger("lambdahost")
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -55,7 +58,8 @@ class LogStore:
         self._queue.put(batch)
 
     def flush(self) -> None:
-        """Wait until everything appended so far is committed."""
+        """Wait until everything appended so far is committed, or its commit has failed (the
+        writer keeps those lines and tries again: a reader never waits on a broken disk)."""
         done = threading.Event()
         self._queue.put(done)
         self._wake.set()
@@ -124,6 +128,8 @@ class LogStore:
 
     def _write_loop(self) -> None:
         connection = connect(self.path)
+        pending: list[tuple] = []  # rows a failed commit left behind, tried again with the next ones
+        failing = False
         while True:
             self._wake.wait(_WRITE_INTERVAL)
             self._wake.clear()
@@ -133,14 +139,25 @@ class LogStore:
                     items.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            rows = [_row(item) for item in items if isinstance(item, list) and item]
-            if rows:
-                with connection:
-                    connection.executemany(
-                        "INSERT INTO log_batches (function_name, log_stream_name, request_id, first_ms, last_ms, lines)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
-                        rows,
-                    )
+            pending += [_row(item) for item in items if isinstance(item, list) and item]
+            if pending:
+                try:
+                    with connection:
+                        connection.executemany(
+                            "INSERT INTO log_batches"
+                            " (function_name, log_stream_name, request_id, first_ms, last_ms, lines)"
+                            " VALUES (?, ?, ?, ?, ?, ?)",
+                            pending,
+                        )
+                except sqlite3.Error as exc:  # a full disk, a lock held too long: keep the rows, go on
+                    if not failing:
+                        log.warning("cannot write logs to %s (%s); keeping them and trying again", self.path, exc)
+                    failing = True
+                    del pending[:-_MAX_PENDING]
+                else:
+                    if failing:
+                        log.warning("logs written to %s again", self.path)
+                    pending, failing = [], False
             for item in items:
                 if isinstance(item, threading.Event):
                     item.set()
