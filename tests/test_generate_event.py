@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aws_lambda_powertools.utilities.parser import models
 
-from lambdahost.events import CATALOGUE, generate
+from lambdahost.events.samples import CATALOGUE, generate
 
 SAMPLES = [(service, event) for service, events in CATALOGUE.items() for event in events]
 

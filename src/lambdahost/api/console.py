@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from ..errors import InvalidParameterValueException, LambdaError, ResourceNotFoundException
-from ..events import CATALOGUE, generate
+from ..events.samples import CATALOGUE, generate
 from ..host import AsyncHost
 from ..model import limits
 from ..model.function import default_runtime

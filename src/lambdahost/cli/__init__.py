@@ -23,6 +23,6 @@ for command in (
     triggers.sns_group,
     triggers.sqs_group,
     triggers.schedule_group,
-    samples.generate_event(),
+    samples.SampleEvents(),
 ):
     main.add_command(command)

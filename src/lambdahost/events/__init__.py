@@ -1,5 +1,3 @@
-"""Events: sample events for every common trigger (``lambdahost generate-event``)."""
+"""Events: the sample catalogue behind ``generate-event``, and the triggers that deliver events.
 
-from .samples import CATALOGUE, Sample, generate
-
-__all__ = ["CATALOGUE", "Sample", "generate"]
+Nothing is imported here: a template load needs the schedule grammar, not the samples."""
