@@ -124,3 +124,26 @@ def test_payload_that_is_not_json_is_refused(host: Host, make_function) -> None:
     with pytest.raises(InvalidRequestContentException, match="^Could not parse request body into json"):
         host.invoke(function.name, b"{not json")
     assert host.invoke(function.name, b"").payload == b"{}"
+
+
+def test_environments_that_exit_at_once_are_each_reported(tmp_path) -> None:
+    """Many environments whose init exits the process: the fork-server's "spawned" and "exited"
+    messages for one child can arrive together, and each invocation still gets its ExitError."""
+    import asyncio
+
+    from lambdahost import AsyncHost, FunctionConfig
+
+    (tmp_path / "app.py").write_text("import os\nos._exit(3)\n")
+
+    async def scenario() -> list:
+        async with AsyncHost(state_dir=tmp_path / "state") as host:
+            host.add_function(FunctionConfig(name="gone", handler="app.handler", code_dir=tmp_path))
+            results = []
+            for _ in range(3):
+                results += await asyncio.gather(*(host.invoke("gone") for _ in range(64)), return_exceptions=True)
+            return results
+
+    results = asyncio.run(scenario())
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert {r.error_type for r in results} == {"Runtime.ExitError"}
+    assert all(b"Runtime exited with error: exit status 3" in r.payload for r in results)

@@ -57,8 +57,7 @@ class ForkServer:
         self._spawning[spawn_id] = future
         message = protocol.encode(protocol.SPAWN, {**spec, "spawnId": spawn_id})
         socket.send_fds(self._socket, [message], fds)
-        pid = await future
-        return pid, self._exits[pid]
+        return await future
 
     def _on_readable(self) -> None:
         while self._socket is not None:
@@ -73,9 +72,10 @@ class ForkServer:
                 return
             kind, meta, _ = protocol.decode(data)
             if kind == protocol.SPAWNED:
-                pid = meta["pid"]
-                self._exits[pid] = asyncio.get_running_loop().create_future()
-                self._spawning.pop(meta["spawnId"]).set_result(pid)
+                # Handed over with the pid: a child that exits at once is reported in the same
+                # read, before ``spawn`` resumes, and its entry here is gone by then.
+                exited = self._exits[meta["pid"]] = asyncio.get_running_loop().create_future()
+                self._spawning.pop(meta["spawnId"]).set_result((meta["pid"], exited))
             elif kind == protocol.EXITED:
                 future = self._exits.pop(meta["pid"], None)
                 if future is not None and not future.done():
