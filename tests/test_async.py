@@ -39,6 +39,22 @@ Resources:
       Handler: app.flaky
       DeadLetterQueue: {{Type: SQS, TargetArn: arn:aws:sqs:us-east-1:123456789012:dead-letters}}
       EventInvokeConfig: {{MaximumRetryAttempts: 0}}
+  Alarms:
+    Type: AWS::SNS::Topic
+  Loud:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.flaky
+      DeadLetterQueue: {{Type: SNS, TargetArn: !Ref Alarms}}
+      EventInvokeConfig:
+        MaximumRetryAttempts: 0
+        DestinationConfig: {{OnFailure: {{Type: SNS, Destination: !Ref Alarms}}}}
+  Listener:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.hear
+      Events:
+        Alarm: {{Type: SNS, Properties: {{Topic: !Ref Alarms}}}}
 """
 
 CODE = """
@@ -52,6 +68,9 @@ def record(event, context):
     time.sleep(event.get("sleep", 0) if isinstance(event, dict) else 0)
     _append("recorded.jsonl", {"requestId": context.aws_request_id, "event": event})
     return "recorded"
+
+def hear(event, context):
+    _append("heard.jsonl", event["Records"][0]["Sns"])
 
 def flaky(event, context):
     _append("attempts.jsonl", {"requestId": context.aws_request_id, "at": time.time()})
@@ -193,3 +212,21 @@ def test_queued_events_survive_kill_9(project: Path) -> None:
         )
     finally:
         restarted.stop()
+
+
+def test_sns_destination_and_dead_letter_topic_reach_the_topics_subscribers(project: Path) -> None:
+    server = Server(project, "--async-delay-scale", "0.01").start()
+    try:
+        response = server.client().invoke(FunctionName="Loud", InvocationType="Event", Payload=b'{"fail": true}')
+        request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+        heard = _wait(lambda: len(got := _lines(project / "out" / "heard.jsonl")) == 2 and got, what="both messages")
+    finally:
+        server.stop()
+    assert {n["TopicArn"] for n in heard} == {"arn:aws:sns:us-east-1:123456789012:Alarms"}
+    (record,) = [json.loads(n["Message"]) for n in heard if not n["MessageAttributes"]]
+    assert record["requestContext"]["requestId"] == request_id
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    (dead_letter,) = [n for n in heard if n["MessageAttributes"]]
+    assert json.loads(dead_letter["Message"]) == {"fail": True}
+    assert dead_letter["MessageAttributes"]["RequestID"] == {"Type": "String", "Value": request_id}
+    assert dead_letter["MessageAttributes"]["ErrorMessage"] == {"Type": "String", "Value": "always fails"}

@@ -25,6 +25,9 @@ class Workspace:
         self.source = source
         self.project = self._load()
         self._apply(None, self.project)
+        host.events.publish = lambda topic, message, attributes: self.sources().publish(
+            topic, message, attributes=attributes
+        )
 
     def _apply(self, old: Project | None, new: Project) -> None:
         for function in new.functions.values():

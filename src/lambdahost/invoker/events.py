@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import ResourceNotFoundException, TooManyRequestsException
@@ -41,6 +42,9 @@ class EventQueue:
         self.store = store
         self.queues = queues
         self.delay_scale = delay_scale
+        # Publishes to a template's SNS topic: (topic ARN, message, attributes) -> the subscribed
+        # functions and their payloads. Set by the workspace; without one, SNS targets are kept.
+        self.publish: Callable[[str, str, dict], list] | None = None
         self._running: dict[str, asyncio.Task] = {}
         self._wake = asyncio.Event()
         self._worker: asyncio.Task | None = None
@@ -181,8 +185,8 @@ class EventQueue:
         return json.dumps(record).encode()
 
     def _hand_on(self, event: AsyncEvent, targets: list[str], body: bytes, dead_letter=None) -> None:
-        """Finish an event: queue a destination invocation or an SQS message, or keep what cannot be
-        delivered yet (SNS topics as destinations)."""
+        """Finish an event: queue a destination invocation, an SQS message or an SNS publish (the
+        topic's subscribers invoked in turn), or keep what has no local receiver."""
         follow_ups, undelivered = [], []
         for target in targets:
             if ":lambda:" in target and ":function:" in target:
@@ -190,6 +194,8 @@ class EventQueue:
                 follow_ups.append(AsyncEvent(new_request_id(), name, qualifier, body, time.time()))
             elif target.startswith("arn:aws:sqs:"):
                 self.queues.send(target.rsplit(":", 1)[1], body.decode())
+            elif subscribers := self._subscribers(target, body.decode(errors="replace"), {}):
+                follow_ups += subscribers
             else:
                 undelivered.append((target, body))
         if dead_letter is not None:
@@ -200,21 +206,26 @@ class EventQueue:
                 "ErrorCode": {"Type": "Number", "Value": "200"},
                 "ErrorMessage": {"Type": "String", "Value": _error_message(result)[:1024]},
             }
+            payload = event.payload.decode(errors="replace")
             if target and target.startswith("arn:aws:sqs:"):
-                self.queues.send(target.rsplit(":", 1)[1], event.payload.decode(errors="replace"), attributes)
+                self.queues.send(target.rsplit(":", 1)[1], payload, attributes)
+            elif target and (subscribers := self._subscribers(target, payload, attributes)):
+                follow_ups += subscribers
             elif target:
-                message = {
-                    "body": event.payload.decode(errors="replace"),
-                    "attributes": {k: v["Value"] for k, v in attributes.items()},
-                }
+                message = {"body": payload, "attributes": {k: v["Value"] for k, v in attributes.items()}}
                 undelivered.append((target, json.dumps(message).encode()))
         for target, _ in undelivered:
-            log.warning(
-                "no local %s for %s yet: the record is kept in the state database", target.split(":")[2], target
-            )
+            log.warning("no local receiver for %s: the record is kept in the state database", target)
         self.store.finish(event, follow_ups, undelivered)
         if follow_ups:
             self._wake.set()
+
+    def _subscribers(self, target: str, message: str, attributes: dict) -> list[AsyncEvent]:
+        """The invocations an SNS publish to ``target`` makes; none when no local topic has subscribers."""
+        if self.publish is None or not target.startswith("arn:aws:sns:"):
+            return []
+        deliveries = self.publish(target, message, attributes)
+        return [AsyncEvent(new_request_id(), d.function_name, None, d.payload, time.time()) for d in deliveries]
 
 
 def _parsed(payload: bytes) -> Any:
