@@ -293,6 +293,47 @@ def test_http_api_simple_authorizer(gateway) -> None:
     assert allowed.headers["access-control-expose-headers"] == "x-exposed"
 
 
+def _jwt(**claims) -> str:
+    """An unsigned-looking token: lambdahost reads claims, it cannot check signatures offline."""
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'RS256', 'kid': 'k1'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+def test_http_api_jwt_authorizer(gateway) -> None:
+    good = {"iss": "https://issuer.example", "aud": "orders-app", "sub": "ada", "exp": time.time() + 600}
+    allowed = gateway.get("/http-jwt", headers={"authorization": "Bearer " + _jwt(**good, scope="orders/read x")})
+    assert allowed.status_code == 200, allowed.text
+    jwt = json.loads(allowed.text)["requestContext"]["authorizer"]["jwt"]
+    assert jwt["claims"]["sub"] == "ada" and jwt["claims"]["exp"] == str(good["exp"])
+    assert jwt["scopes"] == ["orders/read", "x"]
+    refused = {
+        "no token": None,
+        "not a JWT": "Bearer abc",
+        "expired": _jwt(**{**good, "exp": time.time() - 1}, scope="orders/read"),
+        "other issuer": _jwt(**{**good, "iss": "https://elsewhere"}, scope="orders/read"),
+        "other audience": _jwt(**{**good, "aud": ["another-app"]}, scope="orders/read"),
+    }
+    for why, token in refused.items():
+        response = gateway.get("/http-jwt", headers={"authorization": token} if token else {})
+        assert (response.status_code, response.json()) == (401, {"message": "Unauthorized"}), why
+    scopeless = gateway.get("/http-jwt", headers={"authorization": _jwt(**good, scope="orders/write")})
+    assert (scopeless.status_code, scopeless.json()) == (403, {"message": "Forbidden"})
+
+
+def test_rest_cognito_user_pool_authorizer(gateway) -> None:
+    token = _jwt(sub="grace", email="grace@example.com", **{"cognito:groups": ["admins"]}, exp=time.time() + 60)
+    allowed = gateway.get("/pooled", headers={"Authorization": token})
+    assert allowed.status_code == 200, allowed.text
+    claims = json.loads(allowed.text)["requestContext"]["authorizer"]["claims"]
+    assert (claims["sub"], claims["email"], claims["cognito:groups"]) == ("grace", "grace@example.com", "[admins]")
+    assert gateway.get("/pooled").status_code == 401
+    expired = gateway.get("/pooled", headers={"Authorization": _jwt(sub="grace", exp=time.time() - 5)})
+    assert (expired.status_code, expired.json()) == (401, {"message": "Unauthorized"})
+
+
 def test_cors_preflight(gateway) -> None:
     rest = gateway.options(
         "/secured", headers={"origin": "https://app.example", "access-control-request-method": "GET"}

@@ -1,5 +1,7 @@
-"""Lambda authorizers: TOKEN and REQUEST for REST APIs, simple and IAM-policy responses for HTTP
-APIs, with results cached by their identity sources for ``ReauthorizeEvery`` seconds."""
+"""Authorizers. Lambda authorizers: TOKEN and REQUEST for REST APIs, simple and IAM-policy
+responses for HTTP APIs, with results cached by their identity sources for ``ReauthorizeEvery``
+seconds. JWT (HTTP API) and Cognito user pool (REST API) authorizers: see ``tokens``. IAM
+authorization is not emulated: such routes pass."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...model.names import parse_function_name
-from . import responses
+from . import responses, tokens
 from .events import Caller, HttpRequest, api_id, v1_event, v2_event
 from .routes import Route
 
@@ -31,7 +33,9 @@ class Authorizers:
     async def decide(self, route: Route, request: HttpRequest, params: dict[str, str], caller: Caller) -> Decision:
         config = (route.api.auth.get("Authorizers") or {}).get(route.authorizer)
         if config is None:
-            return Decision(True)  # Cognito/IAM/JWT authorizers are not emulated: the request passes
+            return Decision(True)
+        if "JwtConfiguration" in config or "UserPoolArn" in config:
+            return self._token(route, request, config)
         rest = route.api.kind == "rest"
         token_type = rest and config.get("FunctionPayloadType", "TOKEN") == "TOKEN"
         identity = config.get("Identity") or {}
@@ -52,6 +56,29 @@ class Authorizers:
         if result is None:  # the authorizer failed, or said "Unauthorized"
             return Decision(False, responses.UNAUTHORIZED)
         return self._evaluate(route, result, method_arn, config)
+
+    def _token(self, route: Route, request: HttpRequest, config: dict) -> Decision:
+        """A JWT authorizer's or a Cognito user pool authorizer's verdict on the request's token."""
+        jwt = "JwtConfiguration" in config
+        source = str(config.get("IdentitySource", "$request.header.Authorization"))
+        if jwt and source.startswith("$request.querystring."):
+            token = dict(_pairs(request.raw_query)).get(source.removeprefix("$request.querystring."))
+        elif jwt:
+            token = request.header(source.removeprefix("$request.header."))
+        else:
+            token = request.header((config.get("Identity") or {}).get("Header", "Authorization"))
+        try:
+            if not token:
+                raise tokens.Rejected("no token")
+            claims = tokens.claims_of(token)
+            if jwt:
+                scopes = tokens.check_jwt(claims, config["JwtConfiguration"] or {}, route.scopes)
+                return Decision(True, context={"jwt": {"claims": tokens.as_strings(claims), "scopes": scopes or None}})
+            if route.scopes and not set(route.scopes) & set(tokens.scopes_of(claims)):
+                raise tokens.Rejected("the token has none of the route's scopes")  # REST answers 401 (UNCONFIRMED)
+            return Decision(True, context={"claims": tokens.as_strings(claims)})
+        except tokens.Rejected as exc:
+            return Decision(False, responses.HTTP_DENIED if exc.forbidden else responses.UNAUTHORIZED)
 
     def _identity(self, request: HttpRequest, identity: dict, token_type: bool) -> tuple | None:
         """The identity source values; None when one is missing (401 without calling the function)."""

@@ -23,6 +23,7 @@ class Route:
     payload_version: str  # "1.0" or "2.0"
     authorizer: str | None = None  # a name in api.auth["Authorizers"]
     timeout_ms: int | None = None  # the event's TimeoutInMillis (50 to 29,000 / 30,000)
+    scopes: tuple[str, ...] = ()  # AuthorizationScopes a JWT or Cognito token must hold one of
 
     @property
     def route_key(self) -> str:
@@ -95,6 +96,9 @@ class RouteTable:
                 version = "1.0" if rest else str(props.get("PayloadFormatVersion", "2.0"))
                 auth = props.get("Auth") or {}
                 authorizer = auth.get("Authorizer", api.auth.get("DefaultAuthorizer"))
+                scopes = auth.get("AuthorizationScopes") or (
+                    (api.auth.get("Authorizers") or {}).get(str(authorizer)) or {}
+                ).get("AuthorizationScopes")
                 self.routes.append(
                     Route(
                         api,
@@ -104,6 +108,7 @@ class RouteTable:
                         version,
                         None if authorizer in (None, "NONE") else str(authorizer),
                         int(props["TimeoutInMillis"]) if "TimeoutInMillis" in props else None,
+                        tuple(str(s) for s in scopes or ()),
                     )
                 )
         self.routes.sort(key=lambda r: r.priority)
