@@ -17,31 +17,37 @@ class Failure(click.ClickException):
     """A one-line error and exit status 1."""
 
 
-def template_options(command):
-    """The options every command that reads a template takes, named as ``sam local`` names them."""
-    command = click.option(
+_TEMPLATE_OPTIONS = (
+    click.option(
         "-t",
         "--template",
         "template",
         type=click.Path(path_type=Path),
         help="Template file (default: template.yaml|yml|json here).",
-    )(command)
-    command = click.option(
+    ),
+    click.option(
         "--parameter-overrides",
         multiple=True,
         help="Key=Value pairs (or ParameterKey=K,ParameterValue=V) for template Parameters.",
-    )(command)
-    command = click.option(
+    ),
+    click.option(
         "-n",
         "--env-vars",
         type=click.Path(path_type=Path),
         help="JSON file of environment variable values, in SAM's format.",
-    )(command)
-    command = click.option(
+    ),
+    click.option(
         "--state-dir",
         type=click.Path(path_type=Path),
         help="Where logs and state live (default: .lambdahost beside the template).",
-    )(command)
+    ),
+)
+
+
+def template_options(command):
+    """The options every command that reads a template takes, named as ``sam local`` names them."""
+    for option in reversed(_TEMPLATE_OPTIONS):  # listed in --help in this order
+        command = option(command)
     return command
 
 
