@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import threading
 import time
@@ -131,6 +132,17 @@ def test_source_ip_is_the_peer_not_a_forwarded_header(gateway) -> None:
     assert (event["headers"]["X-Forwarded-Port"], event["headers"]["X-Forwarded-Proto"]) == (str(port), "http")
     plain = echo(gateway, "/raw2/1")
     assert plain["headers"]["x-forwarded-for"] == "127.0.0.1" and plain["headers"]["x-forwarded-proto"] == "http"
+
+
+def test_the_trace_header_is_the_invocations_trace(gateway) -> None:
+    root = "Root=1-5759e988-bd862e3fe1be46a994272793"
+    carried = echo(gateway, "/raw?mode=trace", headers={"x-amzn-trace-id": root})
+    assert carried["header"] == root
+    assert re.fullmatch(re.escape(root) + r";Parent=[0-9a-f]{16};Sampled=0", carried["env"])
+    for path in ("/raw?mode=trace", "/raw2?mode=trace", "/lambda-url/Raw/?mode=trace"):
+        fresh = echo(gateway, path)
+        assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", fresh["header"]), path
+        assert fresh["env"].startswith(fresh["header"] + ";Parent="), path
 
 
 def test_http_api_event_shape(gateway) -> None:

@@ -158,6 +158,7 @@ class Invoker:
         invocation_type: str = "RequestResponse",
         client_context: str | None = None,
         request_id: str | None = None,
+        trace_header: str | None = None,
         trusted_json: bool = False,
     ) -> InvocationResult:
         record, qualifier = self.resolve(function_name, qualifier)
@@ -185,7 +186,7 @@ class Invoker:
                         request_id=request_id or new_request_id(),
                         payload=body,
                         invoked_function_arn=self.arn(name, qualifier),
-                        trace_id=_trace_id(),
+                        trace_id=_trace_id(trace_header),
                         client_context=client_context,
                     )
                 )
@@ -268,6 +269,17 @@ def new_request_id() -> str:
     return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
 
 
-def _trace_id() -> str:
-    random = os.urandom(20).hex()
-    return f"Root=1-{int(time.time()):08x}-{random[:24]};Parent={random[24:]};Sampled=0"
+def new_trace_root() -> str:
+    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+
+
+def _trace_id(trace_header: str | None = None) -> str:
+    """The invocation's X-Ray trace header: the caller's (API Gateway's) root carried on, with this
+    invocation as the parent segment and sampling off unless the caller decided."""
+    parts = [p.strip() for p in (trace_header or new_trace_root()).split(";") if p.strip()]
+    keys = {p.split("=", 1)[0] for p in parts}
+    if "Parent" not in keys:
+        parts.append(f"Parent={os.urandom(8).hex()}")
+    if "Sampled" not in keys:
+        parts.append("Sampled=0")
+    return ";".join(parts)

@@ -1,5 +1,6 @@
 import base64
 import json
+import os
 import time
 
 RESPONSES = {
@@ -33,6 +34,10 @@ def handler(event, context):
     mode = (event.get("queryStringParameters") or {}).get("mode", "echo")
     if mode == "echo":
         return {"statusCode": 200, "body": json.dumps(event)}
+    if mode == "trace":
+        headers = {name.lower(): value for name, value in event["headers"].items()}
+        trace = {"header": headers.get("x-amzn-trace-id"), "env": os.environ.get("_X_AMZN_TRACE_ID")}
+        return {"statusCode": 200, "body": json.dumps(trace)}
     if mode == "raise":
         raise RuntimeError("the function failed")
     if mode == "sleep":

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from ...errors import LambdaError
-from ...invoker.invoker import new_request_id
+from ...invoker.invoker import new_request_id, new_trace_root
 from ...template import Project
 from . import responses
 from .authorizers import Authorizers
@@ -129,7 +129,7 @@ class GatewayApp:
             )
         failed = responses.REST_FAILED if rest else responses.HTTP_FAILED
         try:
-            result = await self._invoke(route.function_name, event, route.timeout)
+            result = await self._invoke(route.function_name, event, route.timeout, request)
         except TimeoutError:
             return responses.REST_TIMEOUT if rest else responses.HTTP_TIMEOUT
         except LambdaError:
@@ -153,10 +153,10 @@ class GatewayApp:
         )
         return response
 
-    async def _invoke(self, function_name: str, event: dict, timeout: float):
+    async def _invoke(self, function_name: str, event: dict, timeout: float, request: HttpRequest):
         """Invoke, waiting no longer than the integration timeout; as on AWS, a function still
-        running then goes on to its own end."""
-        invocation = self.host.invoke(function_name, event)
+        running then goes on to its own end. The request's trace header becomes the invocation's."""
+        invocation = self.host.invoke(function_name, event, trace_header=request.header("x-amzn-trace-id"))
         if self.host.get_function(function_name).timeout + 1 < timeout:
             return await invocation  # the function's own timeout ends it first: no race to arrange
         task = asyncio.ensure_future(invocation)
@@ -199,7 +199,7 @@ class GatewayApp:
             account_id="anonymous" if config.get("AuthType") == "NONE" else None,
         )
         try:
-            result = await self._invoke(function.config.name, event, float(function.config.timeout) + 1)
+            result = await self._invoke(function.config.name, event, float(function.config.timeout) + 1, request)
         except (TimeoutError, LambdaError):
             return responses.URL_FAILED
         if result.function_error:
@@ -223,17 +223,20 @@ def _title(name: str) -> str:
     return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
-_FORWARDING = ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto")
+_FORWARDING = ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id")
 
 
 def _forwarded(headers: list[tuple[str, str]], source_ip: str, port: int, scheme: str) -> list[tuple[str, str]]:
     """The headers as API Gateway passes them on: the client's address appended to
-    X-Forwarded-For, and its own X-Forwarded-Port and -Proto in place of any the client sent."""
+    X-Forwarded-For, its own X-Forwarded-Port and -Proto in place of any the client sent, and an
+    X-Amzn-Trace-Id (the client's, or a new trace)."""
     chain = [value for name, value in headers if name.lower() == "x-forwarded-for"]
+    trace = next((value for name, value in headers if name.lower() == "x-amzn-trace-id"), None)
     kept = [(name, value) for name, value in headers if name.lower() not in _FORWARDING]
     return [
         *kept,
         ("X-Forwarded-For", ", ".join([*chain, source_ip])),
         ("X-Forwarded-Port", str(port)),
         ("X-Forwarded-Proto", scheme),
+        ("X-Amzn-Trace-Id", trace or new_trace_root()),
     ]
