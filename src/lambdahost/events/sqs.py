@@ -22,7 +22,7 @@ from ..errors import LambdaError
 from ..store.queues import Message, QueueStore
 from ..template import Project
 from ..template.project import QueueDefinition
-from .patterns import matches
+from .patterns import filter_patterns, matches
 from .runner import per_project
 
 log = logging.getLogger("lambdahost")
@@ -49,10 +49,7 @@ def mappings(project: Project) -> list[QueueMapping]:
                 continue
             arn = str(props.get("Queue"))
             queue = project.queues.get(arn) or QueueDefinition(arn.rsplit(":", 1)[-1], arn, external=True)
-            filters = tuple(
-                json.loads(f["Pattern"]) if isinstance(f.get("Pattern"), str) else f.get("Pattern", {})
-                for f in (props.get("FilterCriteria") or {}).get("Filters") or []
-            )
+            filters = filter_patterns(props)
             found.append(
                 QueueMapping(
                     function.config.name,

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import LambdaError
 from ..template import Project
-from .patterns import matches
+from .patterns import filter_patterns, matches
 from .runner import per_project
 
 log = logging.getLogger("lambdahost")
@@ -51,10 +51,7 @@ def mappings(project: Project) -> list[StreamMapping]:
             props = event.properties
             if event.type not in ("DynamoDB", "Kinesis") or props.get("Enabled") is False:
                 continue
-            filters = tuple(
-                json.loads(f["Pattern"]) if isinstance(f.get("Pattern"), str) else f.get("Pattern", {})
-                for f in (props.get("FilterCriteria") or {}).get("Filters") or []
-            )
+            filters = filter_patterns(props)
             found.append(
                 StreamMapping(
                     function.config.name,

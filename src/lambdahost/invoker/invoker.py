@@ -276,7 +276,9 @@ def new_trace_root() -> str:
 def _trace_id(trace_header: str | None = None) -> str:
     """The invocation's X-Ray trace header: the caller's (API Gateway's) root carried on, with this
     invocation as the parent segment and sampling off unless the caller decided."""
-    parts = [p.strip() for p in (trace_header or new_trace_root()).split(";") if p.strip()]
+    if trace_header is None:  # the common case, kept cheap: it is on every invocation's path
+        return f"{new_trace_root()};Parent={os.urandom(8).hex()};Sampled=0"
+    parts = [p.strip() for p in trace_header.split(";") if p.strip()]
     keys = {p.split("=", 1)[0] for p in parts}
     if "Parent" not in keys:
         parts.append(f"Parent={os.urandom(8).hex()}")
