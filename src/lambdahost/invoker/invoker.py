@@ -6,8 +6,9 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..errors import (
     InvalidParameterValueException,
@@ -31,6 +32,17 @@ from .concurrency import ConcurrencyLimits
 from .pool import Pool
 
 INVOCATION_TYPES = ("RequestResponse", "DryRun")  # Event goes through the async queue (invoker/events.py)
+
+
+@dataclass(slots=True)
+class _Call:
+    """An admitted invocation: its concurrency slot and environment, given back when it is done."""
+
+    name: str
+    unreserved: bool
+    pool: Pool
+    environment: Environment
+    invocation: Invocation
 
 
 class Invoker:
@@ -149,10 +161,38 @@ class Invoker:
 
     # -- invoking -----------------------------------------------------------------------------
 
-    async def invoke(
+    async def invoke(self, function_name: str, payload: bytes | str | None = None, **options: Any) -> InvocationResult:
+        """Invoke synchronously (RequestResponse) or check that one could be (DryRun).
+
+        Options: ``qualifier``, ``invocation_type``, ``client_context``, ``request_id``,
+        ``trace_header`` (API Gateway's X-Amzn-Trace-Id), ``trusted_json`` (skip the JSON check)."""
+        call = self._admit(function_name, payload, **options)
+        if isinstance(call, InvocationResult):
+            return call
+        try:
+            result = await call.environment.invoke(call.invocation)
+        finally:
+            self._leave(call)
+        return self._complete(call, result)
+
+    def invoke_warm(
+        self, function_name: str, payload: bytes | str | None = None, **options: Any
+    ) -> InvocationResult | None:
+        """``invoke`` for a caller that runs no event loop (the sync ``Host``), when a warm
+        environment is free to take it; None means nothing was done: ``invoke`` instead."""
+        call = self._admit(function_name, payload, warm_only=True, **options)
+        if call is None or isinstance(call, InvocationResult):
+            return call
+        try:
+            result = call.environment.invoke_warm(call.invocation)
+        finally:
+            self._leave(call)
+        return self._complete(call, result)
+
+    def _admit(
         self,
         function_name: str,
-        payload: bytes | str | None = None,
+        payload: bytes | str | None,
         *,
         qualifier: str | None = None,
         invocation_type: str = "RequestResponse",
@@ -160,7 +200,10 @@ class Invoker:
         request_id: str | None = None,
         trace_header: str | None = None,
         trusted_json: bool = False,
-    ) -> InvocationResult:
+        warm_only: bool = False,
+    ) -> _Call | InvocationResult | None:
+        """Check the request, take a concurrency slot and an environment for it: the call to make,
+        DryRun's answer, or None when ``warm_only`` and no warm environment is free."""
         record, qualifier = self.resolve(function_name, qualifier)
         if invocation_type not in INVOCATION_TYPES:
             raise InvalidParameterValueException(
@@ -177,26 +220,28 @@ class Invoker:
             for observer in self.throttle_observers:
                 observer(name)
             raise
-        try:
-            pool = self._pool(function, version)
-            environment = pool.acquire()
-            try:
-                result = await environment.invoke(
-                    Invocation(
-                        request_id=request_id or new_request_id(),
-                        payload=body,
-                        invoked_function_arn=self.arn(name, qualifier),
-                        trace_id=_trace_id(trace_header),
-                        client_context=client_context,
-                    )
-                )
-            finally:
-                pool.release(environment)
-        finally:
+        pool = self._pool(function, version)
+        environment = pool.acquire(warm_only)
+        if environment is None:
             self.concurrency.release(name, unreserved)
+            return None
+        invocation = Invocation(
+            request_id=request_id or new_request_id(),
+            payload=body,
+            invoked_function_arn=self.arn(name, qualifier),
+            trace_id=_trace_id(trace_header),
+            client_context=client_context,
+        )
+        return _Call(name, unreserved, pool, environment, invocation)
+
+    def _leave(self, call: _Call) -> None:
+        call.pool.release(call.environment)
+        self.concurrency.release(call.name, call.unreserved)
+
+    def _complete(self, call: _Call, result: InvocationResult) -> InvocationResult:
         result = _limit_response(result)
         for observer in self.observers:
-            observer(name, result)
+            observer(call.name, result)
         return result
 
     def _pool(self, function: FunctionConfig, version: str) -> Pool:

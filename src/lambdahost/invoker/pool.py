@@ -26,9 +26,15 @@ class Pool:
     def environments(self) -> list[Environment]:
         return [*self._idle, *self._busy]
 
-    def acquire(self) -> Environment:
+    def acquire(self, warm_only: bool = False) -> Environment | None:
+        """The most recently used idle environment, else a new one (None if ``warm_only``)."""
         self.reclaim()  # an environment idle past its time is gone, even if nothing reaped it yet
-        environment = self._idle.pop() if self._idle else self._create()
+        if self._idle and (self._idle[-1].warm or not warm_only):
+            environment = self._idle.pop()
+        elif warm_only:
+            return None
+        else:
+            environment = self._create()
         self._busy.add(environment)
         return environment
 

@@ -26,9 +26,10 @@ from ..settings import HostSettings
 from .forkserver import ExitStatus, ForkServer
 from .launch import RUNTIME_DIR
 from .platform_log import PlatformLog, Report, timestamp
-from .process import EnvironmentProcess, RuntimeApiProcess, TimedOut
+from .process import EnvironmentProcess, Frame, RuntimeApiProcess, TimedOut
 
 LogSink = Callable[[list[LogEvent]], None]  # lines are handed on in batches, one per invocation
+_Outcome = tuple[bytes, str | None, str | None, str, str]  # payload, function error, error type, status, content type
 
 _CREDENTIAL_KEYS = (
     "AWS_ACCESS_KEY_ID",
@@ -96,11 +97,40 @@ class Environment:
             init = await self._init("init", time.monotonic() + self._settings.init_timeout)
             init_ms = init.duration_ms
             self._init_failed = not init.ok
+        started = self._begin(invocation)
+        outcome = await self._run(invocation, started + self.function.timeout)
+        return self._end(invocation, outcome, started, init_ms)
+
+    @property
+    def warm(self) -> bool:
+        """Whether ``invoke_warm`` can serve the next invocation."""
+        return isinstance(self._process, EnvironmentProcess) and not self._init_failed
+
+    def invoke_warm(self, invocation: Invocation) -> InvocationResult:
+        """``invoke`` in a ``warm`` environment for a caller that runs no event loop (the sync
+        ``Host``): one blocking exchange with the runtime instead of loop turns."""
+        process = self._process
+        self._lines = []
+        started = self._begin(invocation)
+        deadline = started + self.function.timeout
+        try:
+            frame = process.call(self._meta(invocation, deadline), invocation.payload, deadline)
+        except TimedOut:
+            outcome = self._timed_out(invocation)
+        else:
+            outcome = self._answer(frame) if frame else self._exited(invocation.request_id, process.wait_exit_now())
+        return self._end(invocation, outcome, started, None)
+
+    def _begin(self, invocation: Invocation) -> float:
+        """Open the invocation's log with START; returns when it started (monotonic)."""
         self._request_id = invocation.request_id
         self._emit(self._platform.start(invocation.request_id))
-        started = time.monotonic()
-        deadline = started + self.function.timeout
-        outcome = await self._run(invocation, deadline)
+        return time.monotonic()
+
+    def _end(
+        self, invocation: Invocation, outcome: _Outcome, started: float, init_ms: float | None
+    ) -> InvocationResult:
+        """Close the invocation's log with END and REPORT, and hand back its result."""
         duration_ms = (time.monotonic() - started) * 1000
         payload, function_error, error_type, status, content_type = outcome
         if self._process is not None:
@@ -140,8 +170,7 @@ class Environment:
             log_stream_name=self.log_stream_name,
         )
 
-    async def _run(self, invocation: Invocation, deadline: float) -> tuple[bytes, str | None, str | None, str, str]:
-        """Returns (payload, function error, error type, report status, content type)."""
+    async def _run(self, invocation: Invocation, deadline: float) -> _Outcome:
         if self._init_failed:  # suppressed init: try again, inside this invocation's time
             init = await self._init("invoke", deadline)
             if init.status == "timeout":
@@ -149,6 +178,21 @@ class Environment:
             if not init.ok:
                 return init.error_body, "Unhandled", init.error_type, "error", "application/json"
             self._init_failed = False
+        process = self._process
+        try:
+            await process.invoke(self._meta(invocation, deadline), invocation.payload)
+            frame = await process.receive(deadline)
+        except TimedOut:
+            return self._timed_out(invocation)
+        except OSError:
+            frame = None
+        if frame is None:
+            return self._exited(invocation.request_id, await process.wait_exit())
+        return self._answer(frame)
+
+    @staticmethod
+    def _meta(invocation: Invocation, deadline: float) -> dict:
+        """The invocation as the runtime receives it (the Runtime API's headers, as a dict)."""
         meta = {
             "requestId": invocation.request_id,
             "deadlineMs": int((time.time() + deadline - time.monotonic()) * 1000),
@@ -163,23 +207,16 @@ class Environment:
         ):
             if value is not None:
                 meta[key] = value
-        process = self._process
-        try:
-            await process.invoke(meta, invocation.payload)
-            frame = await process.receive(deadline)
-        except TimedOut:
-            return self._timed_out(invocation)
-        except OSError:
-            frame = None
-        if frame is None:
-            return await self._exited(invocation.request_id)
+        return meta
+
+    def _answer(self, frame: Frame) -> _Outcome:
         kind, result_meta, body = frame
         self._max_rss_kb = max(self._max_rss_kb, result_meta.get("maxRssKb", 0))
         if kind == protocol.ERROR:
             return body, "Unhandled", result_meta["errorType"], "success", "application/json"
         return body, None, None, "success", result_meta["contentType"]
 
-    def _timed_out(self, invocation: Invocation):
+    def _timed_out(self, invocation: Invocation) -> _Outcome:
         self.reset()
         seconds = f"{self.function.timeout:.2f}"
         if not self._platform.json:
@@ -187,8 +224,7 @@ class Environment:
         body = _platform_error(invocation.request_id, "Sandbox.Timedout", f"Task timed out after {seconds} seconds")
         return body, "Unhandled", "Sandbox.Timedout", "timeout", "application/json"
 
-    async def _exited(self, request_id: str):
-        status = await self._process.wait_exit()
+    def _exited(self, request_id: str, status: ExitStatus) -> _Outcome:
         self.reset()
         error_type = "Runtime.OutOfMemory" if status.out_of_memory else "Runtime.ExitError"
         message = _exit_message(status)

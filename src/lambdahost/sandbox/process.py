@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import select
 import signal
 import socket
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -31,6 +33,7 @@ class _Process:
         self._frames: deque[Frame | None] = deque()
         self._waiter: asyncio.Future | None = None
         self._log_read = -1
+        self._poller = select.poll()  # for ``call``, which waits outside the event loop
         self.pid = 0
         self.exit_status: asyncio.Future | None = None
 
@@ -43,6 +46,7 @@ class _Process:
             os.close(log_write)
         os.set_blocking(self._log_read, False)
         self._loop.add_reader(self._log_read, self.drain_output)
+        self._poller.register(self._log_read, select.POLLIN)
 
     def push(self, frame: Frame | None) -> None:
         """A frame from the runtime (None: it went away), for ``receive``."""
@@ -79,6 +83,8 @@ class _Process:
                 data = b""
             if not data:
                 self._loop.remove_reader(self._log_read)
+                with contextlib.suppress(KeyError):
+                    self._poller.unregister(self._log_read)
                 return
             self._on_output(data)
 
@@ -87,6 +93,11 @@ class _Process:
             return await asyncio.wait_for(asyncio.shield(self.exit_status), timeout)
         except asyncio.TimeoutError:
             return ExitStatus(None)
+
+    def wait_exit_now(self) -> ExitStatus:
+        """``wait_exit`` for a caller outside the event loop: the fork-server's word on the exit
+        arrives through the loop, so this runs it until then."""
+        return self._loop.run_until_complete(self.wait_exit())
 
     def kill(self) -> None:
         for kill in (os.killpg, os.kill):
@@ -121,6 +132,7 @@ class EnvironmentProcess(_Process):
             theirs.close()
         self._channel.setblocking(False)
         self._loop.add_reader(self._channel, self._on_channel)
+        self._poller.register(self._channel, select.POLLIN)
 
     async def invoke(self, meta: dict, payload: bytes) -> None:
         """Hand the environment an invocation; its answer arrives through ``receive``."""
@@ -131,6 +143,37 @@ class EnvironmentProcess(_Process):
             sent = 0
         if sent < len(data):
             await self._loop.sock_sendall(self._channel, memoryview(data)[sent:])
+
+    def call(self, meta: dict, payload: bytes, deadline: float) -> Frame | None:
+        """``invoke`` and ``receive`` in one blocking exchange, for a caller that runs no event
+        loop (the sync ``Host`` between its calls): no loop turns, futures or timers, which are
+        most of a warm invocation's cost on the host. None if the environment went away."""
+        data = protocol.encode(protocol.INVOKE, meta, payload)
+        try:
+            try:
+                sent = self._channel.send(data)
+            except BlockingIOError:
+                sent = 0
+            if sent < len(data):  # a large payload: the runtime reads it while this waits
+                self._channel.settimeout(max(deadline - time.monotonic(), 0.001))
+                try:
+                    self._channel.sendall(memoryview(data)[sent:])
+                finally:
+                    self._channel.setblocking(False)
+            while not self._frames:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimedOut()
+                for fd, _ in self._poller.poll(remaining * 1000):
+                    if fd == self._log_read:
+                        self.drain_output()  # a full pipe would stall a runtime that prints a lot
+                    else:
+                        self._on_channel()
+        except TimeoutError:
+            raise TimedOut() from None
+        except OSError:
+            return None
+        return self._frames.popleft()
 
     def _on_channel(self) -> None:
         try:
