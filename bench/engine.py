@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -43,6 +45,44 @@ def warm_overhead(count: int) -> None:
     print(f"warm invoke, Python API (us)        {summary(samples)}")
     print(f"in-process call, the floor (us)     {summary(floor)}")
     print(f"  overhead p50: {percentile(samples, 0.5) - percentile(floor, 0.5):.1f} us")
+    print(f"warm invoke, AsyncHost (us)         {summary(asyncio.run(_async_warm(payload, count)))}")
+    print(f"socket round trip, 2 processes (us) {summary(_round_trips(count))}  (the machine's floor)")
+
+
+async def _async_warm(payload: bytes, count: int) -> list[float]:
+    """The same warm invocation through the event loop, one at a time."""
+    async with AsyncHost() as host:
+        host.add_function(FunctionConfig(name="hello", **HELLO_CONFIG))
+        await host.invoke("hello", payload)
+        samples = []
+        for _ in range(count):
+            started = time.perf_counter()
+            await host.invoke("hello", payload)
+            samples.append((time.perf_counter() - started) * 1e6)
+        return samples
+
+
+def _round_trips(count: int) -> list[float]:
+    """A bare request and answer between two Python processes over a socket pair: what any
+    host-to-environment call costs on this machine before either side does any work."""
+    ours, theirs = socket.socketpair()
+    child = os.fork()
+    if child == 0:
+        ours.close()
+        while data := theirs.recv(1 << 16):
+            theirs.sendall(data)
+        os._exit(0)
+    theirs.close()
+    message = b"x" * 300
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        ours.sendall(message)
+        ours.recv(1 << 16)
+        samples.append((time.perf_counter() - started) * 1e6)
+    ours.close()
+    os.waitpid(child, 0)
+    return samples
 
 
 def cold_start(count: int) -> None:
