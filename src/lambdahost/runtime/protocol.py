@@ -11,6 +11,11 @@ import struct
 HEADER = struct.Struct("!BII")
 _encode_meta = json.JSONEncoder(separators=(",", ":")).encode
 
+
+def _decode_meta(raw: "bytes | bytearray") -> dict:
+    return json.loads(raw.decode())  # from text: json.loads would first sniff the bytes' encoding
+
+
 # host -> fork-server, and its answers
 SPAWN = 1
 SPAWNED = 2
@@ -33,7 +38,7 @@ def decode(frame: bytes) -> "tuple[int, dict, bytes]":
     """Decode one whole frame (as a SOCK_SEQPACKET message delivers it)."""
     kind, meta_len, body_len = HEADER.unpack_from(frame)
     start = HEADER.size
-    meta = json.loads(frame[start : start + meta_len]) if meta_len else {}
+    meta = _decode_meta(frame[start : start + meta_len]) if meta_len else {}
     return kind, meta, bytes(frame[start + meta_len : start + meta_len + body_len])
 
 
@@ -70,5 +75,5 @@ def read_frame(stream) -> "tuple[int, dict, bytes] | None":
     rest = stream.read(meta_len + body_len)
     if len(rest) < meta_len + body_len:
         return None
-    meta = json.loads(rest[:meta_len]) if meta_len else {}
+    meta = _decode_meta(rest[:meta_len]) if meta_len else {}
     return kind, meta, rest[meta_len:]
