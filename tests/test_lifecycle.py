@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import time
 from pathlib import Path
 
-from lambdahost import FunctionConfig, Host
+from lambdahost import AsyncHost, FunctionConfig, Host
 
 COUNTER = """
 import os
@@ -174,3 +176,23 @@ def test_init_past_its_limit_is_retried_inside_the_invoke(tmp_path: Path) -> Non
     assert result.payload == b'"ready"', "the suppressed init in the invoke phase found /tmp warmed"
     assert "INIT_REPORT Init Duration: " in result.log and "\tPhase: init\tStatus: timeout" in result.log
     assert result.log.index("Phase: init\tStatus: timeout") < result.log.index("START RequestId")
+
+
+def test_a_cancelled_invocation_never_answers_the_next_one(tmp_path: Path) -> None:
+    """Cancelling a caller (a server shutting down) resets the environment it was waiting on."""
+    (tmp_path / "app.py").write_text(
+        "import time\ndef handler(event, context):\n    time.sleep(event['sleep'])\n    return event['n']\n"
+    )
+
+    async def scenario() -> list[bytes]:
+        async with AsyncHost(state_dir=tmp_path / "state") as host:
+            host.add_function(FunctionConfig(name="slow", handler="app.handler", code_dir=tmp_path))
+            first = asyncio.ensure_future(host.invoke("slow", {"sleep": 0.5, "n": 1}))
+            await asyncio.sleep(0.2)
+            first.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await first
+            second = await host.invoke("slow", {"sleep": 0.6, "n": 2})
+            return [second.payload, b"Init Duration" in second.log.encode()]
+
+    assert asyncio.run(scenario()) == [b"2", True]

@@ -220,9 +220,13 @@ class Invoker:
             for observer in self.throttle_observers:
                 observer(name)
             raise
-        pool = self._pool(function, version)
-        environment = pool.acquire(warm_only)
-        if environment is None:
+        try:
+            pool = self._pool(function, version)
+            environment = pool.acquire(warm_only)
+        except BaseException:
+            self.concurrency.release(name, unreserved)
+            raise
+        if environment is None:  # no warm environment free: the slot goes back
             self.concurrency.release(name, unreserved)
             return None
         invocation = Invocation(

@@ -117,6 +117,9 @@ class Environment:
             frame = process.call(self._meta(invocation, deadline), invocation.payload, deadline)
         except TimedOut:
             outcome = self._timed_out(invocation)
+        except BaseException:  # interrupted: its answer must never reach the next invocation
+            self.reset()
+            raise
         else:
             outcome = self._answer(frame) if frame else self._exited(invocation.request_id, process.wait_exit_now())
         return self._end(invocation, outcome, started, None)
@@ -186,6 +189,9 @@ class Environment:
             return self._timed_out(invocation)
         except OSError:
             frame = None
+        except BaseException:  # cancelled: its answer must never reach the next invocation
+            self.reset()
+            raise
         if frame is None:
             return self._exited(invocation.request_id, await process.wait_exit())
         return self._answer(frame)
