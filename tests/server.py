@@ -25,6 +25,17 @@ def write_project(folder: Path, template: str, code: str) -> Path:
     return folder
 
 
+def sigv4_headers(method: str, url: str, key: str, secret: str, service: str = "lambda") -> dict[str, str]:
+    """The headers botocore adds to sign a bodiless request with SigV4."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method=method, url=url)
+    SigV4Auth(Credentials(key, secret), service, "us-east-1").add_auth(request)
+    return dict(request.headers)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

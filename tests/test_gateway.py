@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server import Server, free_port
+from server import Server, free_port, sigv4_headers
 
 PROJECT = Path(__file__).parent / "gateway_project"
 
@@ -390,3 +390,27 @@ def test_function_url(gateway) -> None:
     )
     assert preflight.headers["access-control-allow-origin"] == "https://app.example"
     assert preflight.headers["access-control-max-age"] == "60"
+
+
+def test_an_aws_iam_function_url_serves_only_signed_requests(gateway) -> None:
+    unsigned = gateway.get("/lambda-url/IamUrl/")
+    assert unsigned.status_code == 403
+    assert unsigned.headers["x-amzn-errortype"] == "AccessDeniedException"
+    assert json.loads(unsigned.text)["Message"].startswith("Forbidden. For troubleshooting Function URL")
+    url = f"{str(gateway.base_url).rstrip('/')}/lambda-url/IamUrl/path?mode=echo"
+    signed = gateway.get(url, headers=sigv4_headers("GET", url, "AKIDANYONE", "any-secret"))
+    assert signed.status_code == 200, signed.text
+    event = json.loads(signed.text)
+    assert event["rawPath"] == "/path"
+    assert event["requestContext"]["accountId"] == "123456789012"
+    assert event["requestContext"]["authorizer"] == {
+        "iam": {
+            "accessKey": "AKIDANYONE",
+            "accountId": "123456789012",
+            "callerId": "AKIDANYONE",
+            "cognitoIdentity": None,
+            "principalOrgId": None,
+            "userArn": "arn:aws:iam::123456789012:user/AKIDANYONE",
+            "userId": "AKIDANYONE",
+        }
+    }

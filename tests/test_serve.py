@@ -11,9 +11,10 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
-from server import LAMBDAHOST, Server
+from server import LAMBDAHOST, Server, free_port, sigv4_headers, write_project
 
 TEMPLATE = """
 Resources:
@@ -148,6 +149,38 @@ def test_sigv4_verification_with_configured_credentials(project: Path) -> None:
             secret="s3cret",
         )
         assert cli.returncode == 0, cli.stderr
+    finally:
+        server.stop()
+
+
+def test_aws_iam_function_urls_verify_signatures_with_configured_credentials(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        """
+        Resources:
+          Private:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Handler: app.handler
+              FunctionUrlConfig: {AuthType: AWS_IAM}
+        """,
+        """
+        def handler(event, context):
+            return {"caller": event["requestContext"]["authorizer"]["iam"]["accessKey"]}
+        """,
+    )
+    api_port = free_port()
+    server = Server(tmp_path, "--credentials", "AKIDLOCAL:s3cret", "--api-port", str(api_port), "--no-watch").start()
+    try:
+        url = f"http://127.0.0.1:{api_port}/lambda-url/Private/"
+        good = httpx.get(url, headers=sigv4_headers("GET", url, "AKIDLOCAL", "s3cret"))
+        assert (good.status_code, good.json()) == (200, {"caller": "AKIDLOCAL"})
+        for key, secret in (("AKIDLOCAL", "guess"), ("AKIDOTHER", "s3cret")):
+            refused = httpx.get(url, headers=sigv4_headers("GET", url, key, secret))
+            assert refused.status_code == 403, (key, secret)
+            assert refused.headers["x-amzn-errortype"] == "AccessDeniedException"
+        assert httpx.get(url).status_code == 403
     finally:
         server.stop()
 

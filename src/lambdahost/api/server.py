@@ -75,7 +75,7 @@ def build_app(options: ServeOptions):
     verifier = SignatureVerifier(options.credentials) if options.credentials else None
     lambda_app = create_app(host, verifier)
     workspaces: list[Workspace] = []
-    gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None)
+    gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None, verifier)
     lambda_app.router.lifespan_context = _lifespan(host, options, workspaces)
 
     def current() -> Workspace | None:

@@ -1,4 +1,5 @@
-"""Optional SigV4 verification of requests to the Lambda API, against configured credentials.
+"""Optional SigV4 verification of requests to the Lambda API and to AWS_IAM function URLs, against
+configured credentials.
 
 The signature is recomputed with botocore's own signer over the headers the client signed, so
 whatever botocore and the AWS CLI send is verified exactly as AWS would.
@@ -32,6 +33,12 @@ class InvalidSignatureException(LambdaError):
 
 class MissingAuthenticationTokenException(LambdaError):
     status = 403
+
+
+def access_key(authorization: str) -> str | None:
+    """The access key id of a SigV4 ``Authorization`` header; None if the header is not one."""
+    match = _AUTHORIZATION.fullmatch(authorization.strip())
+    return match["key"] if match else None
 
 
 class SignatureVerifier:

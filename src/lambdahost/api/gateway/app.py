@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ...errors import LambdaError
 from ...invoker.invoker import new_request_id, new_trace_root
 from ...template import Project
+from .. import sigv4
 from . import responses
 from .authorizers import Authorizers
 from .cors import CorsPolicy
@@ -25,9 +26,12 @@ URL_PREFIX = "/lambda-url/"
 
 
 class GatewayApp:
-    def __init__(self, host, project: Callable[[], Project | None]) -> None:
+    def __init__(
+        self, host, project: Callable[[], Project | None], verifier: sigv4.SignatureVerifier | None = None
+    ) -> None:
         self.host = host
         self._project = project
+        self._verifier = verifier  # with --credentials: AWS_IAM function URLs check signatures
         self._table: tuple[Project | None, RouteTable] | None = None
         self.authorizers = Authorizers(host)
         self._background: set[asyncio.Task] = set()
@@ -185,8 +189,13 @@ class GatewayApp:
             request.protocol,
         )
         if request.method == "OPTIONS" and cors is not None and request.header("access-control-request-method"):
-            return cors.preflight(inner, ["ANY"])
+            return cors.preflight(inner, ["ANY"])  # browsers cannot sign a preflight
         caller = self._caller()
+        authorizer = None
+        if config.get("AuthType") == "AWS_IAM":
+            authorizer = self._iam_identity(request, caller)
+            if authorizer is None:
+                return responses.URL_FORBIDDEN
         url_id = api_id(f"url:{function.config.name}")
         event = v2_event(
             inner,
@@ -197,6 +206,7 @@ class GatewayApp:
             stage="$default",
             domain=f"{url_id}.lambda-url.{caller.region}.on.aws",
             account_id="anonymous" if config.get("AuthType") == "NONE" else None,
+            authorizer=authorizer,
         )
         try:
             result = await self._invoke(function.config.name, event, float(function.config.timeout) + 1, request)
@@ -215,6 +225,33 @@ class GatewayApp:
         if cors is not None:
             cors.decorate(inner, response)
         return response
+
+    def _iam_identity(self, request: HttpRequest, caller: Caller) -> dict | None:
+        """An AWS_IAM function URL's caller, as ``requestContext.authorizer``; None if the request
+        is not SigV4-signed or, when serving with --credentials, its signature does not verify.
+        Without credentials any signed request passes: nothing here knows the signer's secret.
+        Locally the caller is the access key itself (UNCONFIRMED shapes: AWS gives the IAM user's
+        or role's unique id and ARN)."""
+        key = sigv4.access_key(request.header("authorization") or "")
+        if key is None:
+            return None
+        if self._verifier is not None:
+            headers = {name.lower(): value for name, value in request.headers}
+            try:
+                self._verifier.verify(request.method, request.raw_path, request.raw_query, headers, request.body)
+            except LambdaError:
+                return None
+        return {
+            "iam": {
+                "accessKey": key,
+                "accountId": caller.account_id,
+                "callerId": key,
+                "cognitoIdentity": None,
+                "principalOrgId": None,
+                "userArn": f"arn:aws:iam::{caller.account_id}:user/{key}",
+                "userId": key,
+            }
+        }
 
 
 def _title(name: str) -> str:

@@ -41,6 +41,14 @@ URL_FAILED = HttpResponse(502, [("content-type", "text/plain; charset=utf-8")], 
 URL_NOT_FOUND = HttpResponse(
     403, [("content-type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")], b'{"Message":null}'
 )
+# AWS documents this answer for a caller without lambda:InvokeFunctionUrl; that it is also the
+# answer to an unsigned or badly signed request is UNCONFIRMED.
+URL_FORBIDDEN = HttpResponse(
+    403,
+    [("content-type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")],
+    b'{"Message":"Forbidden. For troubleshooting Function URL authorization issues, see: '
+    b'https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}',
+)
 UNAUTHORIZED = _json_error(401, "Unauthorized")
 REST_DENIED = _json_error(403, "User is not authorized to access this resource")
 HTTP_DENIED = _json_error(403, "Forbidden")
