@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
-from lambdahost import Host, LoggingConfig
+from lambdahost import AsyncHost, Host, LoggingConfig
+from lambdahost.store import LogStore
 
 CHATTY = """
 import logging, sys
@@ -177,3 +179,34 @@ def test_a_log_database_that_refuses_writes_loses_no_lines_and_blocks_no_one(tmp
         blocker.close()
         assert "kept for later" in [e.message for e in host.logs.query("f", request_id=rid)]
         assert "logs written to" in caplog.text
+
+
+def test_concurrent_streams_keep_each_invocations_lines_together(tmp_path, make_function) -> None:
+    """Many invocations in parallel environments, committed together: each one's lines come back
+    whole and in order, by request id and within its stream, and following by id skips nothing."""
+    function = make_function(CHATTY)
+
+    async def run() -> list:
+        async with AsyncHost(state_dir=tmp_path / "concurrent") as host:
+            host.add_function(function)
+            results = await asyncio.gather(*(host.invoke(function.name) for _ in range(40)))
+            return results, host.logs.query(function.name), host.logs
+
+    results, everything, store = asyncio.run(run())
+    streams = {r.log_stream_name for r in results}
+    assert len(streams) > 1
+    reopened = LogStore(store.path)
+    try:
+        assert set(reopened.streams(function.name)) == streams
+        for result in results:
+            lines = result.log.splitlines()
+            mine = reopened.query(function.name, request_id=result.request_id)
+            start = lines.index(f"START RequestId: {result.request_id} Version: $LATEST")
+            assert [e.message for e in mine] == lines[start:]  # the init phase's lines have no request id
+            in_stream = [e.message for e in everything if e.log_stream_name == result.log_stream_name]
+            start = in_stream.index(lines[0])
+            assert in_stream[start : start + len(lines)] == lines
+        cut = everything[len(everything) // 2].id
+        assert reopened.query(function.name, after_id=cut) == [e for e in everything if e.id > cut]
+    finally:
+        reopened.close()
