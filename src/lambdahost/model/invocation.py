@@ -43,9 +43,12 @@ class InvocationResult:
         return raw[-limits.LOG_TAIL_BYTES :].decode(errors="ignore")
 
 
+LogLine = tuple[int, str, str]  # a line on its way to the store: (timestamp ms, request id, message)
+
+
 class LogEvent(NamedTuple):
-    """One line of a log stream; ``request_id`` is empty for lines written outside an invocation.
-    A named tuple: the invoke path makes several per invocation, and the store writes them as is."""
+    """One line of a log stream as the store gives it back; ``request_id`` is empty for lines
+    written outside an invocation."""
 
     function_name: str
     log_stream_name: str

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model.function import FunctionConfig
-from ..model.invocation import Invocation, InvocationResult, LogEvent
+from ..model.invocation import Invocation, InvocationResult, LogLine
 from ..runtime import protocol
 from ..settings import HostSettings
 from .forkserver import ExitStatus, ForkServer
@@ -28,7 +28,8 @@ from .launch import RUNTIME_DIR
 from .platform_log import PlatformLog, Report, timestamp
 from .process import EnvironmentProcess, Frame, RuntimeApiProcess, TimedOut
 
-LogSink = Callable[[list[LogEvent]], None]  # lines are handed on in batches, one per invocation
+# Lines are handed on in batches, one per invocation: (function name, log stream name, lines).
+LogSink = Callable[[str, str, list[LogLine]], None]
 _Outcome = tuple[bytes, str | None, str | None, str, str]  # payload, function error, error type, status, content type
 
 _CREDENTIAL_KEYS = (
@@ -75,7 +76,7 @@ class Environment:
         self._partial = b""
         self._request_id = ""
         self._lines: list[str] = []
-        self._unsent: list[LogEvent] = []
+        self._unsent: list[LogLine] = []
         interpreter = forkserver.interpreter
         minor = f"{interpreter.version[0]}.{interpreter.version[1]}"
         self._platform = PlatformLog(
@@ -364,9 +365,7 @@ class Environment:
         if message is None:
             return
         self._lines.append(message)
-        self._unsent.append(
-            LogEvent(self.function.name, self.log_stream_name, self._request_id, int(time.time() * 1000), message)
-        )
+        self._unsent.append((int(time.time() * 1000), self._request_id, message))
 
     def flush_logs(self) -> None:
         """Store what an idle environment has written since its last invocation (a background
@@ -379,7 +378,7 @@ class Environment:
     def _send_logs(self) -> None:
         if self._unsent:
             batch, self._unsent = self._unsent, []
-            self._sink(batch)
+            self._sink(self.function.name, self.log_stream_name, batch)
 
     # -- teardown -----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from ..model.invocation import LogEvent
+from ..model.invocation import LogEvent, LogLine
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS log_batches (
@@ -33,6 +33,7 @@ CREATE INDEX IF NOT EXISTS log_batches_by_function ON log_batches (function_name
 _WRITE_INTERVAL = 0.05  # seconds between commits
 _MAX_PENDING = 100_000  # invocations' logs held while the database refuses writes; older ones go first
 _STOP = None
+_Batch = tuple[str, str, list[LogLine]]  # function name, log stream name, lines
 log = logging.getLogger("lambdahost")
 
 
@@ -48,15 +49,15 @@ class LogStore:
         self.path = path
         with connect(path) as connection:
             connection.executescript(_SCHEMA)
-        self._queue: queue.SimpleQueue[list[LogEvent] | threading.Event | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Batch | threading.Event | None] = queue.SimpleQueue()
         self._reader = connect(path)
         self._reader_lock = threading.Lock()
         self._wake = threading.Event()  # set by flush and close, never by append
         self._writer = threading.Thread(target=self._write_loop, name="lambdahost-logs", daemon=True)
         self._writer.start()
 
-    def append(self, batch: list[LogEvent]) -> None:
-        self._queue.put(batch)
+    def append(self, function_name: str, log_stream_name: str, lines: list[LogLine]) -> None:
+        self._queue.put((function_name, log_stream_name, lines))
 
     def flush(self) -> None:
         """Wait until everything appended so far is committed, or its commit has failed (the
@@ -140,7 +141,7 @@ class LogStore:
                     items.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            pending += _rows([item for item in items if isinstance(item, list) and item])
+            pending += _rows([item for item in items if isinstance(item, tuple) and item[2]])
             if pending:
                 try:
                     with connection:
@@ -167,22 +168,19 @@ class LogStore:
                 return
 
 
-def _rows(batches: list[list[LogEvent]]) -> list[tuple]:
+def _rows(batches: list[_Batch]) -> list[tuple]:
     """One row per log stream, holding the lines of all its batches in the order they came."""
-    streams: dict[tuple[str, str], list[LogEvent]] = {}
-    for batch in batches:
-        streams.setdefault(batch[0][:2], []).extend(batch)  # (function name, log stream name)
-    return [_row(events) for events in streams.values()]
-
-
-def _row(events: list[LogEvent]) -> tuple:
-    first, last = events[0], events[-1]
-    lines = json.dumps([[e.timestamp_ms, e.request_id, e.message] for e in events], ensure_ascii=False)
-    return (
-        first.function_name,
-        first.log_stream_name,
-        last.request_id,
-        min(e.timestamp_ms for e in events),  # lines printed while idle may carry earlier times
-        max(e.timestamp_ms for e in events),
-        lines,
-    )
+    streams: dict[tuple[str, str], list[LogLine]] = {}
+    for function_name, log_stream_name, lines in batches:
+        streams.setdefault((function_name, log_stream_name), []).extend(lines)
+    return [
+        (
+            function_name,
+            log_stream_name,
+            lines[-1][1],  # the last request id
+            min(line[0] for line in lines),  # lines printed while idle may carry earlier times
+            max(line[0] for line in lines),
+            json.dumps(lines, ensure_ascii=False),  # [[timestamp ms, request id, message], ...]
+        )
+        for (function_name, log_stream_name), lines in streams.items()
+    ]
