@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from lambdahost import AsyncHost, FunctionConfig
 from server import Server, write_project
 
 TEMPLATE = """
@@ -230,3 +232,29 @@ def test_sns_destination_and_dead_letter_topic_reach_the_topics_subscribers(proj
     assert json.loads(dead_letter["Message"]) == {"fail": True}
     assert dead_letter["MessageAttributes"]["RequestID"] == {"Type": "String", "Value": request_id}
     assert dead_letter["MessageAttributes"]["ErrorMessage"] == {"Type": "String", "Value": "always fails"}
+
+
+def test_stopping_the_queue_never_hangs_whatever_it_was_doing(tmp_path: Path) -> None:
+    """On Python 3.11, asyncio.wait_for swallows a cancellation that lands just as the wait it
+    wraps ends; the queue's worker must stop all the same. The queue is woken by an event, then
+    stopped after each number of loop turns, so that one of them lands on that moment."""
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+
+    async def scenario() -> list[int]:
+        hung = []
+        async with AsyncHost(state_dir=tmp_path / "state") as host:
+            host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=tmp_path))
+            for turns in range(6):
+                await asyncio.sleep(0.05)  # the worker is waiting for work
+                await host.events.put("f", b"{}")
+                for _ in range(turns):
+                    await asyncio.sleep(0)
+                stopping = asyncio.ensure_future(host.events.stop())
+                done, _ = await asyncio.wait({stopping}, timeout=5)
+                if stopping not in done:
+                    hung.append(turns)
+                    return hung  # the worker runs on: the host cannot close either
+                host.events.start()
+        return hung
+
+    assert asyncio.run(scenario()) == []

@@ -48,6 +48,7 @@ class EventQueue:
         self._running: dict[str, asyncio.Task] = {}
         self._wake = asyncio.Event()
         self._worker: asyncio.Task | None = None
+        self._stopping = False
 
     async def put(self, function_name: str, payload: bytes | str | None, qualifier: str | None = None) -> str:
         """Accept an Event invocation: checked like Invoke, then committed to the queue."""
@@ -59,10 +60,15 @@ class EventQueue:
         return event.request_id
 
     def start(self) -> None:
+        self._stopping = False
         self._worker = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
         """Stop taking events; those running are cancelled and stay queued for the next start."""
+        # The flag ends the worker even if its cancellation is lost: on Python 3.11, wait_for
+        # swallows a cancellation that arrives just as the wait it wraps has ended.
+        self._stopping = True
+        self._wake.set()
         tasks = [t for t in (self._worker, *self._running.values()) if t is not None]
         for task in tasks:
             task.cancel()
@@ -77,7 +83,7 @@ class EventQueue:
             await asyncio.sleep(0.02)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             free = WORKERS - len(self._running)
             for event in self.store.due(time.time(), set(self._running), free) if free > 0 else []:
