@@ -150,8 +150,12 @@ class Invoker:
 
     def resolve(self, function_name: str, qualifier: str | None = None) -> tuple[FunctionRecord, str | None]:
         """The record a name or ARN refers to, and the qualifier given with it."""
-        name, qualifier = parse_function_name(function_name, qualifier)
-        record = self._records.get(name)
+        record = self._records.get(function_name)  # a plain name, as nearly every call gives it
+        if record is None:
+            name, qualifier = parse_function_name(function_name, qualifier)
+            record = self._records.get(name)
+        else:
+            name = function_name
         known = record is not None and (
             qualifier in (None, LATEST) or qualifier in record.versions or qualifier in record.aliases
         )
@@ -229,11 +233,12 @@ class Invoker:
         if environment is None:  # no warm environment free: the slot goes back
             self.concurrency.release(name, unreserved)
             return None
+        request_id, trace_id = _ids(request_id, trace_header)
         invocation = Invocation(
-            request_id=request_id or new_request_id(),
+            request_id=request_id,
             payload=body,
             invoked_function_arn=self.arn(name, qualifier),
-            trace_id=_trace_id(trace_header),
+            trace_id=trace_id,
             client_context=client_context,
         )
         return _Call(name, unreserved, pool, environment, invocation)
@@ -311,26 +316,35 @@ def _limit_response(result: InvocationResult) -> InvocationResult:
     )
 
 
-def new_request_id() -> str:
-    """A random (version 4) UUID, formatted without the uuid module's overhead."""
-    digits = os.urandom(16).hex()
+def new_request_id(digits: str | None = None) -> str:
+    """A random (version 4) UUID, formatted without the uuid module's overhead; ``digits`` are
+    32 random hex digits to use."""
+    digits = digits or os.urandom(16).hex()
     variant = "89ab"[int(digits[16], 16) & 3]
     return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
 
 
-def new_trace_root() -> str:
-    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+def new_trace_root(digits: str | None = None) -> str:
+    """An X-Ray trace root; ``digits`` are 24 random hex digits to use."""
+    return f"Root=1-{int(time.time()):08x}-{digits or os.urandom(12).hex()}"
 
 
-def _trace_id(trace_header: str | None = None) -> str:
-    """The invocation's X-Ray trace header: the caller's (API Gateway's) root carried on, with this
-    invocation as the parent segment and sampling off unless the caller decided."""
-    if trace_header is None:  # the common case, kept cheap: it is on every invocation's path
-        return f"{new_trace_root()};Parent={os.urandom(8).hex()};Sampled=0"
+def _ids(request_id: str | None, trace_header: str | None) -> tuple[str, str]:
+    """The invocation's request id and X-Ray trace header, from one read of the system's random
+    source (each read is a system call, and this is on every invocation's path)."""
+    digits = os.urandom(36).hex()
+    return request_id or new_request_id(digits[:32]), _trace_id(trace_header, digits[32:])
+
+
+def _trace_id(trace_header: str | None, digits: str) -> str:
+    """The caller's (API Gateway's) trace root carried on, or a new one, with this invocation as
+    the parent segment and sampling off unless the caller decided; ``digits``: 40 random hex."""
+    if trace_header is None:  # the common case, kept cheap
+        return f"{new_trace_root(digits[:24])};Parent={digits[24:]};Sampled=0"
     parts = [p.strip() for p in trace_header.split(";") if p.strip()]
     keys = {p.split("=", 1)[0] for p in parts}
     if "Parent" not in keys:
-        parts.append(f"Parent={os.urandom(8).hex()}")
+        parts.append(f"Parent={digits[24:]}")
     if "Sampled" not in keys:
         parts.append("Sampled=0")
     return ";".join(parts)

@@ -14,7 +14,7 @@ def timestamp(epoch: float | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}Z"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Report:
     request_id: str
     duration_ms: float
