@@ -196,3 +196,31 @@ def test_a_cancelled_invocation_never_answers_the_next_one(tmp_path: Path) -> No
             return [second.payload, b"Init Duration" in second.log.encode()]
 
     assert asyncio.run(scenario()) == [b"2", True]
+
+
+def test_a_cold_start_cancelled_while_forking_leaves_no_error_behind(tmp_path: Path) -> None:
+    """The fork-server's answer for a spawn whose caller is gone is dropped, not an error in the
+    loop, and the host goes on starting environments."""
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 'ok'\n")
+
+    async def scenario() -> tuple[list, list[bytes]]:
+        errors = []
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: errors.append(context))
+        async with AsyncHost(state_dir=tmp_path / "state") as host:
+            for name in ("warm", "cold"):
+                host.add_function(FunctionConfig(name=name, handler="app.handler", code_dir=tmp_path))
+            await host.invoke("warm")  # the fork-server is up
+            for turns in range(4):
+                cold = asyncio.ensure_future(host.invoke("cold"))
+                for _ in range(turns):
+                    await asyncio.sleep(0)
+                cold.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await cold
+            await asyncio.sleep(0.3)  # the fork-server's answers arrive
+            payloads = [(await host.invoke(name)).payload for name in ("warm", "cold")]
+        return errors, payloads
+
+    errors, payloads = asyncio.run(scenario())
+    assert errors == []
+    assert payloads == [b'"ok"', b'"ok"']

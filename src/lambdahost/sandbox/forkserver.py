@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import signal
 import socket
 import subprocess
 from dataclasses import dataclass
@@ -24,6 +26,16 @@ class ExitStatus:
 
 class ForkServerGone(Exception):
     pass
+
+
+def kill(pid: int) -> None:
+    """Kill an environment process and whatever it started (its process group)."""
+    for signal_group in (os.killpg, os.kill):
+        try:
+            signal_group(pid, signal.SIGKILL)
+            return
+        except OSError:
+            continue
 
 
 class ForkServer:
@@ -72,10 +84,14 @@ class ForkServer:
                 return
             kind, meta, _ = protocol.decode(data)
             if kind == protocol.SPAWNED:
+                spawning = self._spawning.pop(meta["spawnId"])
+                if spawning.cancelled():  # its caller is gone: nobody will ever talk to it
+                    kill(meta["pid"])
+                    continue
                 # Handed over with the pid: a child that exits at once is reported in the same
                 # read, before ``spawn`` resumes, and its entry here is gone by then.
                 exited = self._exits[meta["pid"]] = asyncio.get_running_loop().create_future()
-                self._spawning.pop(meta["spawnId"]).set_result((meta["pid"], exited))
+                spawning.set_result((meta["pid"], exited))
             elif kind == protocol.EXITED:
                 future = self._exits.pop(meta["pid"], None)
                 if future is not None and not future.done():

@@ -9,14 +9,13 @@ import asyncio
 import contextlib
 import os
 import select
-import signal
 import socket
 import time
 from collections import deque
 from collections.abc import Callable
 
 from ..runtime import protocol
-from .forkserver import ExitStatus, ForkServer
+from .forkserver import ExitStatus, ForkServer, kill
 
 Frame = tuple[int, dict, bytes]
 
@@ -99,18 +98,10 @@ class _Process:
         arrives through the loop, so this runs it until then."""
         return self._loop.run_until_complete(self.wait_exit())
 
-    def kill(self) -> None:
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(self.pid, signal.SIGKILL)
-                return
-            except OSError:
-                continue
-
     def close(self) -> None:
         """Stop the process if it still runs and let go of its pipe."""
         if self.exit_status is not None and not self.exit_status.done():
-            self.kill()
+            kill(self.pid)
         if self._log_read >= 0:
             self.drain_output()
             with contextlib.suppress(ValueError, OSError):
