@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -192,3 +193,32 @@ def test_missing_bootstrap_is_an_invalid_entrypoint(host: Host, tmp_path: Path) 
     assert body["errorType"] == "Runtime.InvalidEntrypoint"
     assert body["errorMessage"] == f"RequestId:  Error: Couldn't find valid bootstrap(s): [{tmp_path}/bootstrap]"
     assert os.path.exists(tmp_path)
+
+
+def test_closing_the_host_ends_the_runtime_apis_connections(tmp_path: Path) -> None:
+    """A runtime waits in ``invocation/next`` (a new connection for each call, as urllib makes)
+    when the host closes: its connection must end with the host, not be left pending for Python
+    to report as it exits."""
+    _bootstrap(
+        tmp_path,
+        f"""
+        #!{sys.executable}
+        import os, urllib.request
+        api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+        while True:
+            with urllib.request.urlopen(api + "next") as response:
+                request_id = response.headers["Lambda-Runtime-Aws-Request-Id"]
+            urllib.request.urlopen(urllib.request.Request(api + request_id + "/response", data=b"1")).close()
+    """,
+    )
+    script = f"""
+from lambdahost import FunctionConfig, Host
+for round in range(5):
+    with Host(state_dir={str(tmp_path / "state")!r}) as host:
+        host.add_function(FunctionConfig(name="loop", runtime="provided.al2023", handler="none",
+                                         code_dir={str(tmp_path)!r}))
+        assert host.invoke("loop").payload == b"1"
+"""
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    assert "Task was destroyed" not in finished.stderr

@@ -37,7 +37,7 @@ class AsyncHost:
     def __init__(self, settings: HostSettings | None = None, **overrides: Any) -> None:
         self.settings = dataclasses.replace(settings or HostSettings(), **overrides)
         self._temporary = self.settings.state_dir is None
-        self.state_dir = Path(tempfile.mkdtemp(prefix="lambdahost-")) if self._temporary else self.settings.state_dir
+        self.state_dir = Path(tempfile.mkdtemp(prefix="lambdahost-") if self._temporary else self.settings.state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.logs = LogStore(self.state_dir / "logs.db")
         self.invoker = Invoker(self.settings, self.state_dir / "tmp", self.logs.append)
@@ -181,6 +181,7 @@ class Host:
     def close(self) -> None:
         if not self._loop.is_closed():
             self._call(self._host.close())
+            self._call(_finish_tasks())
             self._loop.close()
 
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -189,6 +190,15 @@ class Host:
                 return self._loop.run_until_complete(coroutine)
             finally:
                 self._turned = time.monotonic()
+
+
+async def _finish_tasks() -> None:
+    """Cancel what still runs on the loop (a custom runtime's connection, say) and let it end,
+    as ``asyncio.run`` does before it closes its loop."""
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _invoker_arguments(payload: Any, invocation_type: str, options: dict) -> tuple[bytes | str | None, dict]:

@@ -11,7 +11,7 @@ from .model import limits
 
 @dataclass(frozen=True)
 class HostSettings:
-    state_dir: Path | None = None  # None: a temporary folder, removed when the host closes
+    state_dir: Path | str | None = None  # None: a temporary folder, removed when the host closes
     region: str = "us-east-1"
     account_id: str = "123456789012"
     concurrency_limit: int = limits.ACCOUNT_CONCURRENCY
