@@ -92,13 +92,13 @@ class AsyncHost:
         if invocation_type == "Event":
             request_id = await self.events.put(function_name, _as_json(payload), options.get("qualifier"))
             return InvocationResult(request_id=request_id, payload=b"", executed_version="", status_code=202)
-        payload, options = _invoker_arguments(payload, invocation_type, options)
-        return await self.invoker.invoke(function_name, payload, **options)
+        payload, options = _invoker_arguments(payload, options)
+        return await self.invoker.invoke(function_name, payload, invocation_type=invocation_type, **options)
 
     def invoke_warm(self, function_name: str, payload: Any = None, **options: Any) -> InvocationResult | None:
         """A synchronous invocation served by a warm environment without the event loop, for a
         caller outside it; None if there is none free (then ``invoke``)."""
-        payload, options = _invoker_arguments(payload, "RequestResponse", options)
+        payload, options = _invoker_arguments(payload, options)
         return self.invoker.invoke_warm(function_name, payload, **options)
 
     async def _reclaim_idle(self) -> None:
@@ -201,12 +201,11 @@ async def _finish_tasks() -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _invoker_arguments(payload: Any, invocation_type: str, options: dict) -> tuple[bytes | str | None, dict]:
+def _invoker_arguments(payload: Any, options: dict) -> tuple[bytes | str | None, dict]:
     """The invoker's arguments for a payload given as JSON text, bytes or an object."""
-    options = {**options, "invocation_type": invocation_type}
-    if not isinstance(payload, (bytes, str)) and payload is not None:
-        options["trusted_json"] = True  # encoded here: no need to parse it again to check it
-    return _as_json(payload), options
+    if payload is None or isinstance(payload, (bytes, str)):
+        return payload, options
+    return json.dumps(payload), {**options, "trusted_json": True}  # encoded here: no need to check it
 
 
 def _as_json(payload: Any) -> bytes | str | None:
