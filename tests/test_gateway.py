@@ -414,3 +414,20 @@ def test_an_aws_iam_function_url_serves_only_signed_requests(gateway) -> None:
             "userId": "AKIDANYONE",
         }
     }
+
+
+def test_aws_iam_routes_serve_only_signed_requests(gateway) -> None:
+    base = str(gateway.base_url).rstrip("/")
+    rest_unsigned = gateway.get("/iam-rest")
+    assert (rest_unsigned.status_code, rest_unsigned.json()) == (403, {"message": "Missing Authentication Token"})
+    http_unsigned = gateway.get("/iam-http")
+    assert (http_unsigned.status_code, http_unsigned.json()) == (403, {"message": "Forbidden"})
+    rest_url, http_url = f"{base}/iam-rest?mode=echo", f"{base}/iam-http?mode=echo"
+    rest = gateway.get(rest_url, headers=sigv4_headers("GET", rest_url, "AKIDREST", "x", service="execute-api"))
+    identity = rest.json()["requestContext"]["identity"]
+    assert (identity["accessKey"], identity["caller"], identity["user"]) == ("AKIDREST",) * 3
+    assert identity["accountId"] == "123456789012"
+    assert identity["userArn"] == "arn:aws:iam::123456789012:user/AKIDREST"
+    http = gateway.get(http_url, headers=sigv4_headers("GET", http_url, "AKIDHTTP", "x", service="execute-api"))
+    iam = http.json()["requestContext"]["authorizer"]["iam"]
+    assert (iam["accessKey"], iam["callerId"], iam["userId"]) == ("AKIDHTTP",) * 3

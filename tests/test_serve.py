@@ -153,7 +153,7 @@ def test_sigv4_verification_with_configured_credentials(project: Path) -> None:
         server.stop()
 
 
-def test_aws_iam_function_urls_verify_signatures_with_configured_credentials(tmp_path: Path) -> None:
+def test_aws_iam_urls_and_routes_verify_signatures_with_configured_credentials(tmp_path: Path) -> None:
     write_project(
         tmp_path,
         """
@@ -164,10 +164,14 @@ def test_aws_iam_function_urls_verify_signatures_with_configured_credentials(tmp
               CodeUri: src
               Handler: app.handler
               FunctionUrlConfig: {AuthType: AWS_IAM}
+              Events:
+                Rest: {Type: Api, Properties: {Path: /private, Method: GET, Auth: {Authorizer: AWS_IAM}}}
         """,
         """
         def handler(event, context):
-            return {"caller": event["requestContext"]["authorizer"]["iam"]["accessKey"]}
+            context_ = event["requestContext"]
+            caller = context_["authorizer"]["iam"] if "authorizer" in context_ else context_["identity"]
+            return {"statusCode": 200, "body": caller["accessKey"]}
         """,
     )
     api_port = free_port()
@@ -175,12 +179,20 @@ def test_aws_iam_function_urls_verify_signatures_with_configured_credentials(tmp
     try:
         url = f"http://127.0.0.1:{api_port}/lambda-url/Private/"
         good = httpx.get(url, headers=sigv4_headers("GET", url, "AKIDLOCAL", "s3cret"))
-        assert (good.status_code, good.json()) == (200, {"caller": "AKIDLOCAL"})
+        assert (good.status_code, good.text) == (200, "AKIDLOCAL")
         for key, secret in (("AKIDLOCAL", "guess"), ("AKIDOTHER", "s3cret")):
             refused = httpx.get(url, headers=sigv4_headers("GET", url, key, secret))
             assert refused.status_code == 403, (key, secret)
             assert refused.headers["x-amzn-errortype"] == "AccessDeniedException"
         assert httpx.get(url).status_code == 403
+        route = f"http://127.0.0.1:{api_port}/private"
+        signed = httpx.get(route, headers=sigv4_headers("GET", route, "AKIDLOCAL", "s3cret", "execute-api"))
+        assert (signed.status_code, signed.text) == (200, "AKIDLOCAL")
+        wrong = httpx.get(route, headers=sigv4_headers("GET", route, "AKIDLOCAL", "guess", "execute-api"))
+        assert wrong.status_code == 403
+        assert wrong.json()["message"].startswith("The request signature we calculated does not match")
+        unknown = httpx.get(route, headers=sigv4_headers("GET", route, "AKIDOTHER", "s3cret", "execute-api"))
+        assert unknown.json() == {"message": "The security token included in the request is invalid."}
     finally:
         server.stop()
 

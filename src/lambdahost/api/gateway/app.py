@@ -16,7 +16,7 @@ from ...invoker.invoker import new_request_id, new_trace_root
 from ...template import Project
 from .. import sigv4
 from . import responses
-from .authorizers import Authorizers
+from .authorizers import Authorizers, iam_caller
 from .cors import CorsPolicy
 from .events import Caller, HttpRequest, api_id, v1_event, v2_event
 from .responses import HttpResponse, Malformed
@@ -33,7 +33,7 @@ class GatewayApp:
         self._project = project
         self._verifier = verifier  # with --credentials: AWS_IAM function URLs check signatures
         self._table: tuple[Project | None, RouteTable] | None = None
-        self.authorizers = Authorizers(host)
+        self.authorizers = Authorizers(host, verifier)
         self._background: set[asyncio.Task] = set()
 
     def table(self) -> RouteTable:
@@ -111,14 +111,14 @@ class GatewayApp:
     async def _route(self, route: Route, params: dict[str, str], request: HttpRequest) -> HttpResponse:
         rest = route.api.kind == "rest"
         caller = self._caller()
-        authorizer = None
+        authorizer = iam = None
         if route.authorizer:
             decision = await self.authorizers.decide(route, request, params, caller)
             if not decision.allowed:
                 return decision.status_response
-            authorizer = decision.context
+            authorizer, iam = decision.context, decision.iam
         if route.payload_version == "1.0":
-            event = v1_event(request, route, params, caller, authorizer)
+            event = v1_event(request, route, params, caller, authorizer, iam)
         else:
             identifier = api_id(route.api.logical_id)
             event = v2_event(
@@ -129,7 +129,7 @@ class GatewayApp:
                 api_key=identifier,
                 stage=route.api.stage,
                 domain=f"{identifier}.execute-api.{caller.region}.amazonaws.com",
-                authorizer=authorizer,
+                authorizer={"iam": iam} if iam else authorizer,
             )
         failed = responses.REST_FAILED if rest else responses.HTTP_FAILED
         try:
@@ -193,9 +193,13 @@ class GatewayApp:
         caller = self._caller()
         authorizer = None
         if config.get("AuthType") == "AWS_IAM":
-            authorizer = self._iam_identity(request, caller)
-            if authorizer is None:
+            try:
+                iam = iam_caller(request, self._verifier, caller.account_id)
+            except LambdaError:
+                iam = None
+            if iam is None:
                 return responses.URL_FORBIDDEN
+            authorizer = {"iam": iam}
         url_id = api_id(f"url:{function.config.name}")
         event = v2_event(
             inner,
@@ -225,33 +229,6 @@ class GatewayApp:
         if cors is not None:
             cors.decorate(inner, response)
         return response
-
-    def _iam_identity(self, request: HttpRequest, caller: Caller) -> dict | None:
-        """An AWS_IAM function URL's caller, as ``requestContext.authorizer``; None if the request
-        is not SigV4-signed or, when serving with --credentials, its signature does not verify.
-        Without credentials any signed request passes: nothing here knows the signer's secret.
-        Locally the caller is the access key itself (UNCONFIRMED shapes: AWS gives the IAM user's
-        or role's unique id and ARN)."""
-        key = sigv4.access_key(request.header("authorization") or "")
-        if key is None:
-            return None
-        if self._verifier is not None:
-            headers = {name.lower(): value for name, value in request.headers}
-            try:
-                self._verifier.verify(request.method, request.raw_path, request.raw_query, headers, request.body)
-            except LambdaError:
-                return None
-        return {
-            "iam": {
-                "accessKey": key,
-                "accountId": caller.account_id,
-                "callerId": key,
-                "cognitoIdentity": None,
-                "principalOrgId": None,
-                "userArn": f"arn:aws:iam::{caller.account_id}:user/{key}",
-                "userId": key,
-            }
-        }
 
 
 def _title(name: str) -> str:

@@ -1,7 +1,7 @@
 """Authorizers. Lambda authorizers: TOKEN and REQUEST for REST APIs, simple and IAM-policy
 responses for HTTP APIs, with results cached by their identity sources for ``ReauthorizeEvery``
-seconds. JWT (HTTP API) and Cognito user pool (REST API) authorizers: see ``tokens``. IAM
-authorization is not emulated: such routes pass."""
+seconds. JWT (HTTP API) and Cognito user pool (REST API) authorizers: see ``tokens``. AWS_IAM:
+a SigV4-signed request, verified when the host serves with --credentials."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ...errors import LambdaError
 from ...model.names import parse_function_name
+from .. import sigv4
 from . import responses, tokens
 from .events import Caller, HttpRequest, api_id, v1_event, v2_event
 from .routes import Route
@@ -23,14 +25,40 @@ class Decision:
     allowed: bool
     status_response: responses.HttpResponse | None = None  # the answer when not allowed
     context: dict | None = None  # what requestContext.authorizer carries when allowed
+    iam: dict | None = None  # an AWS_IAM caller (see ``iam_caller``)
+
+
+def iam_caller(request: HttpRequest, verifier: sigv4.SignatureVerifier | None, account_id: str) -> dict | None:
+    """The caller of an AWS_IAM route or function URL; None if the request is not SigV4-signed.
+    With --credentials the signature must verify (else the verifier's LambdaError); without them
+    any signer passes, as nothing here knows a secret. Locally the caller is its access key
+    (UNCONFIRMED shapes: AWS gives the IAM user's or role's unique id and ARN)."""
+    key = sigv4.access_key(request.header("authorization") or "")
+    if key is None:
+        return None
+    if verifier is not None:
+        headers = {name.lower(): value for name, value in request.headers}
+        verifier.verify(request.method, request.raw_path, request.raw_query, headers, request.body)
+    return {
+        "accessKey": key,
+        "accountId": account_id,
+        "callerId": key,
+        "cognitoIdentity": None,
+        "principalOrgId": None,
+        "userArn": f"arn:aws:iam::{account_id}:user/{key}",
+        "userId": key,
+    }
 
 
 class Authorizers:
-    def __init__(self, host) -> None:
+    def __init__(self, host, verifier: sigv4.SignatureVerifier | None = None) -> None:
         self.host = host
+        self._verifier = verifier
         self._cache: dict[tuple, tuple[float, dict | None]] = {}
 
     async def decide(self, route: Route, request: HttpRequest, params: dict[str, str], caller: Caller) -> Decision:
+        if route.authorizer == "AWS_IAM":
+            return self._iam(route, request, caller)
         config = (route.api.auth.get("Authorizers") or {}).get(route.authorizer)
         if config is None:
             return Decision(True)
@@ -56,6 +84,18 @@ class Authorizers:
         if result is None:  # the authorizer failed, or said "Unauthorized"
             return Decision(False, responses.UNAUTHORIZED)
         return self._evaluate(route, result, method_arn, config)
+
+    def _iam(self, route: Route, request: HttpRequest, caller: Caller) -> Decision:
+        """AWS_IAM: REST answers as it does for an unknown route, or with the signature's
+        error; HTTP APIs say Forbidden (their body for a bad signature is UNCONFIRMED)."""
+        rest = route.api.kind == "rest"
+        try:
+            iam = iam_caller(request, self._verifier, caller.account_id)
+        except LambdaError as exc:
+            return Decision(False, responses.json_error(403, exc.message) if rest else responses.HTTP_DENIED)
+        if iam is None:
+            return Decision(False, responses.REST_NO_ROUTE if rest else responses.HTTP_DENIED)
+        return Decision(True, iam=iam)
 
     def _token(self, route: Route, request: HttpRequest, config: dict) -> Decision:
         """A JWT authorizer's or a Cognito user pool authorizer's verdict on the request's token."""

@@ -84,9 +84,15 @@ def _query(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 def v1_event(
-    request: HttpRequest, route: Route, params: dict[str, str], caller: Caller, authorizer: dict | None = None
+    request: HttpRequest,
+    route: Route,
+    params: dict[str, str],
+    caller: Caller,
+    authorizer: dict | None = None,
+    iam: dict | None = None,
 ) -> dict[str, Any]:
-    """REST API proxy event (payload 1.0), also an HTTP API's with PayloadFormatVersion 1.0."""
+    """REST API proxy event (payload 1.0), also an HTTP API's with PayloadFormatVersion 1.0. An
+    AWS_IAM caller (``iam``) fills ``identity``, as IAM authorization does on AWS."""
     rest = route.api.kind == "rest"
     stage = route.api.stage
     headers, multi_headers = {}, {}
@@ -130,6 +136,14 @@ def v1_event(
         "resourcePath": route.path,
         "stage": stage,
     }
+    if iam is not None:
+        context["identity"].update(
+            accessKey=iam["accessKey"],
+            accountId=iam["accountId"],
+            caller=iam["callerId"],
+            user=iam["userId"],
+            userArn=iam["userArn"],
+        )
     if authorizer is not None:
         context["authorizer"] = authorizer
     event: dict[str, Any] = {} if rest else {"version": "1.0"}

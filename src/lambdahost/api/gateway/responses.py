@@ -25,18 +25,18 @@ class Malformed(Exception):
     """The function's result is not a response this integration accepts."""
 
 
-def _json_error(status: int, message: str, key: str = "message") -> HttpResponse:
+def json_error(status: int, message: str, key: str = "message") -> HttpResponse:
     return HttpResponse(status, [("content-type", "application/json")], json.dumps({key: message}).encode())
 
 
 # What API Gateway and function URLs answer when they cannot give the function's response.
-REST_FAILED = _json_error(502, "Internal server error")
-REST_INVOKE_FAILED = _json_error(500, "Internal server error")
-REST_TIMEOUT = _json_error(504, "Endpoint request timed out")
-REST_NO_ROUTE = _json_error(403, "Missing Authentication Token")
-HTTP_FAILED = _json_error(500, "Internal Server Error")
-HTTP_TIMEOUT = _json_error(503, "Service Unavailable")
-HTTP_NO_ROUTE = _json_error(404, "Not Found")
+REST_FAILED = json_error(502, "Internal server error")
+REST_INVOKE_FAILED = json_error(500, "Internal server error")
+REST_TIMEOUT = json_error(504, "Endpoint request timed out")
+REST_NO_ROUTE = json_error(403, "Missing Authentication Token")
+HTTP_FAILED = json_error(500, "Internal Server Error")
+HTTP_TIMEOUT = json_error(503, "Service Unavailable")
+HTTP_NO_ROUTE = json_error(404, "Not Found")
 URL_FAILED = HttpResponse(502, [("content-type", "text/plain; charset=utf-8")], b"Internal Server Error")
 URL_NOT_FOUND = HttpResponse(
     403, [("content-type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")], b'{"Message":null}'
@@ -49,9 +49,9 @@ URL_FORBIDDEN = HttpResponse(
     b'{"Message":"Forbidden. For troubleshooting Function URL authorization issues, see: '
     b'https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}',
 )
-UNAUTHORIZED = _json_error(401, "Unauthorized")
-REST_DENIED = _json_error(403, "User is not authorized to access this resource")
-HTTP_DENIED = _json_error(403, "Forbidden")
+UNAUTHORIZED = json_error(401, "Unauthorized")
+REST_DENIED = json_error(403, "User is not authorized to access this resource")
+HTTP_DENIED = json_error(403, "Forbidden")
 
 
 def _parse(payload: bytes) -> Any:
