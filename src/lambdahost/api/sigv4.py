@@ -1,4 +1,4 @@
-"""Optional SigV4 verification of requests to the Lambda API and to AWS_IAM function URLs, against
+"""Optional SigV4 verification of requests to the Lambda API and to AWS_IAM routes and URLs, against
 configured credentials.
 
 The signature is recomputed with botocore's own signer over the headers the client signed, so

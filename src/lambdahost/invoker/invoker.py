@@ -332,7 +332,7 @@ def new_trace_root(digits: str | None = None) -> str:
 
 def _ids(request_id: str | None, trace_header: str | None) -> tuple[str, str]:
     """The invocation's request id and X-Ray trace header, from one draw of Python's generator
-    (seeded from the system's random source; a system call per invocation showed in the figures)."""
+    (seeded from the system's random source), not a system call on every invocation's path."""
     digits = f"{random.getrandbits(288):072x}"
     return request_id or new_request_id(digits[:32]), _trace_id(trace_header, digits[32:])
 

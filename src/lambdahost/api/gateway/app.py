@@ -16,7 +16,7 @@ from ...invoker.invoker import new_request_id, new_trace_root
 from ...template import Project
 from .. import sigv4
 from . import responses
-from .authorizers import Authorizers, iam_caller
+from .authorizers import Authorizers
 from .cors import CorsPolicy
 from .events import Caller, HttpRequest, api_id, v1_event, v2_event
 from .responses import HttpResponse, Malformed
@@ -31,7 +31,6 @@ class GatewayApp:
     ) -> None:
         self.host = host
         self._project = project
-        self._verifier = verifier  # with --credentials: AWS_IAM function URLs check signatures
         self._table: tuple[Project | None, RouteTable] | None = None
         self.authorizers = Authorizers(host, verifier)
         self._background: set[asyncio.Task] = set()
@@ -193,13 +192,9 @@ class GatewayApp:
         caller = self._caller()
         authorizer = None
         if config.get("AuthType") == "AWS_IAM":
-            try:
-                iam = iam_caller(request, self._verifier, caller.account_id)
-            except LambdaError:
-                iam = None
-            if iam is None:
+            authorizer = self.authorizers.url_caller(request, caller)
+            if authorizer is None:
                 return responses.URL_FORBIDDEN
-            authorizer = {"iam": iam}
         url_id = api_id(f"url:{function.config.name}")
         event = v2_event(
             inner,

@@ -97,6 +97,15 @@ class Authorizers:
             return Decision(False, responses.REST_NO_ROUTE if rest else responses.HTTP_DENIED)
         return Decision(True, iam=iam)
 
+    def url_caller(self, request: HttpRequest, caller: Caller) -> dict | None:
+        """An AWS_IAM function URL's ``requestContext.authorizer``; None to refuse the request
+        (function URLs give one answer whatever the reason)."""
+        try:
+            iam = iam_caller(request, self._verifier, caller.account_id)
+        except LambdaError:
+            return None
+        return {"iam": iam} if iam else None
+
     def _token(self, route: Route, request: HttpRequest, config: dict) -> Decision:
         """A JWT authorizer's or a Cognito user pool authorizer's verdict on the request's token."""
         jwt = "JwtConfiguration" in config
