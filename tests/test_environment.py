@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdahost import FunctionConfig, Host, InvalidParameterValueException
+from lambdahost import FunctionConfig, Host, InvalidParameterValueException, InvalidRequestContentException
 from lambdahost.model import limits
 from lambdahost.sandbox.interpreter import InterpreterResolver
 
@@ -107,6 +107,17 @@ def test_bad_client_context_is_a_runtime_error(host: Host, make_function) -> Non
     body = json.loads(result.payload)
     assert body["errorType"] == "Runtime.LambdaContextUnmarshalError"
     assert body["errorMessage"].startswith("Unable to parse Client Context JSON: ")
+
+
+def test_client_context_with_a_nul_is_refused_before_the_environment(host: Host, make_function) -> None:
+    """JSON never holds a raw NUL, and the frames to the runtime cannot carry one: the request is
+    refused, and the warm environment is untouched."""
+    function = make_function(CONTEXT)
+    stream = host.invoke(function.name, {}).log_stream_name
+    with pytest.raises(InvalidRequestContentException, match="valid Base64-encoded JSON object"):
+        host.invoke(function.name, {}, client_context='{"custom": "a\x00b"}')
+    after = host.invoke(function.name, {})
+    assert (after.function_error, after.init_duration_ms, after.log_stream_name) == (None, None, stream)
 
 
 def test_remaining_time_is_clamped_at_zero() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from collections import deque
 from collections.abc import Callable
 
@@ -37,11 +36,10 @@ class RuntimeApiServer:
     def __init__(self, push: Callable[[tuple | None], None], peak_memory_kb: Callable[[], int]) -> None:
         self._push = push
         self._peak_memory_kb = peak_memory_kb
-        self._queue: deque[tuple[dict, bytes]] = deque()
+        self._queue: deque[tuple[dict[str, str], bytes]] = deque()
         self._arrived: asyncio.Event = asyncio.Event()
         self._current: str | None = None
         self._initialised = False
-        self._started = time.perf_counter()
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task] = set()
 
@@ -112,13 +110,13 @@ class RuntimeApiServer:
             )
         if not self._initialised:
             self._initialised = True
-            self._push((protocol.INIT_DONE, {"initMs": (time.perf_counter() - self._started) * 1000}, b""))
+            self._push((protocol.INIT_DONE, {}, b""))
         while not self._queue:
             self._arrived.clear()
             await self._arrived.wait()
         meta, payload = self._queue.popleft()
         self._current = meta["requestId"]
-        headers = [(name, str(meta[key])) for key, name in _HEADERS if meta.get(key) is not None]
+        headers = [(name, meta[key]) for key, name in _HEADERS if key in meta]
         return 200, [("Content-Type", "application/json"), *headers], payload
 
     def _response(self, body: bytes, headers: dict) -> tuple[int, list, bytes]:
@@ -133,23 +131,20 @@ class RuntimeApiServer:
                 f"({limits.SYNC_RESPONSE_BYTES} bytes).",
                 "errorType": "Function.ResponseSizeTooLarge",
             }
-            self._push(
-                (
-                    protocol.ERROR,
-                    {"errorType": error["errorType"], "maxRssKb": self._peak_memory_kb()},
-                    json.dumps(error).encode(),
-                )
-            )
+            self._push_outcome(protocol.ERROR, {"errorType": error["errorType"]}, json.dumps(error).encode())
             return _error(413, "RequestEntityTooLarge", message)
         content_type = headers.get("content-type") or "application/json"
-        self._push((protocol.RESULT, {"contentType": content_type, "maxRssKb": self._peak_memory_kb()}, body))
+        self._push_outcome(protocol.RESULT, {"contentType": content_type}, body)
         return 202, [("Content-Type", "application/json")], b'{"status":"OK"}'
 
     def _function_error(self, body: bytes, headers: dict) -> tuple[int, list, bytes]:
         self._current = None
-        meta = {"errorType": _error_type(body, headers), "maxRssKb": self._peak_memory_kb()}
-        self._push((protocol.ERROR, meta, body))
+        self._push_outcome(protocol.ERROR, {"errorType": _error_type(body, headers)}, body)
         return 202, [("Content-Type", "application/json")], b'{"status":"OK"}'
+
+    def _push_outcome(self, kind: int, meta: dict[str, str], body: bytes) -> None:
+        """An invocation's outcome as the Python runtime's frame carries it, with the peak memory."""
+        self._push((kind, {**meta, "maxRssKb": str(self._peak_memory_kb())}, body))
 
     def _init_error(self, headers: dict, body: bytes) -> tuple[int, list, bytes]:
         if self._initialised:

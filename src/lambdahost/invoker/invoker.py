@@ -215,6 +215,8 @@ class Invoker:
                 f"Unsupported invocation type {invocation_type!r}: expected one of {', '.join(INVOCATION_TYPES)}"
             )
         body = check_payload(payload, parse=not trusted_json)
+        if client_context is not None and "\x00" in client_context:  # JSON never holds one; frames cannot
+            raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.")
         version, function = record.resolve(qualifier)
         if invocation_type == "DryRun":
             return InvocationResult(request_id=new_request_id(), payload=b"", executed_version=version, status_code=204)

@@ -13,7 +13,6 @@ import os
 import resource
 import socket
 import sys
-import time
 
 from . import logs, protocol
 from .context import LambdaContext
@@ -66,7 +65,7 @@ def handle_invocation(handler, meta: dict, body: bytes) -> "tuple[int, bytes, di
     try:
         context = LambdaContext(
             request_id,
-            meta["deadlineMs"],
+            int(meta["deadlineMs"]),
             meta["invokedFunctionArn"],
             _parse_header(meta.get("clientContext"), "Client Context"),
             _parse_header(meta.get("cognitoIdentity"), "Cognito Identity"),
@@ -86,7 +85,6 @@ def run(channel: socket.socket, handler_name: str) -> None:
     logs.setup()
     LambdaContext.load_environment()
     reader = channel.makefile("rb")
-    started = time.perf_counter()
     try:
         handler = get_handler(handler_name)
     except Exception as exc:
@@ -97,8 +95,7 @@ def run(channel: socket.socket, handler_name: str) -> None:
             protocol.encode(protocol.INIT_ERROR, {"errorType": error["errorType"]}, to_json(error).encode())
         )
         sys.exit(1)
-    init_ms = (time.perf_counter() - started) * 1000
-    channel.sendall(protocol.encode(protocol.INIT_DONE, {"initMs": init_ms}))
+    channel.sendall(protocol.encode(protocol.INIT_DONE))
     while True:
         frame = protocol.read_frame(reader)
         if frame is None:
@@ -111,7 +108,7 @@ def run(channel: socket.socket, handler_name: str) -> None:
         else:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
         kind, payload, result_meta = handle_invocation(handler, meta, body)
-        result_meta["maxRssKb"] = _max_rss_kb()
+        result_meta["maxRssKb"] = str(_max_rss_kb())
         channel.sendall(protocol.encode(kind, result_meta, payload))
 
 

@@ -8,6 +8,7 @@ resident memory passes the limit is killed, as Lambda's sandbox kills it.
 
 import contextlib
 import gc
+import json
 import os
 import selectors
 import signal
@@ -53,10 +54,11 @@ def main(control_fd: int) -> None:
             if not data:
                 _stop_all(limits)
                 return
-            _, spec, _ = protocol.decode(data)
+            _, meta, body = protocol.decode(data)
+            spec = json.loads(body)
             pid = _fork(spec, fds, server_fds)
             limits[pid] = spec["memoryLimitKb"]
-            control.send(protocol.encode(protocol.SPAWNED, {"pid": pid, "spawnId": spec["spawnId"]}))
+            control.send(protocol.encode(protocol.SPAWNED, {"pid": str(pid), "spawnId": meta["spawnId"]}))
         for pid, limit in limits.items():
             if pid not in out_of_memory and _peak_rss_kb(pid) > limit:
                 out_of_memory.add(pid)
@@ -183,7 +185,11 @@ def _reap(control: socket.socket, limits: dict, out_of_memory: set) -> bool:
         if pid == 0:
             return True
         limits.pop(pid, None)
-        exited = {"pid": pid, "exitCode": os.waitstatus_to_exitcode(status), "outOfMemory": pid in out_of_memory}
+        exited = {
+            "pid": str(pid),
+            "exitCode": str(os.waitstatus_to_exitcode(status)),
+            "outOfMemory": "1" if pid in out_of_memory else "",
+        }
         out_of_memory.discard(pid)
         try:
             control.send(protocol.encode(protocol.EXITED, exited))

@@ -202,7 +202,7 @@ class Environment:
         """The invocation as the runtime receives it (the Runtime API's headers, as a dict)."""
         meta = {
             "requestId": invocation.request_id,
-            "deadlineMs": int((time.time() + deadline - time.monotonic()) * 1000),
+            "deadlineMs": str(int((time.time() + deadline - time.monotonic()) * 1000)),
             "invokedFunctionArn": invocation.invoked_function_arn,
             "traceId": invocation.trace_id,
         }
@@ -218,7 +218,7 @@ class Environment:
 
     def _answer(self, frame: Frame) -> _Outcome:
         kind, result_meta, body = frame
-        self._max_rss_kb = max(self._max_rss_kb, result_meta.get("maxRssKb", 0))
+        self._max_rss_kb = max(self._max_rss_kb, int(result_meta.get("maxRssKb", 0)))
         if kind == protocol.ERROR:
             return body, "Unhandled", result_meta["errorType"], "success", "application/json"
         return body, None, None, "success", result_meta["contentType"]

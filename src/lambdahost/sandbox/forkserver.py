@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import socket
@@ -43,7 +44,7 @@ class ForkServer:
         self.interpreter = interpreter
         self._launched = launched
         self._ids = itertools.count()
-        self._spawning: dict[int, asyncio.Future] = {}
+        self._spawning: dict[str, asyncio.Future] = {}
         self._exits: dict[int, asyncio.Future] = {}
         self._socket: socket.socket | None = None
         self._process: subprocess.Popen | None = None
@@ -64,10 +65,10 @@ class ForkServer:
         """Fork a new environment process handed ``fds``; returns its pid and a future of its ExitStatus."""
         if not self.alive:
             self.start()
-        spawn_id = next(self._ids)
+        spawn_id = str(next(self._ids))
         future = asyncio.get_running_loop().create_future()
         self._spawning[spawn_id] = future
-        message = protocol.encode(protocol.SPAWN, {**spec, "spawnId": spawn_id})
+        message = protocol.encode(protocol.SPAWN, {"spawnId": spawn_id}, json.dumps(spec).encode())
         socket.send_fds(self._socket, [message], fds)
         return await future
 
@@ -84,18 +85,18 @@ class ForkServer:
                 return
             kind, meta, _ = protocol.decode(data)
             if kind == protocol.SPAWNED:
-                spawning = self._spawning.pop(meta["spawnId"])
+                spawning, pid = self._spawning.pop(meta["spawnId"]), int(meta["pid"])
                 if spawning.cancelled():  # its caller is gone: nobody will ever talk to it
-                    kill(meta["pid"])
+                    kill(pid)
                     continue
                 # Handed over with the pid: a child that exits at once is reported in the same
                 # read, before ``spawn`` resumes, and its entry here is gone by then.
-                exited = self._exits[meta["pid"]] = asyncio.get_running_loop().create_future()
-                spawning.set_result((meta["pid"], exited))
+                exited = self._exits[pid] = asyncio.get_running_loop().create_future()
+                spawning.set_result((pid, exited))
             elif kind == protocol.EXITED:
-                future = self._exits.pop(meta["pid"], None)
+                future = self._exits.pop(int(meta["pid"]), None)
                 if future is not None and not future.done():
-                    future.set_result(ExitStatus(meta["exitCode"], meta["outOfMemory"]))
+                    future.set_result(ExitStatus(int(meta["exitCode"]), meta["outOfMemory"] == "1"))
 
     def _gone(self) -> None:
         """The fork-server died: fail what waits on it; the next spawn starts a new one."""

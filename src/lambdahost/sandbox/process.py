@@ -17,7 +17,7 @@ from collections.abc import Callable
 from ..runtime import protocol
 from .forkserver import ExitStatus, ForkServer, kill
 
-Frame = tuple[int, dict, bytes]
+Frame = tuple[int, dict[str, str], bytes]
 
 
 class TimedOut(Exception):
