@@ -124,6 +124,23 @@ def test_payload_that_is_not_json_is_refused(host: Host, make_function) -> None:
     with pytest.raises(InvalidRequestContentException, match="^Could not parse request body into json"):
         host.invoke(function.name, b"{not json")
     assert host.invoke(function.name, b"").payload == b"{}"
+    with pytest.raises(InvalidRequestContentException, match="nested too deeply to read$"):
+        host.invoke(function.name, b"[" * 100_000)  # never a RecursionError out of the host
+
+
+@pytest.mark.parametrize(
+    ("payload", "event"),
+    [
+        (b'{"n": NaN}', "{'n': nan}"),
+        (b'{"n": 123456789012345678901234567890}', "{'n': 123456789012345678901234567890}"),
+        ('{"s": "\u00e9"}'.encode("utf-16"), "{'s': '\u00e9'}"),
+        (b'"\\ud800"', "'\\ud800'"),
+    ],
+)
+def test_payload_that_python_reads_is_accepted(host: Host, make_function, payload: bytes, event: str) -> None:
+    """What Python's json takes and a strict parser refuses still reaches the handler as Python reads it."""
+    function = make_function("def handler(event, context):\n    return repr(event)\n")
+    assert json.loads(host.invoke(function.name, payload).payload) == event
 
 
 def test_environments_that_exit_at_once_are_each_reported(tmp_path) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .. import fastjson
 from ..errors import (
     InvalidParameterValueException,
     InvalidRequestContentException,
@@ -294,7 +295,7 @@ def check_payload(payload: bytes | str | None, limit: int = limits.SYNC_REQUEST_
         raise RequestEntityTooLargeException(message)
     try:
         if parse:
-            json.loads(body)
+            fastjson.validate(body)
     except ValueError as exc:
         raise InvalidRequestContentException(
             f"Could not parse request body into json: Could not parse payload into json: {exc}"

@@ -11,6 +11,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 
+from ... import fastjson
 from ...errors import LambdaError
 from ...invoker.invoker import new_request_id, new_trace_root
 from ...template import Project
@@ -159,7 +160,9 @@ class GatewayApp:
     async def _invoke(self, function_name: str, event: dict, timeout: float, request: HttpRequest):
         """Invoke, waiting no longer than the integration timeout; as on AWS, a function still
         running then goes on to its own end. The request's trace header becomes the invocation's."""
-        invocation = self.host.invoke(function_name, event, trace_header=request.header("x-amzn-trace-id"))
+        invocation = self.host.invoke(
+            function_name, fastjson.dumps(event), trusted_json=True, trace_header=request.header("x-amzn-trace-id")
+        )
         if self.host.get_function(function_name).timeout + 1 < timeout:
             return await invocation  # the function's own timeout ends it first: no race to arrange
         task = asyncio.ensure_future(invocation)
