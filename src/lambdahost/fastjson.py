@@ -23,7 +23,7 @@ def validate(data: bytes | str) -> None:
 
 
 def dumps(value: Any) -> bytes:
-    """Encode what the host built itself (events); integers past 64 bits go through ``json``.
+    """Encode what the host built itself (events, log lines); integers past 64 bits go through ``json``.
     A non-finite float becomes null, where ``json`` would write NaN, which is not JSON."""
     try:
         return orjson.dumps(value)

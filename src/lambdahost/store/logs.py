@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from .. import fastjson
 from ..model.invocation import LogEvent, LogLine
 
 _SCHEMA = """
@@ -180,7 +181,7 @@ def _rows(batches: list[_Batch]) -> list[tuple]:
             lines[-1][1],  # the last request id
             min(line[0] for line in lines),  # lines printed while idle may carry earlier times
             max(line[0] for line in lines),
-            json.dumps(lines, ensure_ascii=False),  # [[timestamp ms, request id, message], ...]
+            fastjson.dumps(lines).decode(),  # [[timestamp ms, request id, message], ...]
         )
         for (function_name, log_stream_name), lines in streams.items()
     ]
