@@ -100,6 +100,10 @@ class Environment:
             self._init_failed = not init.ok
         started = self._begin(invocation)
         outcome = await self._run(invocation, started + self.function.timeout)
+        if self._process is not None:
+            # The runtime writes its output before its answer; what the loop has not read yet is
+            # read now, before END. (The warm path's poll reads the pipe as it waits.)
+            self._process.drain_output()
         return self._end(invocation, outcome, started, init_ms)
 
     @property
@@ -137,8 +141,6 @@ class Environment:
         """Close the invocation's log with END and REPORT, and hand back its result."""
         duration_ms = (time.monotonic() - started) * 1000
         payload, function_error, error_type, status, content_type = outcome
-        if self._process is not None:
-            self._process.drain_output()
         self._flush_partial()
         memory_used = (
             self.function.memory_size

@@ -138,7 +138,8 @@ class EnvironmentProcess(_Process):
     def call(self, meta: dict, payload: bytes, deadline: float) -> Frame | None:
         """``invoke`` and ``receive`` in one blocking exchange, for a caller that runs no event
         loop (the sync ``Host`` between its calls): no loop turns, futures or timers, about a
-        quarter of a warm invocation's time. None if the environment went away."""
+        quarter of a warm invocation's time. The log pipe is read as it waits, so all the runtime
+        wrote before its answer has been read when this returns. None if the environment went away."""
         data = protocol.encode(protocol.INVOKE, meta, payload)
         try:
             try:
