@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .control import ControlPlane
+from .control.layers import Layers
 from .invoker import Invoker
 from .invoker.events import EventQueue
 from .invoker.metrics import Metrics
@@ -28,6 +29,7 @@ from .store import LogStore
 from .store.code import CodeStore
 from .store.events import EventStore
 from .store.functions import FunctionStore
+from .store.layers import LayerStore
 from .store.queues import QueueStore
 
 T = TypeVar("T")
@@ -43,7 +45,10 @@ class AsyncHost:
         self.invoker = Invoker(self.settings, self.state_dir / "tmp", self.logs.append)
         self.metrics = Metrics(self.invoker)
         self._functions = FunctionStore(self.state_dir / "state.db")
-        self.control = ControlPlane(self.invoker, CodeStore(self.state_dir / "code"), self._functions)
+        code = CodeStore(self.state_dir / "code")
+        self._layers = LayerStore(self.state_dir / "state.db")
+        layers = Layers(code, self._layers, self.settings)
+        self.control = ControlPlane(self.invoker, code, self._functions, layers)
         self._events = EventStore(self.state_dir / "state.db")
         self.queues = QueueStore(self.state_dir / "state.db")
         self.events: EventQueue | None = None
@@ -71,6 +76,7 @@ class AsyncHost:
         self._events.close()
         self.queues.close()
         self._functions.close()
+        self._layers.close()
         self.logs.close()
         if self._temporary:
             shutil.rmtree(self.state_dir, ignore_errors=True)

@@ -172,11 +172,14 @@ class Console:
     async def get_function(self, request: Request) -> Response:
         record = self.control.record(request.path_params["name"])
         arn = self.invoker.arn(record.name)
+        layers = self.control.layers.describe
         workspace = self._workspace()
         definition = workspace.project.find(record.name) if workspace else None
         return JSONResponse(
             {
-                "configuration": shapes.function_configuration(record, arn, self.control.code_of(record)),
+                "configuration": shapes.function_configuration(
+                    record, arn, self.control.code_of(record), layers=layers
+                ),
                 "origin": record.origin,
                 "reservedConcurrency": record.config.reserved_concurrency,
                 "eventInvokeConfig": record.event_invoke_configs.get(LATEST),
@@ -184,7 +187,10 @@ class Console:
                     {"name": e.name, "type": e.type, "properties": e.properties}
                     for e in (definition.events if definition else ())
                 ],
-                "versions": [shapes.function_configuration(record, arn, v.code, v) for v in record.versions.values()],
+                "versions": [
+                    shapes.function_configuration(record, arn, v.code, v, layers=layers)
+                    for v in record.versions.values()
+                ],
                 "aliases": [shapes.alias_configuration(a, arn) for a in record.aliases.values()],
             }
         )

@@ -40,6 +40,7 @@ PAGE_SIZE = 50  # ListFunctions pages hold at most 50, whatever MaxItems says
 def create_app(host: AsyncHost, verifier: SignatureVerifier | None = None) -> Starlette:
     api = _LambdaApi(host)
     F = "/2015-03-31/functions/{name}"
+    L = "/2018-10-31/layers/{layer}"
     routes = [
         Route(f"{F}/invocations", api.invoke, methods=["POST"]),
         Route("/2014-11-13/functions/{name}/invoke-async/", api.invoke_async, methods=["POST"]),
@@ -71,6 +72,11 @@ def create_app(host: AsyncHost, verifier: SignatureVerifier | None = None) -> St
         Route("/2017-03-31/tags/{arn:path}", api.tag, methods=["POST"]),
         Route("/2017-03-31/tags/{arn:path}", api.untag, methods=["DELETE"]),
         Route("/2017-03-31/tags/{arn:path}", api.list_tags, methods=["GET"]),
+        Route("/2018-10-31/layers", api.list_layers, methods=["GET"]),
+        Route(f"{L}/versions", api.publish_layer_version, methods=["POST"]),
+        Route(f"{L}/versions", api.list_layer_versions, methods=["GET"]),
+        Route(f"{L}/versions/{{number:int}}", api.get_layer_version, methods=["GET"]),
+        Route(f"{L}/versions/{{number:int}}", api.delete_layer_version, methods=["DELETE"]),
     ]
     handlers = {LambdaError: _error, 404: _unknown, 405: _unknown, Exception: _failure}
     app = Starlette(routes=routes, exception_handlers=handlers)
@@ -175,7 +181,11 @@ class _LambdaApi:
 
     def _configuration(self, record, version=None) -> dict[str, Any]:
         return shapes.function_configuration(
-            record, self.invoker.arn(record.name), self.control.code_of(record), version
+            record,
+            self.invoker.arn(record.name),
+            self.control.code_of(record),
+            version,
+            layers=self.control.layers.describe,
         )
 
     async def create_function(self, request: Request) -> Response:
@@ -360,6 +370,51 @@ class _LambdaApi:
 
     async def list_tags(self, request: Request) -> Response:
         return _json({"Tags": self._tagged(request).tags})
+
+    # -- layers ---------------------------------------------------------------------------------
+
+    def _layer_version(self, layer) -> dict[str, Any]:
+        return shapes.layer_version(layer, self.control.layers.layer_arn(layer.name))
+
+    async def publish_layer_version(self, request: Request) -> Response:
+        body = await _body(request)
+        layer = self.control.layers.publish(
+            request.path_params["layer"], body, _zip((body.get("Content") or {}).get("ZipFile"))
+        )
+        return _json(self._layer_version(layer), 201)
+
+    async def get_layer_version(self, request: Request) -> Response:
+        layer = self.control.layers.get(request.path_params["layer"], request.path_params["number"])
+        return _json(self._layer_version(layer))
+
+    async def list_layers(self, request: Request) -> Response:
+        """ListLayers, or GetLayerVersionByArn, which shares its path (``?find=LayerVersion``)."""
+        layers = self.control.layers
+        if request.query_params.get("find") == "LayerVersion":
+            return _json(self._layer_version(layers.get_by_arn(request.query_params.get("Arn", ""))))
+        items = [
+            {
+                "LayerName": layer.name,
+                "LayerArn": layers.layer_arn(layer.name),
+                "LatestMatchingVersion": shapes.layer_versions_item(layer, layers.layer_arn(layer.name)),
+            }
+            for layer in layers.latest(*_layer_filters(request))
+        ]
+        return _json(_page(request, items, "Layers"))
+
+    async def list_layer_versions(self, request: Request) -> Response:
+        layers = self.control.layers
+        versions = layers.versions(request.path_params["layer"], *_layer_filters(request))
+        items = [shapes.layer_versions_item(v, layers.layer_arn(v.name)) for v in versions]
+        return _json(_page(request, items, "LayerVersions"))
+
+    async def delete_layer_version(self, request: Request) -> Response:
+        self.control.layers.delete(request.path_params["layer"], request.path_params["number"])
+        return _no_content()
+
+
+def _layer_filters(request: Request) -> tuple[str | None, str | None]:
+    return request.query_params.get("CompatibleRuntime"), request.query_params.get("CompatibleArchitecture")
 
 
 def _client_context(header: str | None) -> str | None:

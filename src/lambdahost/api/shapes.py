@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..model.function import FunctionConfig
+from ..model.layers import LayerVersion
 from ..model.registry import LATEST, Alias, FunctionRecord, Version
 
 
-def function_configuration(record: FunctionRecord, arn: str, code, version: Version | None = None) -> dict[str, Any]:
-    """FunctionConfiguration, for $LATEST or a published version."""
+def function_configuration(
+    record: FunctionRecord,
+    arn: str,
+    code,
+    version: Version | None = None,
+    *,
+    layers: Callable[[Path], dict[str, Any]],
+) -> dict[str, Any]:
+    """FunctionConfiguration, for $LATEST or a published version; ``layers`` describes a layer
+    folder as its ``Layers`` entry."""
     config: FunctionConfig = version.config if version else record.config
     number = version.number if version else LATEST
     shape: dict[str, Any] = {
@@ -41,7 +52,7 @@ def function_configuration(record: FunctionRecord, arn: str, code, version: Vers
     if record.dead_letter_target:
         shape["DeadLetterConfig"] = {"TargetArn": record.dead_letter_target}
     if config.layers:
-        shape["Layers"] = [{"Arn": f"local:{path}", "CodeSize": 0} for path in config.layers]
+        shape["Layers"] = [layers(path) for path in config.layers]
     return shape
 
 
@@ -78,3 +89,29 @@ def event_invoke_config(config: dict[str, Any], arn: str, last_modified: float) 
             "OnFailure": destinations.get("OnFailure") or {},
         },
     }
+
+
+def layer_version(layer: LayerVersion, layer_arn: str) -> dict[str, Any]:
+    """PublishLayerVersion's and GetLayerVersion's answer."""
+    return {
+        "Content": {"Location": layer.folder.as_uri(), "CodeSha256": layer.code.sha256, "CodeSize": layer.code.size},
+        "LayerArn": layer_arn,
+        **layer_versions_item(layer, layer_arn),
+    }
+
+
+def layer_versions_item(layer: LayerVersion, layer_arn: str) -> dict[str, Any]:
+    """A version as ListLayerVersions and ListLayers list it; unset members are left out."""
+    shape: dict[str, Any] = {
+        "LayerVersionArn": f"{layer_arn}:{layer.number}",
+        "Version": layer.number,
+        "Description": layer.description,
+        "CreatedDate": layer.created,
+    }
+    if layer.compatible_runtimes:
+        shape["CompatibleRuntimes"] = list(layer.compatible_runtimes)
+    if layer.compatible_architectures:
+        shape["CompatibleArchitectures"] = list(layer.compatible_architectures)
+    if layer.license_info is not None:
+        shape["LicenseInfo"] = layer.license_info
+    return shape

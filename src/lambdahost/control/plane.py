@@ -24,6 +24,7 @@ from ..model.names import parse_function_name
 from ..model.registry import LATEST, Alias, FunctionRecord, Version, new_revision
 from ..store.code import CodeStore, hash_folder
 from ..store.functions import FunctionStore
+from .layers import Layers
 
 ROLE = re.compile(r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
 
@@ -33,10 +34,11 @@ class PreconditionFailedException(LambdaError):
 
 
 class ControlPlane:
-    def __init__(self, invoker: Invoker, code: CodeStore, store: FunctionStore) -> None:
+    def __init__(self, invoker: Invoker, code: CodeStore, store: FunctionStore, layers: Layers) -> None:
         self.invoker = invoker
         self.code = code
         self.store = store
+        self.layers = layers
 
     def restore(self) -> None:
         """Bring back the functions created through the API before the last restart."""
@@ -183,10 +185,8 @@ class ControlPlane:
                 system_log_level=logging.get("SystemLogLevel", base.logging.system_log_level),
                 log_group=logging.get("LogGroup", base.logging.log_group),
             )
-        if request.get("Layers"):
-            raise InvalidParameterValueException(
-                "Layers of functions created through the API are not supported; use a template's LayerVersion"
-            )
+        if "Layers" in request:
+            changes["layers"] = self.layers.resolve(request["Layers"] or [])
         return dataclasses.replace(base, **changes)
 
     # -- versions and aliases -----------------------------------------------------------------

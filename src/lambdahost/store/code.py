@@ -46,10 +46,19 @@ class CodeStore:
 
     def unpack(self, function_name: str, data: bytes) -> tuple[Path, Code]:
         """Unpack an uploaded zip (Code.ZipFile); the same zip twice lands in the same folder."""
+        return self._unpack(self.root / function_name / hashlib.sha256(data).hexdigest()[:32], data)
+
+    def unpack_layer(self, layer_name: str, number: int, data: bytes) -> tuple[Path, Code]:
+        """Unpack a layer version's zip (Content.ZipFile). Function names cannot start with a dot,
+        so ``.layers`` is nobody's code folder."""
+        folder = self.root / ".layers" / layer_name / str(number)
+        shutil.rmtree(folder, ignore_errors=True)  # left by a publish that never finished: not this zip
+        return self._unpack(folder, data)
+
+    def _unpack(self, folder: Path, data: bytes) -> tuple[Path, Code]:
         if len(data) > ZIPPED_LIMIT:
             raise RequestEntityTooLargeException(f"Zipped size must be smaller than {ZIPPED_LIMIT} bytes")
         code = hash_zip(data)
-        folder = self.root / function_name / hashlib.sha256(data).hexdigest()[:32]
         if folder.is_dir():
             return folder, code
         try:
