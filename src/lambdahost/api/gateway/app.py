@@ -7,7 +7,6 @@ own, which the function does not see (its ``rawPath`` starts after the prefix).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from collections.abc import Callable
 
@@ -90,7 +89,7 @@ class GatewayApp:
             return responses.REST_NO_ROUTE if table.kinds == {"rest"} else responses.HTTP_NO_ROUTE
         route, params = match
         response = await self._route(route, params, request)
-        response = dataclasses.replace(response, headers=list(response.headers))  # never decorate a shared one
+        response = HttpResponse(response.status, list(response.headers), response.body)  # never decorate a shared one
         cors = self._cors(route)
         if cors is not None:
             cors.decorate(request, response)

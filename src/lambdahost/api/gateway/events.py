@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -36,9 +38,16 @@ class HttpRequest:
     protocol: str = "HTTP/1.1"
 
     def header(self, name: str) -> str | None:
-        name = name.lower()
-        values = [v for k, v in self.headers if k.lower() == name]
-        return ",".join(values) if values else None
+        """A header's value, by any casing of its name; a repeated header's values joined by commas."""
+        return self._by_name.get(name.lower())
+
+    @cached_property
+    def _by_name(self) -> dict[str, str]:
+        joined: dict[str, str] = {}
+        for name, value in self.headers:
+            name = name.lower()
+            joined[name] = f"{joined[name]},{value}" if name in joined else value
+        return joined
 
     @property
     def content_type(self) -> str:
@@ -59,6 +68,7 @@ class Caller:
         return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(self.epoch_ms / 1000))
 
 
+@functools.cache
 def api_id(logical_id: str) -> str:
     """A stable, AWS-looking id for a template's API or function URL."""
     return hashlib.sha256(logical_id.encode()).hexdigest()[:10]
