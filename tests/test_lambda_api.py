@@ -311,6 +311,48 @@ def test_versions_are_immutable_snapshots_and_aliases_route_traffic(client) -> N
         client.invoke(FunctionName="versioned", Qualifier="1")
 
 
+def test_a_deleted_versions_number_is_never_given_again(client) -> None:
+    def publish(text: str) -> str:
+        client.update_function_code(
+            FunctionName="numbered", ZipFile=_zip({"h.py": f"def m(e, c):\n    return {text!r}\n"})
+        )
+        return client.publish_version(FunctionName="numbered")["Version"]
+
+    client.create_function(
+        FunctionName="numbered", Runtime="python3.11", Role=ROLE, Handler="h.m", Code={"ZipFile": _zip({"h.py": ""})}
+    )
+    assert (publish("one"), publish("two")) == ("1", "2")
+    client.delete_function(FunctionName="numbered", Qualifier="2")
+    assert publish("three") == "3"
+    client.delete_function(FunctionName="numbered")
+
+
+def test_template_functions_keep_their_versions_and_aliases_across_restarts(tmp_path) -> None:
+    project = write_project(tmp_path / "project", TEMPLATE, CODE.replace('"echo", event', '"echo one", event'))
+    first = Server(project, "--api-port", "0").start()
+    try:
+        client = first.client()
+        version = client.publish_version(FunctionName="Echo", Description="the first")["Version"]
+        client.create_alias(FunctionName="Echo", Name="live", FunctionVersion=version)
+    finally:
+        first.stop()
+    (project / "src" / "app.py").write_text(CODE.replace('"echo", event', '"echo two", event'))
+
+    second = Server(project, "--api-port", "0", state_dir=first.state_dir).start()
+    try:
+        client = second.client()
+        live = client.invoke(FunctionName="Echo", Qualifier="live", LogType="Tail")
+        assert live["ExecutedVersion"] == version
+        assert "echo one" in base64.b64decode(live["LogResult"]).decode(), "the version is the code published"
+        latest = client.invoke(FunctionName="Echo", LogType="Tail")
+        assert "echo two" in base64.b64decode(latest["LogResult"]).decode(), "$LATEST is the template's code"
+        versions = client.list_versions_by_function(FunctionName="Echo")["Versions"]
+        assert [(v["Version"], v["Description"]) for v in versions][1:] == [(version, "the first")]
+        assert client.publish_version(FunctionName="Echo")["Version"] == str(int(version) + 1)
+    finally:
+        second.stop()
+
+
 def test_template_functions_publish_versions_too(client, server) -> None:
     version = client.publish_version(FunctionName="Echo")
     result = client.invoke(FunctionName="Echo", Qualifier=version["Version"], Payload=b"{}")

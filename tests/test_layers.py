@@ -39,7 +39,7 @@ def _zip(files: dict[str, str]) -> bytes:
 
 @pytest.fixture
 def server(tmp_path):
-    running = Server(write_project(tmp_path / "project", TEMPLATE, PLAIN)).start()
+    running = Server(write_project(tmp_path / "project", TEMPLATE, PLAIN), "--api-port", "0").start()
     yield running
     running.stop()
 
@@ -168,7 +168,7 @@ def test_layers_and_their_functions_outlive_the_host(server) -> None:
     client.delete_layer_version(LayerName="kept", VersionNumber=1)  # its functions keep it, as on AWS
     server.stop()
 
-    restarted = Server(server.folder, state_dir=server.state_dir).start()
+    restarted = Server(server.folder, "--api-port", "0", state_dir=server.state_dir).start()
     try:
         client = restarted.client()
         assert _greeting(client, "keeper")["greeting"] == "still here"

@@ -35,6 +35,7 @@ class Workspace:
             if previous is None or previous.config != function.config:
                 self.host.add_function(function.config)
             record = self.host.invoker.record(function.config.name)
+            self.host.control.adopt(record)  # what the API gave it before a restart
             record.dead_letter_target = (function.dead_letter_queue or {}).get("TargetArn")
             if function.event_invoke_config:
                 record.event_invoke_configs[LATEST] = function.event_invoke_config
@@ -45,6 +46,7 @@ class Workspace:
             for function in old.functions.values():
                 if function.config.name not in kept:
                     self.host.remove_function(function.config.name)
+                    self.host.control.forget(function.config.name)
 
     def _load(self) -> Project:
         settings = self.host.settings

@@ -2,7 +2,8 @@
 
 Requests arrive as the API's JSON members (``FunctionName``, ``MemorySize``, ...); the HTTP layer
 only parses and serialises. Functions created here are stored and come back after a restart;
-template functions keep their code in their folder, so their code cannot be uploaded here.
+template functions keep their code in their folder, so their code cannot be uploaded here, but
+what is done here to them (versions, aliases, settings) is stored too and comes back with them.
 """
 
 from __future__ import annotations
@@ -39,12 +40,33 @@ class ControlPlane:
         self.code = code
         self.store = store
         self.layers = layers
+        self._saved_template_state: dict[str, FunctionRecord] = {}
 
     def restore(self) -> None:
-        """Bring back the functions created through the API before the last restart."""
+        """Bring back the functions created through the API before the last restart; what the API
+        added to template functions waits for the template to add them (``adopt``)."""
         for record in self.store.load():
-            if record.name not in {r.name for r in self.invoker.records}:
+            if record.origin == "template":
+                self._saved_template_state[record.name] = record
+            elif record.name not in {r.name for r in self.invoker.records}:
                 self.invoker.put_record(record)
+
+    def adopt(self, record: FunctionRecord) -> None:
+        """Give a template function, as its template has just added it, the versions, aliases
+        and settings the API gave it before the last restart. The template keeps its $LATEST."""
+        saved = self._saved_template_state.pop(record.name, None)
+        if saved is None:
+            return
+        for version in saved.versions.values():
+            self.invoker.prepare(version.config)
+        record.versions, record.aliases, record.tags = saved.versions, saved.aliases, saved.tags
+        record.event_invoke_configs = saved.event_invoke_configs
+        record.last_version = saved.last_version
+
+    def forget(self, name: str) -> None:
+        """A template function its template no longer has: gone with its versions, as a deploy
+        without it would delete it."""
+        self.store.delete(name)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -356,8 +378,7 @@ class ControlPlane:
         self._save(record)
 
     def _save(self, record: FunctionRecord) -> None:
-        if record.origin == "api":
-            self.store.save(record)
+        self.store.save(record)
 
 
 def _weights(request: dict[str, Any]) -> dict[str, float]:

@@ -78,6 +78,7 @@ class FunctionRecord:
     event_invoke_configs: dict[str, dict] = field(default_factory=dict)  # by qualifier
     dead_letter_target: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    last_version: int = 0  # the highest number ever published: a deleted version's never comes back
 
     @property
     def name(self) -> str:
@@ -88,7 +89,9 @@ class FunctionRecord:
         self.last_modified = now_iso()
 
     def next_version(self) -> str:
-        return str(max((int(n) for n in self.versions), default=0) + 1)
+        """Take the next version number."""
+        self.last_version = max([self.last_version, *map(int, self.versions)]) + 1
+        return str(self.last_version)
 
     def resolve(self, qualifier: str | None) -> tuple[str, FunctionConfig]:
         """(executed version, its configuration) for a qualifier: $LATEST, a version or an alias."""

@@ -1,6 +1,6 @@
-"""Functions created through the Lambda API, kept in SQLite so they outlive the host.
-
-Template functions are not stored: the template is their source of truth.
+"""Functions kept in SQLite so they outlive the host: those created through the Lambda API, and
+what the API added to a template's functions (versions, aliases, settings); for those the
+template stays the source of their $LATEST.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def _dump(record: FunctionRecord) -> dict[str, Any]:
         "event_invoke_configs": record.event_invoke_configs,
         "dead_letter_target": record.dead_letter_target,
         "tags": record.tags,
+        "last_version": record.last_version,
     }
 
 
@@ -86,4 +87,5 @@ def _load(data: dict[str, Any]) -> FunctionRecord:
         event_invoke_configs=data["event_invoke_configs"],
         dead_letter_target=data["dead_letter_target"],
         tags=data["tags"],
+        last_version=data.get("last_version", 0),  # absent from records stored before it was kept
     )
