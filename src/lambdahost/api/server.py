@@ -212,9 +212,16 @@ def serve(options: ServeOptions) -> None:
     sockets = [_listen(options.host, options.port)]
     if options.api_port:
         sockets.append(_listen(options.host, options.api_port))
-    # proxy_headers off: sourceIp is the TCP peer, as on API Gateway, not what X-Forwarded-For claims
+    # proxy_headers off: sourceIp is the TCP peer, as on API Gateway, not what X-Forwarded-For claims.
+    # No access log: each invocation prints its own line.
     config = uvicorn.Config(
-        app, log_level="warning", timeout_graceful_shutdown=30, lifespan="on", server_header=False, proxy_headers=False
+        app,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=30,
+        lifespan="on",
+        server_header=False,
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     run(server.serve(sockets=sockets))
