@@ -9,22 +9,66 @@ import re
 import shutil
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from server import Server, free_port, sigv4_headers
 
 PROJECT = Path(__file__).parent / "gateway_project"
 
 
+SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+POOL = "us-east-1_Example"  # the template's Cognito user pool
+
+
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
+def issuer():
+    """An OpenID issuer on 127.0.0.1 that publishes SIGNING_KEY's public half: discovery, its
+    JWKS, and the same keys where a Cognito user pool publishes them."""
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(SIGNING_KEY.public_key()))
+    keys = json.dumps({"keys": [{**public, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            base = f"http://127.0.0.1:{self.server.server_port}"
+            body = {
+                "/.well-known/openid-configuration": json.dumps({"issuer": base, "jwks_uri": f"{base}/keys"}).encode(),
+                "/keys": keys,
+                f"/{POOL}/.well-known/jwks.json": keys,
+            }.get(self.path)
+            self.send_response(200 if body else 404)
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory, issuer):
     folder = tmp_path_factory.mktemp("gateway")
     shutil.copytree(PROJECT, folder, dirs_exist_ok=True)
     api_port = free_port()
-    server = Server(folder, "--api-port", str(api_port), "--no-watch").start()
+    server = Server(
+        folder,
+        "--api-port",
+        str(api_port),
+        "--no-watch",
+        "--parameter-overrides",
+        f"JwtIssuer={issuer}",
+        "--aws-endpoint-url",
+        issuer,
+    ).start()
     with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as client:
         deadline = time.monotonic() + 30
         while True:
@@ -305,17 +349,27 @@ def test_http_api_simple_authorizer(gateway) -> None:
     assert allowed.headers["access-control-expose-headers"] == "x-exposed"
 
 
-def _jwt(**claims) -> str:
-    """An unsigned-looking token: lambdahost reads claims, it cannot check signatures offline."""
-
-    def part(data: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-    return f"{part({'alg': 'RS256', 'kid': 'k1'})}.{part(claims)}.c2lnbmF0dXJl"
+def _jwt(key=SIGNING_KEY, algorithm: str = "RS256", **claims) -> str:
+    """A token signed as the issuer signs them (by default)."""
+    return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": "k1"})
 
 
-def test_http_api_jwt_authorizer(gateway) -> None:
-    good = {"iss": "https://issuer.example", "aud": "orders-app", "sub": "ada", "exp": time.time() + 600}
+def _forgeries(**claims) -> dict[str, str]:
+    """Tokens with the right claims that the issuer did not sign."""
+    genuine = _jwt(**claims).split(".")
+    tampered = json.loads(base64.urlsafe_b64decode(genuine[1] + "=" * (-len(genuine[1]) % 4)))
+    tampered["sub"] = "mallory"
+    payload = base64.urlsafe_b64encode(json.dumps(tampered).encode()).decode().rstrip("=")
+    return {
+        "another key": _jwt(rsa.generate_private_key(public_exponent=65537, key_size=2048), **claims),
+        "unsigned": jwt.encode(claims, None, algorithm="none", headers={"kid": "k1"}),
+        "an HMAC with the public key": _jwt(b"k" * 32, "HS256", **claims),
+        "a changed payload": f"{genuine[0]}.{payload}.{genuine[2]}",
+    }
+
+
+def test_http_api_jwt_authorizer(gateway, issuer) -> None:
+    good = {"iss": issuer, "aud": "orders-app", "sub": "ada", "exp": time.time() + 600}
     allowed = gateway.get("/http-jwt", headers={"authorization": "Bearer " + _jwt(**good, scope="orders/read x")})
     assert allowed.status_code == 200, allowed.text
     jwt = json.loads(allowed.text)["requestContext"]["authorizer"]["jwt"]
@@ -327,6 +381,7 @@ def test_http_api_jwt_authorizer(gateway) -> None:
         "expired": _jwt(**{**good, "exp": time.time() - 1}, scope="orders/read"),
         "other issuer": _jwt(**{**good, "iss": "https://elsewhere"}, scope="orders/read"),
         "other audience": _jwt(**{**good, "aud": ["another-app"]}, scope="orders/read"),
+        **_forgeries(**good, scope="orders/read"),
     }
     for why, token in refused.items():
         response = gateway.get("/http-jwt", headers={"authorization": token} if token else {})
@@ -344,6 +399,29 @@ def test_rest_cognito_user_pool_authorizer(gateway) -> None:
     assert gateway.get("/pooled").status_code == 401
     expired = gateway.get("/pooled", headers={"Authorization": _jwt(sub="grace", exp=time.time() - 5)})
     assert (expired.status_code, expired.json()) == (401, {"message": "Unauthorized"})
+    for why, forged in _forgeries(sub="grace", exp=time.time() + 60).items():
+        refused = gateway.get("/pooled", headers={"Authorization": forged})
+        assert (refused.status_code, refused.json()) == (401, {"message": "Unauthorized"}), why
+
+
+def test_jwt_signatures_can_be_ignored_and_unreachable_keys_refuse(tmp_path) -> None:
+    """--ignore-jwt-signature takes a made-up token; without it, an issuer whose keys cannot be
+    fetched gets every token refused, and the log says why and what to do."""
+    shutil.copytree(PROJECT, tmp_path, dirs_exist_ok=True)
+    made_up = _jwt(rsa.generate_private_key(public_exponent=65537, key_size=2048), sub="grace", exp=time.time() + 60)
+    nowhere = f"http://127.0.0.1:{free_port()}"  # where no Cognito answers
+    for flag, status in (("--ignore-jwt-signature", 200), ("--no-watch", 401)):
+        api_port = free_port()
+        server = Server(
+            tmp_path, "--api-port", str(api_port), "--no-watch", "--aws-endpoint-url", nowhere, flag
+        ).start()
+        try:
+            response = httpx.get(f"http://127.0.0.1:{api_port}/pooled", headers={"Authorization": made_up}, timeout=30)
+            assert response.status_code == status, response.text
+        finally:
+            server.stop()
+    assert f"cannot check JWT signatures: fetching {nowhere}/{POOL}/.well-known/jwks.json failed" in server.log()
+    assert "--ignore-jwt-signature" in server.log()
 
 
 def test_cors_preflight(gateway) -> None:

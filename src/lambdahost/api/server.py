@@ -33,6 +33,7 @@ from .console import Console, console_token
 from .gateway import GatewayApp
 from .gateway.app import URL_PREFIX
 from .gateway.routes import RouteTable
+from .gateway.signing_keys import SigningKeys
 from .lambda_api import create_app
 from .local_api import local_routes
 from .sigv4 import SignatureVerifier
@@ -49,6 +50,7 @@ class ServeOptions:
     settings: HostSettings = field(default_factory=HostSettings)
     credentials: dict[str, str] = field(default_factory=dict)  # access key id -> secret: verify SigV4
     watch: bool = True
+    verify_jwt_signatures: bool = True  # JWT and Cognito authorizers fetch the issuer's keys
 
 
 def is_loopback(host: str) -> bool:
@@ -75,7 +77,8 @@ def build_app(options: ServeOptions):
     verifier = SignatureVerifier(options.credentials) if options.credentials else None
     lambda_app = create_app(host, verifier)
     workspaces: list[Workspace] = []
-    gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None, verifier)
+    signing_keys = SigningKeys(options.settings.aws_endpoint_url) if options.verify_jwt_signatures else None
+    gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None, verifier, signing_keys)
     lambda_app.router.lifespan_context = _lifespan(host, options, workspaces)
 
     def current() -> Workspace | None:

@@ -185,7 +185,15 @@ def _duration(text: str) -> float:
     "--idle-timeout", type=float, default=600.0, show_default=True, help="Seconds an unused environment is kept warm."
 )
 @click.option("--no-watch", is_flag=True, help="Do not reload code and template when they change.")
-@click.option("--aws-endpoint-url", help="Read DynamoDB and Kinesis streams from this endpoint (default: AWS).")
+@click.option(
+    "--aws-endpoint-url",
+    help="Read DynamoDB and Kinesis streams, and Cognito user pools' signing keys, from this endpoint (default: AWS).",
+)
+@click.option(
+    "--ignore-jwt-signature",
+    is_flag=True,
+    help="Accept JWTs without checking their signatures (tokens made up for local tests).",
+)
 @template_options
 def serve(
     host,
@@ -196,6 +204,7 @@ def serve(
     idle_timeout,
     no_watch,
     aws_endpoint_url,
+    ignore_jwt_signature,
     template,
     parameter_overrides,
     env_vars,
@@ -234,6 +243,7 @@ def serve(
                 settings=settings,
                 credentials=keys,
                 watch=not no_watch,
+                verify_jwt_signatures=not ignore_jwt_signature,
             )
         )
     except (TemplateError, LambdaError) as exc:

@@ -21,18 +21,23 @@ from .cors import CorsPolicy
 from .events import Caller, HttpRequest, api_id, v1_event, v2_event
 from .responses import HttpResponse, Malformed
 from .routes import Route, RouteTable
+from .signing_keys import SigningKeys
 
 URL_PREFIX = "/lambda-url/"
 
 
 class GatewayApp:
     def __init__(
-        self, host, project: Callable[[], Project | None], verifier: sigv4.SignatureVerifier | None = None
+        self,
+        host,
+        project: Callable[[], Project | None],
+        verifier: sigv4.SignatureVerifier | None = None,
+        signing_keys: SigningKeys | None = None,
     ) -> None:
         self.host = host
         self._project = project
         self._table: tuple[Project | None, RouteTable] | None = None
-        self.authorizers = Authorizers(host, verifier)
+        self.authorizers = Authorizers(host, verifier, signing_keys)
         self._background: set[asyncio.Task] = set()
 
     def table(self) -> RouteTable:

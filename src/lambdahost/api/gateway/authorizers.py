@@ -1,6 +1,7 @@
 """Authorizers. Lambda authorizers: TOKEN and REQUEST for REST APIs, simple and IAM-policy
 responses for HTTP APIs, with results cached by their identity sources for ``ReauthorizeEvery``
-seconds. JWT (HTTP API) and Cognito user pool (REST API) authorizers: see ``tokens``. AWS_IAM:
+seconds. JWT (HTTP API) and Cognito user pool (REST API) authorizers: claims as ``tokens`` reads
+them, signatures as ``signing_keys`` checks them. AWS_IAM:
 a SigV4-signed request, verified when the host serves with --credentials."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .. import sigv4
 from . import responses, tokens
 from .events import Caller, HttpRequest, api_id, v1_event, v2_event
 from .routes import Route
+from .signing_keys import SigningKeys
 
 
 @dataclass
@@ -51,9 +53,13 @@ def iam_caller(request: HttpRequest, verifier: sigv4.SignatureVerifier | None, a
 
 
 class Authorizers:
-    def __init__(self, host, verifier: sigv4.SignatureVerifier | None = None) -> None:
+    def __init__(
+        self, host, verifier: sigv4.SignatureVerifier | None = None, signing_keys: SigningKeys | None = None
+    ) -> None:
+        """``signing_keys`` None: JWTs are accepted without a look at their signatures."""
         self.host = host
         self._verifier = verifier
+        self._signing_keys = signing_keys
         self._cache: dict[tuple, tuple[float, dict | None]] = {}
 
     async def decide(self, route: Route, request: HttpRequest, params: dict[str, str], caller: Caller) -> Decision:
@@ -63,7 +69,7 @@ class Authorizers:
         if config is None:
             return Decision(True)
         if "JwtConfiguration" in config or "UserPoolArn" in config:
-            return self._token(route, request, config)
+            return await self._token(route, request, config)
         rest = route.api.kind == "rest"
         token_type = rest and config.get("FunctionPayloadType", "TOKEN") == "TOKEN"
         identity = config.get("Identity") or {}
@@ -106,7 +112,7 @@ class Authorizers:
             return None
         return {"iam": iam} if iam else None
 
-    def _token(self, route: Route, request: HttpRequest, config: dict) -> Decision:
+    async def _token(self, route: Route, request: HttpRequest, config: dict) -> Decision:
         """A JWT authorizer's or a Cognito user pool authorizer's verdict on the request's token."""
         jwt = "JwtConfiguration" in config
         source = str(config.get("IdentitySource", "$request.header.Authorization"))
@@ -120,6 +126,8 @@ class Authorizers:
             if not token:
                 raise tokens.Rejected("no token")
             claims = tokens.claims_of(token)
+            if self._signing_keys is not None:
+                await self._signature(token, config)
             if jwt:
                 scopes = tokens.check_jwt(claims, config["JwtConfiguration"] or {}, route.scopes)
                 return Decision(True, context={"jwt": {"claims": tokens.as_strings(claims), "scopes": scopes or None}})
@@ -128,6 +136,13 @@ class Authorizers:
             return Decision(True, context={"claims": tokens.as_strings(claims)})
         except tokens.Rejected as exc:
             return Decision(False, responses.HTTP_DENIED if exc.forbidden else responses.UNAUTHORIZED)
+
+    async def _signature(self, token: str, config: dict) -> None:
+        if "JwtConfiguration" in config:
+            await self._signing_keys.verify_for_issuer(token, (config["JwtConfiguration"] or {}).get("issuer") or "")
+        else:
+            pools = config["UserPoolArn"]
+            await self._signing_keys.verify_for_user_pool(token, pools[0] if isinstance(pools, list) else pools)
 
     def _identity(self, request: HttpRequest, identity: dict, token_type: bool) -> tuple | None:
         """The identity source values; None when one is missing (401 without calling the function)."""

@@ -1,9 +1,7 @@
-"""JWT authorizers (HTTP APIs) and Cognito user pool authorizers (REST APIs), read offline.
-
-Checking a token's signature needs its issuer's keys: a fetch from the issuer, or a real Cognito
-pool. lambdahost checks what can be checked locally — the token's form, ``exp`` and ``nbf``, the
-JWT authorizer's issuer and audience, the route's scopes — and hands the claims on, as API Gateway
-does once a token passes. Claim values reach the event as strings, numbers and lists included
+"""The claims of the tokens JWT authorizers (HTTP APIs) and Cognito user pool authorizers (REST
+APIs) accept: the token's form, ``exp`` and ``nbf``, the JWT authorizer's issuer and audience,
+the route's scopes. (Signatures: ``signing_keys``.) The claims are handed on as API Gateway does
+once a token passes. Claim values reach the event as strings, numbers and lists included
 (UNCONFIRMED: the rendering of lists follows the ``[a b]`` form seen in AWS's examples).
 """
 
