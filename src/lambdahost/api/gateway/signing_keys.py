@@ -29,6 +29,7 @@ _SIGNATURE_ONLY = {
     "require": [],
 }
 REFETCH_AFTER = 60.0  # seconds before an unknown key id may fetch an issuer's keys again
+RETRY_AFTER = 10.0  # seconds before keys that could not be fetched are tried again
 log = logging.getLogger("lambdahost")
 
 
@@ -38,6 +39,7 @@ class SigningKeys:
         self._timeout = timeout
         self._key_urls: dict[str, str] = {}  # issuer -> its jwks_uri
         self._key_sets: dict[str, tuple[float, dict[str, jwt.PyJWK]]] = {}  # jwks url -> (fetched, keys by id)
+        self._failed: dict[str, float] = {}  # url -> when fetching it last failed
 
     async def verify_for_issuer(self, token: str, issuer: str) -> None:
         """Rejected unless ``token`` is signed by a key of the OpenID issuer ``issuer``."""
@@ -85,12 +87,16 @@ class SigningKeys:
         return keys[kid]
 
     async def _fetch(self, url: str):
-        """JSON from ``url``; Rejected (and a warning in the log) if it cannot be had."""
+        """JSON from ``url``; Rejected (and a warning in the log) if it cannot be had. After a
+        failure, requests are refused at once for a while rather than each waiting on the fetch."""
         if not url.startswith(("https://", "http://")):
             raise Rejected(f"the signing keys' address is not http(s): {url}")
+        if time.monotonic() - self._failed.get(url, -RETRY_AFTER) < RETRY_AFTER:
+            raise Rejected(f"the signing keys at {url} could not be fetched a moment ago")
         try:
             return await asyncio.to_thread(self._get, url)
         except (OSError, ValueError) as exc:
+            self._failed[url] = time.monotonic()
             log.warning(
                 "cannot check JWT signatures: fetching %s failed (%s); serve with --ignore-jwt-signature to "
                 "accept tokens unchecked",
