@@ -397,3 +397,24 @@ def test_tags(client) -> None:
     client.tag_resource(Resource=arn, Tags={"team": "core", "env": "dev"})
     client.untag_resource(Resource=arn, TagKeys=["env"])
     assert client.list_tags(Resource=arn)["Tags"] == {"team": "core"}
+
+
+def test_invoke_with_response_stream(client) -> None:
+    """A Python function's result arrives as one PayloadChunk, then InvokeComplete; a function
+    error ends the stream with its error code and body."""
+    response = client.invoke_with_response_stream(FunctionName="Echo", Payload=b'{"a": 1}', LogType="Tail")
+    assert (response["StatusCode"], response["ExecutedVersion"]) == (200, "$LATEST")
+    events = list(response["EventStream"])
+    assert [next(iter(e)) for e in events] == ["PayloadChunk", "InvokeComplete"]
+    assert json.loads(events[0]["PayloadChunk"]["Payload"])["event"] == {"a": 1}
+    assert "REPORT RequestId:" in base64.b64decode(events[1]["InvokeComplete"]["LogResult"]).decode()
+
+    failed = list(client.invoke_with_response_stream(FunctionName="Fails", Payload=b"{}")["EventStream"])
+    [complete] = [e["InvokeComplete"] for e in failed]
+    assert complete["ErrorCode"] == "Unhandled"
+    assert json.loads(complete["ErrorDetails"])["errorMessage"] == "nope"
+    assert "LogResult" not in complete
+
+    assert client.invoke_with_response_stream(FunctionName="Echo", InvocationType="DryRun")["StatusCode"] == 204
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.invoke_with_response_stream(FunctionName="Nope")
