@@ -21,4 +21,6 @@ class HostSettings:
     strict_runtimes: bool = False  # refuse a runtime whose interpreter is missing
     pass_aws_credentials: bool = False  # hand the host's AWS credentials to functions
     aws_endpoint_url: str | None = None  # where stream sources are read with boto3 (None: AWS itself)
+    debug_port: int | None = None  # environments wait for a debugger (debugpy) here, with no timeouts
+    debug_function: str | None = None  # the function debugged (None: every Python function)
     async_delay_scale: float = 1.0  # multiplies asynchronous retry delays and event ages (0.01: 1 min -> 0.6 s)

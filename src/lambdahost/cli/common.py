@@ -104,16 +104,17 @@ def prestart(runtime: str, state_dir: Path):
 class workspace:
     """A host running the template's functions, for the length of one command."""
 
-    def __init__(self, source: ProjectSource, state_dir: Path, prestarted=None) -> None:
+    def __init__(self, source: ProjectSource, state_dir: Path, prestarted=None, **settings) -> None:
         self.source = source
         self.state_dir = state_dir
         self.prestarted = prestarted
+        self.settings = settings
 
     def __enter__(self):
         from ..host import Host
         from ..workspace import Workspace
 
-        self.host = Host(state_dir=self.state_dir)
+        self.host = Host(state_dir=self.state_dir, **self.settings)
         try:
             if self.prestarted:
                 self.host.call(lambda host: host.invoker.adopt(*self.prestarted))
@@ -127,12 +128,18 @@ class workspace:
         self.host.close()
 
 
-def invoke_once(source: ProjectSource, state_dir: Path, definition, payload: bytes, qualifier=None) -> None:
+def invoke_once(
+    source: ProjectSource, state_dir: Path, definition, payload: bytes, qualifier=None, debug_port: int | None = None
+) -> None:
     """Invoke a function in a host of its own: the logs on stderr, the response on stdout, and
     exit status 1 when the function failed."""
-    with workspace(source, state_dir, prestart(definition.config.runtime, state_dir)) as host:
+    name = definition.config.name
+    if debug_port is not None:
+        say_debugging(name, debug_port)
+    prestarted = prestart(definition.config.runtime, state_dir)
+    with workspace(source, state_dir, prestarted, debug_port=debug_port, debug_function=name) as host:
         try:
-            result = host.invoke(definition.config.name, payload, qualifier=qualifier)
+            result = host.invoke(name, payload, qualifier=qualifier)
         except LambdaError as exc:
             raise Failure(f"{exc.code}: {exc.message}") from None
     for line in result.log.splitlines():
@@ -141,6 +148,21 @@ def invoke_once(source: ProjectSource, state_dir: Path, definition, payload: byt
     sys.stdout.flush()
     if result.function_error:
         sys.exit(1)
+
+
+debug_port_option = click.option(
+    "--debug-port",
+    type=click.IntRange(1, 65535),
+    help="Environments wait for a debugger (debugpy) on this port of 127.0.0.1; no timeouts while debugged.",
+)
+
+
+def say_debugging(what: str, port: int) -> None:
+    click.echo(
+        f"lambdahost: {what} will wait for a debugger on 127.0.0.1:{port} (attach with debugpy, e.g. VS Code's "
+        '"Python: Remote Attach"); its timeouts are off while it is debugged',
+        err=True,
+    )
 
 
 def read_json(text: str, where: str) -> object:

@@ -16,11 +16,13 @@ from ..template.loader import TEMPLATE_NAMES
 from .common import (
     Failure,
     colour,
+    debug_port_option,
     invoke_once,
     load,
     pick,
     project_source,
     read_json,
+    say_debugging,
     state_dir_of,
     template_options,
 )
@@ -74,14 +76,17 @@ def init(name: str) -> None:
 @click.option("-e", "--event", "event_file", help="Event file, or - for standard input.")
 @click.option("--payload", help="The event as JSON text.")
 @click.option("--qualifier", help="Version or alias to invoke.")
+@debug_port_option
 @template_options
-def invoke(function, event_file, payload, qualifier, template, parameter_overrides, env_vars, state_dir) -> None:
+def invoke(
+    function, event_file, payload, qualifier, debug_port, template, parameter_overrides, env_vars, state_dir
+) -> None:
     """Invoke a function once: the response on stdout, the logs on stderr."""
     if event_file is not None and payload is not None:
         raise Failure("give the event with --event or --payload, not both")
     event = _read_event(event_file, payload)
     source, project = load(template, parameter_overrides, env_vars, state_dir)
-    invoke_once(source, state_dir_of(source, state_dir), pick(project, function), event, qualifier)
+    invoke_once(source, state_dir_of(source, state_dir), pick(project, function), event, qualifier, debug_port)
 
 
 def _read_event(event_file: str | None, payload: str | None) -> bytes:
@@ -189,6 +194,8 @@ def _duration(text: str) -> float:
     "--aws-endpoint-url",
     help="Read DynamoDB and Kinesis streams, and Cognito user pools' signing keys, from this endpoint (default: AWS).",
 )
+@debug_port_option
+@click.option("--debug-function", help="The function --debug-port debugs (default: every Python function).")
 @click.option(
     "--ignore-jwt-signature",
     is_flag=True,
@@ -204,6 +211,8 @@ def serve(
     idle_timeout,
     no_watch,
     aws_endpoint_url,
+    debug_port,
+    debug_function,
     ignore_jwt_signature,
     template,
     parameter_overrides,
@@ -227,11 +236,15 @@ def serve(
         if not key or not secret:
             raise Failure(f"--credentials takes KEY:SECRET, got '{item}'")
         keys[key] = secret
+    if debug_port is not None:
+        say_debugging(debug_function or "every Python function", debug_port)
     settings = HostSettings(
         state_dir=state_dir_of(source, state_dir),
         async_delay_scale=async_delay_scale,
         idle_timeout=idle_timeout,
         aws_endpoint_url=aws_endpoint_url,
+        debug_port=debug_port,
+        debug_function=debug_function,
     )
     try:
         run_server(

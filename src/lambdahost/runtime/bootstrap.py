@@ -16,6 +16,7 @@ import sys
 
 from . import logs, protocol
 from .context import LambdaContext
+from .debugger import wait_for_debugger
 from .faults import (
     BUILT_IN_MODULE_CONFLICT,
     CONTEXT_UNMARSHAL_ERROR,
@@ -80,12 +81,15 @@ def handle_invocation(handler, meta: dict, body: bytes) -> "tuple[int, bytes, di
         return protocol.ERROR, to_json(error).encode("utf-8"), {"errorType": error["errorType"]}
 
 
-def run(channel: socket.socket, handler_name: str) -> None:
-    """Run the environment until the host closes the channel; never returns normally on init error."""
+def run(channel: socket.socket, handler_name: str, debug: "dict | None" = None) -> None:
+    """Run the environment until the host closes the channel; never returns normally on init error.
+    ``debug``: wait for a debugger first (its ``port``, and where ``debugpy`` is)."""
     logs.setup()
     LambdaContext.load_environment()
     reader = channel.makefile("rb")
     try:
+        if debug:
+            wait_for_debugger(debug["port"], debug.get("debugpy"))
         handler = get_handler(handler_name)
     except Exception as exc:
         error = error_from_exception(exc)

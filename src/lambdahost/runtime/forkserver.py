@@ -111,7 +111,7 @@ def _run_python(spec: dict, channel_fd: int) -> int:
     for directory in [spec["taskRoot"], *_layer_dirs(spec["layers"])]:
         site.addsitedir(directory)
     try:
-        bootstrap.run(socket.socket(fileno=channel_fd), spec["handler"])
+        bootstrap.run(socket.socket(fileno=channel_fd), spec["handler"], spec.get("debug"))
         return 0
     except SystemExit as exc:
         return _exit_code(exc.code)

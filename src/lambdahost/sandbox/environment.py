@@ -8,6 +8,7 @@ process is gone, and the next invocation starts a new one in the same slot, keep
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -77,6 +78,8 @@ class Environment:
         self._request_id = ""
         self._lines: list[str] = []
         self._unsent: list[LogLine] = []
+        debugged = settings.debug_function in (None, function.name) and function.is_python
+        self._debug_port = settings.debug_port if debugged else None
         interpreter = forkserver.interpreter
         minor = f"{interpreter.version[0]}.{interpreter.version[1]}"
         self._platform = PlatformLog(
@@ -95,7 +98,7 @@ class Environment:
         self._request_id = ""
         init_ms = None
         if self._process is None and not self._init_failed:
-            init = await self._init("init", time.monotonic() + self._settings.init_timeout)
+            init = await self._init("init", self._enforced(time.monotonic() + self._settings.init_timeout))
             init_ms = init.duration_ms
             self._init_failed = not init.ok
         started = self._begin(invocation)
@@ -109,7 +112,12 @@ class Environment:
     @property
     def warm(self) -> bool:
         """Whether ``invoke_warm`` can serve the next invocation."""
-        return isinstance(self._process, EnvironmentProcess) and not self._init_failed
+        return isinstance(self._process, EnvironmentProcess) and not self._init_failed and self._debug_port is None
+
+    def _enforced(self, deadline: float) -> float | None:
+        """The deadline to hold the environment to: none while a debugger may hold it at a
+        breakpoint. (The handler still sees its configured deadline in its context.)"""
+        return None if self._debug_port is not None else deadline
 
     def invoke_warm(self, invocation: Invocation) -> InvocationResult:
         """``invoke`` in a ``warm`` environment for a caller that runs no event loop (the sync
@@ -178,7 +186,7 @@ class Environment:
 
     async def _run(self, invocation: Invocation, deadline: float) -> _Outcome:
         if self._init_failed:  # suppressed init: try again, inside this invocation's time
-            init = await self._init("invoke", deadline)
+            init = await self._init("invoke", self._enforced(deadline))
             if init.status == "timeout":
                 return self._timed_out(invocation)
             if not init.ok:
@@ -187,7 +195,7 @@ class Environment:
         process = self._process
         try:
             await process.invoke(self._meta(invocation, deadline), invocation.payload)
-            frame = await process.receive(deadline)
+            frame = await process.receive(self._enforced(deadline))
         except TimedOut:
             return self._timed_out(invocation)
         except OSError:
@@ -244,7 +252,7 @@ class Environment:
 
     # -- the init phase -----------------------------------------------------------------------
 
-    async def _init(self, phase: str, deadline: float) -> _Init:
+    async def _init(self, phase: str, deadline: float | None) -> _Init:
         self._emit(self._platform.init_start(phase))
         started = time.monotonic()
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -299,6 +307,12 @@ class Environment:
             "environment": self._environment_variables(),
             "memoryLimitKb": function.memory_size * 1024,
         }
+        if self._debug_port is not None:
+            debugpy = importlib.util.find_spec("debugpy")
+            spec["debug"] = {
+                "port": self._debug_port,
+                "debugpy": str(Path(debugpy.origin).parent.parent) if debugpy and debugpy.origin else None,
+            }
         if not function.is_python:
             bootstrap = next((p for p in self._bootstrap_candidates() if p.is_file()), None)
             if bootstrap is None:
