@@ -3,6 +3,7 @@ and concurrent executions, for the console's Monitor page and Prometheus at /met
 
 from __future__ import annotations
 
+import random
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from ..model.invocation import InvocationResult
 from .invoker import Invoker
 
 KEEP_MINUTES = 24 * 60
+SAMPLES = 1000  # durations kept per function and minute; past that, a uniform sample of them
 
 
 @dataclass
@@ -20,6 +22,16 @@ class Minute:
     throttles: int = 0
     durations: list[float] = field(default_factory=list)
     concurrency: int = 0
+
+    def add(self, duration_ms: float, error: bool) -> None:
+        """One invocation. Its duration joins the minute's sample (reservoir sampling), so that a
+        busy minute costs a thousand floats, not one per invocation, and percentiles stay fair."""
+        self.invocations += 1
+        self.errors += error
+        if len(self.durations) < SAMPLES:
+            self.durations.append(duration_ms)
+        elif (slot := random.randrange(self.invocations)) < SAMPLES:
+            self.durations[slot] = duration_ms
 
     def percentile(self, fraction: float) -> float | None:
         if not self.durations:
@@ -49,9 +61,7 @@ class Metrics:
         if result.status_code != 200:
             return
         minute = self._minute(name)
-        minute.invocations += 1
-        minute.errors += result.function_error is not None
-        minute.durations.append(result.duration_ms)
+        minute.add(result.duration_ms, result.function_error is not None)
         minute.concurrency = max(minute.concurrency, self._invoker.concurrency.in_flight(name) + 1)
         totals = self._totals[name]
         totals["invocations"] += 1
