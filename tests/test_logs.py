@@ -210,3 +210,36 @@ def test_concurrent_streams_keep_each_invocations_lines_together(tmp_path, make_
         assert reopened.query(function.name, after_id=cut) == [e for e in everything if e.id > cut]
     finally:
         reopened.close()
+
+
+BACKGROUND = """
+import threading, time
+
+def tick():
+    time.sleep(0.1)  # after the invocation has ended
+    for n in range(60):
+        print(f"tick {n}", flush=True)
+        time.sleep(0.01)
+
+def handler(event, context):
+    threading.Thread(target=tick, daemon=True).start()
+    return "started"
+"""
+
+
+def test_what_an_idle_environment_prints_is_stored_not_held(tmp_path, make_function) -> None:
+    """A background thread prints after its invocation ended: the idle reaper stores those lines
+    (with no request id) and the environment keeps none of them in memory."""
+    function = make_function(BACKGROUND)
+
+    async def run() -> tuple:
+        async with AsyncHost(state_dir=tmp_path / "idle", idle_timeout=4) as host:  # the reaper turns each second
+            host.add_function(function)
+            await host.invoke(function.name)
+            await asyncio.sleep(2.5)
+            [environment] = host.invoker.environments(function.name)
+            return host.logs.query(function.name, contains="tick"), environment._lines
+
+    ticks, held = asyncio.run(run())
+    assert [(e.message, e.request_id) for e in ticks] == [(f"tick {n}", "") for n in range(60)]
+    assert held == []

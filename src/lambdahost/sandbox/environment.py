@@ -167,6 +167,7 @@ class Environment:
         self._emit(self._platform.end(invocation.request_id))
         self._emit(self._platform.report(report))
         self._send_logs()
+        self._request_id = ""  # what it prints from now on belongs to no invocation
         self.last_used = time.monotonic()
         return InvocationResult(
             request_id=invocation.request_id,
@@ -385,11 +386,13 @@ class Environment:
 
     def flush_logs(self) -> None:
         """Store what an idle environment has written since its last invocation (a background
-        thread's prints); an invocation's own lines are stored when it ends."""
+        thread's prints); an invocation's own lines are stored when it ends. Nothing holds on to
+        them in memory: the next invocation's log starts afresh anyway."""
         if self._process is not None:
             self._process.drain_output()
             self._flush_partial()
         self._send_logs()
+        self._lines = []
 
     def _send_logs(self) -> None:
         if self._unsent:
