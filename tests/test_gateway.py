@@ -512,3 +512,20 @@ def test_aws_iam_routes_serve_only_signed_requests(gateway) -> None:
     http = gateway.get(http_url, headers=sigv4_headers("GET", http_url, "AKIDHTTP", "x", service="execute-api"))
     iam = http.json()["requestContext"]["authorizer"]["iam"]
     assert (iam["accessKey"], iam["callerId"], iam["userId"]) == ("AKIDHTTP",) * 3
+
+
+def test_the_authorizer_cache_is_bounded(monkeypatch) -> None:
+    """Callers with tokens of their own each add an entry: past the bound, the expired ones go
+    first, then the oldest."""
+    from lambdahost.api.gateway import authorizers
+
+    monkeypatch.setattr(authorizers, "CACHE_SIZE", 3)
+    cache = authorizers.Authorizers(host=None)
+    now = time.monotonic()
+    cache._remember(("expired",), now - 1, None)
+    cache._remember(("old",), now + 60, {"a": 1})
+    cache._remember(("newer",), now + 60, {"a": 2})
+    cache._remember(("new",), now + 60, {"a": 3})  # the expired entry makes room
+    assert list(cache._cache) == [("old",), ("newer",), ("new",)]
+    cache._remember(("newest",), now + 60, {"a": 4})  # nothing expired: the oldest goes
+    assert list(cache._cache) == [("newer",), ("new",), ("newest",)]

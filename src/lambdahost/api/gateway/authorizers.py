@@ -21,6 +21,8 @@ from .events import Caller, HttpRequest, api_id, v1_event, v2_event
 from .routes import Route
 from .signing_keys import SigningKeys
 
+CACHE_SIZE = 10_000  # Lambda authorizer verdicts kept at once
+
 
 @dataclass
 class Decision:
@@ -86,10 +88,20 @@ class Authorizers:
             event = self._event(route, request, params, caller, method_arn, sources, token_type, config)
             result = await self._invoke(config, event)
             if ttl > 0:
-                self._cache[key] = (time.monotonic() + ttl, result)
+                self._remember(key, time.monotonic() + ttl, result)
         if result is None:  # the authorizer failed, or said "Unauthorized"
             return Decision(False, responses.UNAUTHORIZED)
         return self._evaluate(route, result, method_arn, config)
+
+    def _remember(self, key: tuple, expires: float, result: dict | None) -> None:
+        """Cache a verdict. Past CACHE_SIZE entries (callers with tokens of their own each), the
+        expired ones go, then the oldest: the cache never grows with the number of callers."""
+        if len(self._cache) >= CACHE_SIZE:
+            now = time.monotonic()
+            self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+            while len(self._cache) >= CACHE_SIZE:
+                del self._cache[next(iter(self._cache))]
+        self._cache[key] = (expires, result)
 
     def _iam(self, route: Route, request: HttpRequest, caller: Caller) -> Decision:
         """AWS_IAM: REST answers as it does for an unknown route, or with the signature's
