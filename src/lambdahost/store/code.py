@@ -9,7 +9,6 @@ import io
 import os
 import shutil
 import stat
-import zipfile
 from pathlib import Path
 
 from ..errors import InvalidParameterValueException, RequestEntityTooLargeException
@@ -61,6 +60,8 @@ class CodeStore:
         code = hash_zip(data)
         if folder.is_dir():
             return folder, code
+        import zipfile  # only uploads need it: not imported by every command's start
+
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
             members = archive.infolist()

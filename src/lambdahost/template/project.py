@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LambdaError, ValidationException
-from ..events.schedule import parse as parse_schedule
 from ..model.function import FunctionConfig, LoggingConfig
 from . import loader
 from .errors import TemplateError
@@ -555,6 +554,8 @@ class _Reader:
                     f"a {kind} event needs {', '.join(missing)}", resource=logical_id, prop=prop, line=line
                 )
             if kind in ("Schedule", "ScheduleV2"):
+                from ..events.schedule import parse as parse_schedule  # its calendar costs every command 5 ms
+
                 expression = properties.get("Schedule") or properties.get("ScheduleExpression")
                 try:
                     parse_schedule(expression, scheduler=kind == "ScheduleV2")
