@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -34,6 +36,15 @@ def sigv4_headers(method: str, url: str, key: str, secret: str, service: str = "
     request = AWSRequest(method=method, url=url)
     SigV4Auth(Credentials(key, secret), service, "us-east-1").add_auth(request)
     return dict(request.headers)
+
+
+def zipped(files: dict[str, str]) -> bytes:
+    """A zip archive of ``files`` (name -> text), as Code.ZipFile and Content.ZipFile take one."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
 
 
 def free_port() -> int:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import threading
-import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
 
-from server import Server, write_project
+from server import Server, write_project, zipped
 
 TEMPLATE = """
 Resources:
@@ -63,14 +61,6 @@ def server(tmp_path_factory):
 @pytest.fixture
 def client(server):
     return server.client()
-
-
-def _zip(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
 
 
 # -- Invoke -------------------------------------------------------------------------------------
@@ -188,7 +178,7 @@ ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 
 
 def test_create_invoke_update_and_delete_a_function(client) -> None:
-    code = _zip({"handler.py": "def main(event, context):\n    return 'v1'\n"})
+    code = zipped({"handler.py": "def main(event, context):\n    return 'v1'\n"})
     created = client.create_function(
         FunctionName="made",
         Runtime="python3.11",
@@ -205,7 +195,7 @@ def test_create_invoke_update_and_delete_a_function(client) -> None:
     assert json.loads(client.invoke(FunctionName="made")["Payload"].read()) == "v1"
 
     updated = client.update_function_code(
-        FunctionName="made", ZipFile=_zip({"handler.py": "def main(e, c):\n    return 'v2'\n"})
+        FunctionName="made", ZipFile=zipped({"handler.py": "def main(e, c):\n    return 'v2'\n"})
     )
     assert updated["CodeSha256"] != created["CodeSha256"] and updated["RevisionId"] != created["RevisionId"]
     client.get_waiter("function_updated_v2").wait(FunctionName="made")
@@ -228,7 +218,7 @@ def test_create_invoke_update_and_delete_a_function(client) -> None:
 
 def test_bad_configuration_gets_awss_validation_message(server) -> None:
     client = server.client(validate=False)  # boto3 would refuse these itself; the server must too
-    code = _zip({"h.py": "def m(e, c):\n    return 1\n"})
+    code = zipped({"h.py": "def m(e, c):\n    return 1\n"})
     with pytest.raises(ClientError) as caught:
         client.create_function(
             FunctionName="bad-memory",
@@ -247,7 +237,7 @@ def test_bad_configuration_gets_awss_validation_message(server) -> None:
 
 
 def test_list_functions_pages(client) -> None:
-    code = _zip({"h.py": "def m(e, c):\n    return 1\n"})
+    code = zipped({"h.py": "def m(e, c):\n    return 1\n"})
     for index in range(3):
         client.create_function(
             FunctionName=f"paged-{index}", Runtime="python3.11", Role=ROLE, Handler="h.m", Code={"ZipFile": code}
@@ -265,12 +255,12 @@ def test_versions_are_immutable_snapshots_and_aliases_route_traffic(client) -> N
         Runtime="python3.11",
         Role=ROLE,
         Handler="h.m",
-        Code={"ZipFile": _zip({"h.py": "def m(e, c):\n    return 'one'\n"})},
+        Code={"ZipFile": zipped({"h.py": "def m(e, c):\n    return 'one'\n"})},
     )
     one = client.publish_version(FunctionName="versioned", Description="first")
     assert one["Version"] == "1" and one["FunctionArn"].endswith(":versioned:1")
     assert client.publish_version(FunctionName="versioned")["Version"] == "1", "unchanged: no new version"
-    client.update_function_code(FunctionName="versioned", ZipFile=_zip({"h.py": "def m(e, c):\n    return 'two'\n"}))
+    client.update_function_code(FunctionName="versioned", ZipFile=zipped({"h.py": "def m(e, c):\n    return 'two'\n"}))
     two = client.publish_version(FunctionName="versioned")
     assert two["Version"] == "2"
     versions = [v["Version"] for v in client.list_versions_by_function(FunctionName="versioned")["Versions"]]
@@ -314,12 +304,12 @@ def test_versions_are_immutable_snapshots_and_aliases_route_traffic(client) -> N
 def test_a_deleted_versions_number_is_never_given_again(client) -> None:
     def publish(text: str) -> str:
         client.update_function_code(
-            FunctionName="numbered", ZipFile=_zip({"h.py": f"def m(e, c):\n    return {text!r}\n"})
+            FunctionName="numbered", ZipFile=zipped({"h.py": f"def m(e, c):\n    return {text!r}\n"})
         )
         return client.publish_version(FunctionName="numbered")["Version"]
 
     client.create_function(
-        FunctionName="numbered", Runtime="python3.11", Role=ROLE, Handler="h.m", Code={"ZipFile": _zip({"h.py": ""})}
+        FunctionName="numbered", Runtime="python3.11", Role=ROLE, Handler="h.m", Code={"ZipFile": zipped({"h.py": ""})}
     )
     assert (publish("one"), publish("two")) == ("1", "2")
     client.delete_function(FunctionName="numbered", Qualifier="2")

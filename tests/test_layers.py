@@ -3,14 +3,12 @@ attach to a function, import from it, list, delete, and find it all again after 
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
 
-from server import Server, write_project
+from server import Server, write_project, zipped
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 TEMPLATE = """
@@ -29,14 +27,6 @@ def main(event, context):
 """
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def server(tmp_path):
     running = Server(write_project(tmp_path / "project", TEMPLATE, PLAIN), "--api-port", "0").start()
@@ -45,7 +35,7 @@ def server(tmp_path):
 
 
 def _publish(client, name: str, hello: str, **options) -> dict:
-    content = _zip({"python/greeting.py": f"HELLO = {hello!r}\n"})
+    content = zipped({"python/greeting.py": f"HELLO = {hello!r}\n"})
     return client.publish_layer_version(LayerName=name, Content={"ZipFile": content}, **options)
 
 
@@ -64,7 +54,7 @@ def test_a_published_layer_is_importable_from_a_function(server) -> None:
     assert first["Description"] == "v1" and first["CompatibleRuntimes"] == ["python3.11"]
     assert first["Content"]["CodeSize"] > 0 and first["Content"]["CodeSha256"]
 
-    code = _zip({"handler.py": HANDLER})
+    code = zipped({"handler.py": HANDLER})
     created = client.create_function(
         FunctionName="greeter",
         Runtime="python3.11",
@@ -127,7 +117,7 @@ def test_reading_listing_and_deleting_layer_versions(server) -> None:
 def test_bad_layer_references_get_awss_errors(server) -> None:
     client = server.client(validate=False)  # boto3 would refuse some of these itself; the server must too
     layer = _publish(client, "real", "x")
-    code = {"ZipFile": _zip({"handler.py": HANDLER})}
+    code = {"ZipFile": zipped({"handler.py": HANDLER})}
 
     def create(layers: list[str]) -> ClientError:
         with pytest.raises(ClientError) as caught:
@@ -162,7 +152,7 @@ def test_layers_and_their_functions_outlive_the_host(server) -> None:
         Runtime="python3.11",
         Role=ROLE,
         Handler="handler.main",
-        Code={"ZipFile": _zip({"handler.py": HANDLER})},
+        Code={"ZipFile": zipped({"handler.py": HANDLER})},
         Layers=[layer["LayerVersionArn"]],
     )
     client.delete_layer_version(LayerName="kept", VersionNumber=1)  # its functions keep it, as on AWS
