@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 
 from lambdahost import AsyncHost, Host, LoggingConfig
 from lambdahost.store import LogStore
@@ -236,9 +237,12 @@ def test_what_an_idle_environment_prints_is_stored_not_held(tmp_path, make_funct
         async with AsyncHost(state_dir=tmp_path / "idle", idle_timeout=4) as host:  # the reaper turns each second
             host.add_function(function)
             await host.invoke(function.name)
-            await asyncio.sleep(2.5)
+            deadline = time.monotonic() + 30
+            while len(ticks := host.logs.query(function.name, contains="tick")) < 60:
+                assert time.monotonic() < deadline, f"{len(ticks)} of 60 idle lines stored"
+                await asyncio.sleep(0.2)
             [environment] = host.invoker.environments(function.name)
-            return host.logs.query(function.name, contains="tick"), environment._lines
+            return ticks, environment._lines
 
     ticks, held = asyncio.run(run())
     assert [(e.message, e.request_id) for e in ticks] == [(f"tick {n}", "") for n in range(60)]
