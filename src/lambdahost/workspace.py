@@ -41,6 +41,10 @@ class Workspace:
                 record.event_invoke_configs[LATEST] = function.event_invoke_config
             elif previous is not None and previous.event_invoke_config:
                 record.event_invoke_configs.pop(LATEST, None)
+            if function.function_url_config is not None:  # the template owns its unqualified URL
+                record.url_configs[""] = function.function_url_config
+            else:
+                record.url_configs.pop("", None)
         if old is not None:
             kept = {f.config.name for f in new.functions.values()}
             for function in old.functions.values():

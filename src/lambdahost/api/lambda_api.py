@@ -37,10 +37,14 @@ log = logging.getLogger("lambdahost")
 PAGE_SIZE = 50  # ListFunctions pages hold at most 50, whatever MaxItems says
 
 
-def create_app(host: AsyncHost, verifier: SignatureVerifier | None = None) -> Starlette:
-    api = _LambdaApi(host)
+def create_app(
+    host: AsyncHost, verifier: SignatureVerifier | None = None, url_base: str = "http://127.0.0.1:3000"
+) -> Starlette:
+    """``url_base``: where the API port serves function URLs."""
+    api = _LambdaApi(host, url_base)
     F = "/2015-03-31/functions/{name}"
     L = "/2018-10-31/layers/{layer}"
+    U = "/2021-10-31/functions/{name}"
     routes = [
         Route(f"{F}/invocations", api.invoke, methods=["POST"]),
         Route(
@@ -78,6 +82,11 @@ def create_app(host: AsyncHost, verifier: SignatureVerifier | None = None) -> St
         Route("/2017-03-31/tags/{arn:path}", api.untag, methods=["DELETE"]),
         Route("/2017-03-31/tags/{arn:path}", api.list_tags, methods=["GET"]),
         Route("/2018-10-31/layers", api.list_layers, methods=["GET"]),
+        Route(f"{U}/url", api.create_url_config, methods=["POST"]),
+        Route(f"{U}/url", api.get_url_config, methods=["GET"]),
+        Route(f"{U}/url", api.update_url_config, methods=["PUT"]),
+        Route(f"{U}/url", api.delete_url_config, methods=["DELETE"]),
+        Route(f"{U}/urls", api.list_url_configs, methods=["GET"]),
         Route(f"{L}/versions", api.publish_layer_version, methods=["POST"]),
         Route(f"{L}/versions", api.list_layer_versions, methods=["GET"]),
         Route(f"{L}/versions/{{number:int}}", api.get_layer_version, methods=["GET"]),
@@ -139,8 +148,9 @@ def _zip(data: Any) -> bytes | None:
 
 
 class _LambdaApi:
-    def __init__(self, host: AsyncHost) -> None:
+    def __init__(self, host: AsyncHost, url_base: str) -> None:
         self.host = host
+        self.url_base = url_base
         self.control = host.control
         self.invoker = host.invoker
 
@@ -391,6 +401,41 @@ class _LambdaApi:
 
     async def list_tags(self, request: Request) -> Response:
         return _json({"Tags": self._tagged(request).tags})
+
+    # -- function URLs --------------------------------------------------------------------------
+
+    def _url_config(self, record, alias: str, status: int = 200) -> Response:
+        arn = self.invoker.arn(record.name, alias or None)
+        return _json(
+            shapes.function_url_config(record.name, alias, record.url_configs[alias], arn, self.url_base), status
+        )
+
+    async def create_url_config(self, request: Request) -> Response:
+        urls, qualifier = self.control.urls, request.query_params.get("Qualifier")
+        return self._url_config(*urls.create(request.path_params["name"], qualifier, await _body(request)), 201)
+
+    async def get_url_config(self, request: Request) -> Response:
+        return self._url_config(
+            *self.control.urls.get(request.path_params["name"], request.query_params.get("Qualifier"))
+        )
+
+    async def update_url_config(self, request: Request) -> Response:
+        urls, qualifier = self.control.urls, request.query_params.get("Qualifier")
+        return self._url_config(*urls.update(request.path_params["name"], qualifier, await _body(request)))
+
+    async def delete_url_config(self, request: Request) -> Response:
+        self.control.urls.delete(request.path_params["name"], request.query_params.get("Qualifier"))
+        return _no_content()
+
+    async def list_url_configs(self, request: Request) -> Response:
+        record = self.control.record(request.path_params["name"])
+        configs = [
+            shapes.function_url_config(
+                record.name, alias, config, self.invoker.arn(record.name, alias or None), self.url_base
+            )
+            for alias, config in sorted(record.url_configs.items())
+        ]
+        return _json(_page(request, configs, "FunctionUrlConfigs"))
 
     # -- layers ---------------------------------------------------------------------------------
 

@@ -75,7 +75,7 @@ def build_app(options: ServeOptions):
     """One ASGI app for both ports: the Lambda API, and API Gateway on ``api_port``."""
     host = AsyncHost(options.settings)
     verifier = SignatureVerifier(options.credentials) if options.credentials else None
-    lambda_app = create_app(host, verifier)
+    lambda_app = create_app(host, verifier, f"http://{options.host}:{options.api_port or 3000}")
     workspaces: list[Workspace] = []
     signing_keys = SigningKeys(options.settings.aws_endpoint_url) if options.verify_jwt_signatures else None
     gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None, verifier, signing_keys)

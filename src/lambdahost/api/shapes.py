@@ -9,6 +9,7 @@ from typing import Any
 from ..model.function import FunctionConfig
 from ..model.layers import LayerVersion
 from ..model.registry import LATEST, Alias, FunctionRecord, Version
+from .gateway.app import URL_PREFIX
 
 
 def function_configuration(
@@ -114,4 +115,20 @@ def layer_versions_item(layer: LayerVersion, layer_arn: str) -> dict[str, Any]:
         shape["CompatibleArchitectures"] = list(layer.compatible_architectures)
     if layer.license_info is not None:
         shape["LicenseInfo"] = layer.license_info
+    return shape
+
+
+def function_url_config(name: str, alias: str, config: dict[str, Any], arn: str, url_base: str) -> dict[str, Any]:
+    """FunctionUrlConfig, as the Create/Get/Update and List calls answer it; the URL is where the
+    API port serves it."""
+    shape: dict[str, Any] = {
+        "FunctionUrl": f"{url_base}{URL_PREFIX}{name}{':' + alias if alias else ''}/",
+        "FunctionArn": arn,
+        "AuthType": config.get("AuthType"),
+        "CreationTime": config.get("CreationTime", ""),
+        "LastModifiedTime": config.get("LastModifiedTime", ""),
+        "InvokeMode": config.get("InvokeMode", "BUFFERED"),
+    }
+    if config.get("Cors"):
+        shape["Cors"] = config["Cors"]
     return shape

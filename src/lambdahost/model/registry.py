@@ -79,6 +79,7 @@ class FunctionRecord:
     dead_letter_target: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     last_version: int = 0  # the highest number ever published: a deleted version's never comes back
+    url_configs: dict[str, dict] = field(default_factory=dict)  # function URLs by alias ("": unqualified)
 
     @property
     def name(self) -> str:

@@ -67,6 +67,7 @@ def _dump(record: FunctionRecord) -> dict[str, Any]:
         "dead_letter_target": record.dead_letter_target,
         "tags": record.tags,
         "last_version": record.last_version,
+        "url_configs": record.url_configs,
     }
 
 
@@ -87,5 +88,6 @@ def _load(data: dict[str, Any]) -> FunctionRecord:
         event_invoke_configs=data["event_invoke_configs"],
         dead_letter_target=data["dead_letter_target"],
         tags=data["tags"],
-        last_version=data.get("last_version", 0),  # absent from records stored before it was kept
+        last_version=data.get("last_version", 0),  # these two are absent from records stored before them
+        url_configs=data.get("url_configs", {}),
     )

@@ -161,11 +161,17 @@ class GatewayApp:
         )
         return response
 
-    async def _invoke(self, function_name: str, event: dict, timeout: float, request: HttpRequest):
+    async def _invoke(
+        self, function_name: str, event: dict, timeout: float, request: HttpRequest, qualifier: str | None = None
+    ):
         """Invoke, waiting no longer than the integration timeout; as on AWS, a function still
         running then goes on to its own end. The request's trace header becomes the invocation's."""
         invocation = self.host.invoke(
-            function_name, fastjson.dumps(event), trusted_json=True, trace_header=request.header("x-amzn-trace-id")
+            function_name,
+            fastjson.dumps(event),
+            qualifier=qualifier,
+            trusted_json=True,
+            trace_header=request.header("x-amzn-trace-id"),
         )
         if self.host.get_function(function_name).timeout + 1 < timeout:
             return await invocation  # the function's own timeout ends it first: no race to arrange
@@ -178,12 +184,17 @@ class GatewayApp:
             raise TimeoutError from None
 
     async def _function_url(self, request: HttpRequest) -> HttpResponse:
-        name, _, rest = request.raw_path[len(URL_PREFIX) :].partition("/")
-        project = self._project()
-        function = project.find(name) if project else None
-        config = function.function_url_config if function else None
+        """``/lambda-url/<name>/...``, or ``/lambda-url/<name>:<alias>/...`` for an alias's URL."""
+        target, _, rest = request.raw_path[len(URL_PREFIX) :].partition("/")
+        name, _, alias = target.partition(":")
+        try:
+            record = self.host.invoker.record(name)
+        except LambdaError:
+            return responses.URL_NOT_FOUND
+        config = record.url_configs.get(alias)
         if config is None:
             return responses.URL_NOT_FOUND
+        timeout = record.resolve(alias or None)[1].timeout
         cors = CorsPolicy.for_http(config.get("Cors"))
         inner = HttpRequest(
             request.method,
@@ -202,7 +213,7 @@ class GatewayApp:
             authorizer = self.authorizers.url_caller(request, caller)
             if authorizer is None:
                 return responses.URL_FORBIDDEN
-        url_id = api_id(f"url:{function.config.name}")
+        url_id = api_id(f"url:{target}")
         event = v2_event(
             inner,
             "$default",
@@ -215,7 +226,7 @@ class GatewayApp:
             authorizer=authorizer,
         )
         try:
-            result = await self._invoke(function.config.name, event, float(function.config.timeout) + 1, request)
+            result = await self._invoke(name, event, float(timeout) + 1, request, alias or None)
         except (TimeoutError, LambdaError):
             return responses.URL_FAILED
         if result.function_error:
