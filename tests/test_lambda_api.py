@@ -408,3 +408,39 @@ def test_invoke_with_response_stream(client) -> None:
     assert client.invoke_with_response_stream(FunctionName="Echo", InvocationType="DryRun")["StatusCode"] == 204
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.invoke_with_response_stream(FunctionName="Nope")
+
+
+def test_resource_based_policy_statements(client) -> None:
+    added = client.add_permission(
+        FunctionName="Echo",
+        StatementId="s3-invoke",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::uploads",
+        SourceAccount="123456789012",
+    )
+    statement = json.loads(added["Statement"])
+    assert statement == {
+        "Sid": "s3-invoke",
+        "Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "lambda:InvokeFunction",
+        "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Echo",
+        "Condition": {
+            "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::uploads"},
+            "StringEquals": {"AWS:SourceAccount": "123456789012"},
+        },
+    }
+    client.add_permission(FunctionName="Echo", StatementId="account", Action="lambda:*", Principal="210987654321")
+    policy = json.loads(client.get_policy(FunctionName="Echo")["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["s3-invoke", "account"]
+    assert policy["Statement"][1]["Principal"] == {"AWS": "arn:aws:iam::210987654321:root"}
+    with pytest.raises(client.exceptions.ResourceConflictException, match="already exists"):
+        client.add_permission(FunctionName="Echo", StatementId="account", Action="lambda:*", Principal="*")
+
+    client.remove_permission(FunctionName="Echo", StatementId="s3-invoke")
+    client.remove_permission(FunctionName="Echo", StatementId="account")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_policy(FunctionName="Echo")
+    with pytest.raises(client.exceptions.ResourceNotFoundException, match="Statement account is not found"):
+        client.remove_permission(FunctionName="Echo", StatementId="account")

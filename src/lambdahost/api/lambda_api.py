@@ -82,6 +82,9 @@ def create_app(
         Route("/2017-03-31/tags/{arn:path}", api.untag, methods=["DELETE"]),
         Route("/2017-03-31/tags/{arn:path}", api.list_tags, methods=["GET"]),
         Route("/2018-10-31/layers", api.list_layers, methods=["GET"]),
+        Route(f"{F}/policy", api.add_permission, methods=["POST"]),
+        Route(f"{F}/policy", api.get_policy, methods=["GET"]),
+        Route(f"{F}/policy/{{sid}}", api.remove_permission, methods=["DELETE"]),
         Route(f"{U}/url", api.create_url_config, methods=["POST"]),
         Route(f"{U}/url", api.get_url_config, methods=["GET"]),
         Route(f"{U}/url", api.update_url_config, methods=["PUT"]),
@@ -401,6 +404,26 @@ class _LambdaApi:
 
     async def list_tags(self, request: Request) -> Response:
         return _json({"Tags": self._tagged(request).tags})
+
+    # -- resource-based policies ----------------------------------------------------------------
+
+    async def add_permission(self, request: Request) -> Response:
+        statement = self.control.permissions.add(
+            request.path_params["name"], request.query_params.get("Qualifier"), await _body(request)
+        )
+        return _json({"Statement": json.dumps(statement)}, 201)
+
+    async def get_policy(self, request: Request) -> Response:
+        policy, revision = self.control.permissions.policy(
+            request.path_params["name"], request.query_params.get("Qualifier")
+        )
+        return _json({"Policy": json.dumps(policy), "RevisionId": revision})
+
+    async def remove_permission(self, request: Request) -> Response:
+        self.control.permissions.remove(
+            request.path_params["name"], request.query_params.get("Qualifier"), request.path_params["sid"]
+        )
+        return _no_content()
 
     # -- function URLs --------------------------------------------------------------------------
 

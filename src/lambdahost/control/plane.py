@@ -26,6 +26,7 @@ from ..model.registry import LATEST, Alias, FunctionRecord, Version, new_revisio
 from ..store.code import CodeStore, hash_folder
 from ..store.functions import FunctionStore
 from .layers import Layers
+from .permissions import Permissions
 from .urls import FunctionUrls
 
 ROLE = re.compile(r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
@@ -42,6 +43,7 @@ class ControlPlane:
         self.store = store
         self.layers = layers
         self.urls = FunctionUrls(self)
+        self.permissions = Permissions(self)
         self._saved_template_state: dict[str, FunctionRecord] = {}
 
     def restore(self) -> None:
@@ -64,7 +66,7 @@ class ControlPlane:
         record.versions, record.aliases, record.tags = saved.versions, saved.aliases, saved.tags
         record.event_invoke_configs = saved.event_invoke_configs
         record.last_version = saved.last_version
-        record.url_configs = saved.url_configs
+        record.url_configs, record.policies = saved.url_configs, saved.policies
 
     def forget(self, name: str) -> None:
         """A template function its template no longer has: gone with its versions, as a deploy

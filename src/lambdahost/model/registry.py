@@ -80,6 +80,7 @@ class FunctionRecord:
     tags: dict[str, str] = field(default_factory=dict)
     last_version: int = 0  # the highest number ever published: a deleted version's never comes back
     url_configs: dict[str, dict] = field(default_factory=dict)  # function URLs by alias ("": unqualified)
+    policies: dict[str, list[dict]] = field(default_factory=dict)  # policy statements by qualifier ("": none)
 
     @property
     def name(self) -> str:
