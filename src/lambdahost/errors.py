@@ -43,6 +43,9 @@ class ResourceNotFoundException(LambdaError):
     status = 404
     message_key = "Message"
 
+    def __init__(self, message: str = "The resource you requested does not exist.") -> None:
+        super().__init__(message)  # the generic message: layers, URLs and policies answer it
+
 
 class ResourceConflictException(LambdaError):
     status = 409

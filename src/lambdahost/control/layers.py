@@ -19,7 +19,6 @@ from ..store.layers import LayerStore
 
 ARCHITECTURES = ("x86_64", "arm64")
 MAX_COMPATIBLE_RUNTIMES = 15
-NOT_FOUND = "The resource you requested does not exist."
 
 
 class Layers:
@@ -84,13 +83,13 @@ class Layers:
     def get(self, layer_name: str, number: int) -> LayerVersion:
         layer = self._versions.get(parse_layer_name(layer_name), {}).get(number)
         if layer is None or layer.deleted:
-            raise ResourceNotFoundException(NOT_FOUND)
+            raise ResourceNotFoundException()
         return layer
 
     def get_by_arn(self, arn: str) -> LayerVersion:
         name, number = parse_layer_version_arn(arn)
         if not arn.startswith(self.layer_arn(name) + ":"):  # another region's or account's layer
-            raise ResourceNotFoundException(NOT_FOUND)
+            raise ResourceNotFoundException()
         return self.get(name, number)
 
     def versions(

@@ -13,7 +13,6 @@ from ..errors import ResourceConflictException, ResourceNotFoundException, Valid
 STATEMENT_ID = re.compile(r"[a-zA-Z0-9-_]{1,100}")
 ACTION = re.compile(r"lambda:[*]|lambda:[a-zA-Z]+|[*]")
 PRINCIPAL = re.compile(r"[^\s]+")
-NOT_FOUND = "The resource you requested does not exist."
 
 
 class Permissions:
@@ -53,7 +52,7 @@ class Permissions:
         record, qualifier = self._plane.qualified(function_name, qualifier)
         statements = record.policies.get(qualifier or "")
         if not statements:
-            raise ResourceNotFoundException(NOT_FOUND)
+            raise ResourceNotFoundException()
         return {"Version": "2012-10-17", "Id": "default", "Statement": statements}, record.revision_id
 
 

@@ -15,11 +15,8 @@ from ..errors import (
     ResourceNotFoundException,
     ValidationException,
 )
+from ..model import limits
 from ..model.registry import FunctionRecord, now_iso
-
-AUTH_TYPES = ("NONE", "AWS_IAM")
-INVOKE_MODES = ("BUFFERED", "RESPONSE_STREAM")
-NOT_FOUND = "The resource you requested does not exist."
 
 
 class FunctionUrls:
@@ -47,7 +44,7 @@ class FunctionUrls:
     def get(self, function_name: str, qualifier: str | None) -> tuple[FunctionRecord, str]:
         record, alias = self._target(function_name, qualifier)
         if alias not in record.url_configs:
-            raise ResourceNotFoundException(NOT_FOUND)
+            raise ResourceNotFoundException()
         return record, alias
 
     def update(self, function_name: str, qualifier: str | None, request: dict[str, Any]) -> tuple[FunctionRecord, str]:
@@ -86,20 +83,20 @@ class FunctionUrls:
 def _apply(config: dict[str, Any], request: dict[str, Any], creating: bool) -> dict[str, Any]:
     """The request's AuthType, Cors and InvokeMode on a URL's configuration, checked."""
     if creating or "AuthType" in request:
-        if request.get("AuthType") not in AUTH_TYPES:
+        if request.get("AuthType") not in limits.URL_AUTH_TYPES:
             raise ValidationException(
                 [
                     f"Value '{request.get('AuthType')}' at 'authType' failed to satisfy constraint: "
-                    f"Member must satisfy enum value set: [{', '.join(AUTH_TYPES)}]"
+                    f"Member must satisfy enum value set: [{', '.join(limits.URL_AUTH_TYPES)}]"
                 ]
             )
         config["AuthType"] = request["AuthType"]
     if "InvokeMode" in request:
-        if request["InvokeMode"] not in INVOKE_MODES:
+        if request["InvokeMode"] not in limits.URL_INVOKE_MODES:
             raise ValidationException(
                 [
                     f"Value '{request['InvokeMode']}' at 'invokeMode' failed to satisfy constraint: "
-                    f"Member must satisfy enum value set: [{', '.join(INVOKE_MODES)}]"
+                    f"Member must satisfy enum value set: [{', '.join(limits.URL_INVOKE_MODES)}]"
                 ]
             )
         config["InvokeMode"] = request["InvokeMode"]

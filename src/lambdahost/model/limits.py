@@ -57,3 +57,5 @@ RESERVED_ENV_KEYS = frozenset(
 )
 ASYNC_REQUEST_BYTES = 1_048_576  # Event invocations (1 MB since October 2025)
 CLIENT_CONTEXT_BYTES = 3583  # base64, synchronous invocations only
+URL_AUTH_TYPES = ("NONE", "AWS_IAM")  # a function URL's AuthType
+URL_INVOKE_MODES = ("BUFFERED", "RESPONSE_STREAM")  # and its InvokeMode

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LambdaError, ValidationException
+from ..model import limits
 from ..model.function import FunctionConfig, LoggingConfig
 from . import loader
 from .errors import TemplateError
@@ -634,8 +635,8 @@ def _event_invoke_config(config: Any, fail) -> dict | None:
 def _function_url_config(config: Any, fail) -> dict | None:
     if config is None:
         return None
-    if config.get("AuthType") not in ("NONE", "AWS_IAM"):
+    if config.get("AuthType") not in limits.URL_AUTH_TYPES:
         raise fail("AuthType must be NONE or AWS_IAM", "FunctionUrlConfig")
-    if config.get("InvokeMode", "BUFFERED") not in ("BUFFERED", "RESPONSE_STREAM"):
+    if config.get("InvokeMode", "BUFFERED") not in limits.URL_INVOKE_MODES:
         raise fail("InvokeMode must be BUFFERED or RESPONSE_STREAM", "FunctionUrlConfig")
     return dict(config)
