@@ -427,24 +427,21 @@ class _LambdaApi:
 
     # -- function URLs --------------------------------------------------------------------------
 
-    def _url_config(self, record, alias: str, status: int = 200) -> Response:
+    def _url_config(self, record, alias: str) -> dict[str, Any]:
         arn = self.invoker.arn(record.name, alias or None)
-        return _json(
-            shapes.function_url_config(record.name, alias, record.url_configs[alias], arn, self.url_base), status
-        )
+        return shapes.function_url_config(record.name, alias, record.url_configs[alias], arn, self.url_base)
 
     async def create_url_config(self, request: Request) -> Response:
         urls, qualifier = self.control.urls, request.query_params.get("Qualifier")
-        return self._url_config(*urls.create(request.path_params["name"], qualifier, await _body(request)), 201)
+        return _json(self._url_config(*urls.create(request.path_params["name"], qualifier, await _body(request))), 201)
 
     async def get_url_config(self, request: Request) -> Response:
-        return self._url_config(
-            *self.control.urls.get(request.path_params["name"], request.query_params.get("Qualifier"))
-        )
+        urls, qualifier = self.control.urls, request.query_params.get("Qualifier")
+        return _json(self._url_config(*urls.get(request.path_params["name"], qualifier)))
 
     async def update_url_config(self, request: Request) -> Response:
         urls, qualifier = self.control.urls, request.query_params.get("Qualifier")
-        return self._url_config(*urls.update(request.path_params["name"], qualifier, await _body(request)))
+        return _json(self._url_config(*urls.update(request.path_params["name"], qualifier, await _body(request))))
 
     async def delete_url_config(self, request: Request) -> Response:
         self.control.urls.delete(request.path_params["name"], request.query_params.get("Qualifier"))
@@ -452,12 +449,7 @@ class _LambdaApi:
 
     async def list_url_configs(self, request: Request) -> Response:
         record = self.control.record(request.path_params["name"])
-        configs = [
-            shapes.function_url_config(
-                record.name, alias, config, self.invoker.arn(record.name, alias or None), self.url_base
-            )
-            for alias, config in sorted(record.url_configs.items())
-        ]
+        configs = [self._url_config(record, alias) for alias in sorted(record.url_configs)]
         return _json(_page(request, configs, "FunctionUrlConfigs"))
 
     # -- layers ---------------------------------------------------------------------------------
