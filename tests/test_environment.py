@@ -196,9 +196,11 @@ def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runt
     code.mkdir()
     (code / "app.py").write_text(
         "import sys\n"
+        "def fail():\n"
+        "    raise KeyError('k')\n"
         "def handler(event, context):\n"
         "    if event.get('fail'):\n"
-        "        raise KeyError('k')\n"
+        "        fail()\n"
         "    return {'version': 'python%d.%d' % sys.version_info[:2], 'text': 'h\u00e9'}\n"
     )
     with Host(state_dir=tmp_path / "state", strict_runtimes=True) as host:
@@ -209,6 +211,11 @@ def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runt
     ascii_only = runtime in ("python3.10", "python3.11")
     assert (b"\\u00e9" in ok.payload) is ascii_only
     assert json.loads(failed.payload)["errorType"] == "KeyError"
+    # AWS's shape on every version: no caret lines under the code (Python 3.13 would add them)
+    assert json.loads(failed.payload)["stackTrace"] == [
+        f'  File "{code / "app.py"}", line 6, in handler\n    fail()\n',
+        f'  File "{code / "app.py"}", line 3, in fail\n    raise KeyError(\'k\')\n',
+    ]
     assert f"INIT_START Runtime Version: {runtime.replace('python', 'python:')}.local" in ok.log
 
 

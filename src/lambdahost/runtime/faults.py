@@ -53,7 +53,10 @@ def error_from_exception(exc: BaseException, request_id: "str | None" = None) ->
         if not _is_runtime_file(frame.filename):
             frames = frames[index:]
             break
-    return make_error(str(exc), type(exc).__name__, traceback.format_list(frames), request_id)
+    # Plain (file, line, function, text) tuples, as AWS's runtime formats them: no column
+    # positions, so no caret lines under the code, which Python 3.13 would add.
+    entries = [(f.filename, f.lineno, f.name, f.line) for f in frames]
+    return make_error(str(exc), type(exc).__name__, traceback.format_list(entries), request_id)
 
 
 def _is_runtime_file(filename: str) -> bool:
