@@ -214,7 +214,7 @@ def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runt
     # AWS's shape on every version: no caret lines under the code (Python 3.13 would add them)
     assert json.loads(failed.payload)["stackTrace"] == [
         f'  File "{code / "app.py"}", line 6, in handler\n    fail()\n',
-        f'  File "{code / "app.py"}", line 3, in fail\n    raise KeyError(\'k\')\n',
+        f"  File \"{code / 'app.py'}\", line 3, in fail\n    raise KeyError('k')\n",
     ]
     assert f"INIT_START Runtime Version: {runtime.replace('python', 'python:')}.local" in ok.log
 
