@@ -444,3 +444,30 @@ def test_resource_based_policy_statements(client) -> None:
         client.get_policy(FunctionName="Echo")
     with pytest.raises(client.exceptions.ResourceNotFoundException, match="Statement account is not found"):
         client.remove_permission(FunctionName="Echo", StatementId="account")
+
+
+def test_settings_kept_for_deploy_tools(client) -> None:
+    """Recursion, runtime management and code signing: nothing local acts on them, but tools
+    that read and write them (Terraform reads them with every function) get AWS's answers."""
+    assert client.get_function_recursion_config(FunctionName="Echo")["RecursiveLoop"] == "Terminate"
+    assert client.put_function_recursion_config(FunctionName="Echo", RecursiveLoop="Allow")["RecursiveLoop"] == "Allow"
+    assert client.get_function_recursion_config(FunctionName="Echo")["RecursiveLoop"] == "Allow"
+
+    runtime = client.get_runtime_management_config(FunctionName="Echo")
+    assert (runtime["UpdateRuntimeOn"], runtime["FunctionArn"]) == (
+        "Auto",
+        "arn:aws:lambda:us-east-1:123456789012:function:Echo",
+    )
+    manual = "arn:aws:lambda:us-east-1::runtime:0123456789abcdef"
+    client.put_runtime_management_config(FunctionName="Echo", UpdateRuntimeOn="Manual", RuntimeVersionArn=manual)
+    assert client.get_runtime_management_config(FunctionName="Echo")["RuntimeVersionArn"] == manual
+    with pytest.raises(client.exceptions.InvalidParameterValueException):
+        client.put_runtime_management_config(FunctionName="Echo", UpdateRuntimeOn="Manual")
+
+    assert client.get_function_code_signing_config(FunctionName="Echo") | {"ResponseMetadata": None} == {
+        "CodeSigningConfigArn": "",
+        "FunctionName": "Echo",
+        "ResponseMetadata": None,
+    }
+    client.put_function_recursion_config(FunctionName="Echo", RecursiveLoop="Terminate")
+    client.put_runtime_management_config(FunctionName="Echo", UpdateRuntimeOn="Auto")

@@ -82,6 +82,11 @@ def create_app(
         Route("/2017-03-31/tags/{arn:path}", api.untag, methods=["DELETE"]),
         Route("/2017-03-31/tags/{arn:path}", api.list_tags, methods=["GET"]),
         Route("/2018-10-31/layers", api.list_layers, methods=["GET"]),
+        Route("/2024-08-31/functions/{name}/recursion-config", api.get_recursion, methods=["GET"]),
+        Route("/2024-08-31/functions/{name}/recursion-config", api.put_recursion, methods=["PUT"]),
+        Route("/2021-07-20/functions/{name}/runtime-management-config", api.get_runtime_config, methods=["GET"]),
+        Route("/2021-07-20/functions/{name}/runtime-management-config", api.put_runtime_config, methods=["PUT"]),
+        Route("/2020-06-30/functions/{name}/code-signing-config", api.get_code_signing, methods=["GET"]),
         Route(f"{F}/policy", api.add_permission, methods=["POST"]),
         Route(f"{F}/policy", api.get_policy, methods=["GET"]),
         Route(f"{F}/policy/{{sid}}", api.remove_permission, methods=["DELETE"]),
@@ -404,6 +409,25 @@ class _LambdaApi:
 
     async def list_tags(self, request: Request) -> Response:
         return _json({"Tags": self._tagged(request).tags})
+
+    # -- settings kept for the API ---------------------------------------------------------------
+
+    async def get_recursion(self, request: Request) -> Response:
+        return _json(self.control.kept_settings.recursion(request.path_params["name"]))
+
+    async def put_recursion(self, request: Request) -> Response:
+        return _json(self.control.kept_settings.put_recursion(request.path_params["name"], await _body(request)))
+
+    async def get_runtime_config(self, request: Request) -> Response:
+        kept = self.control.kept_settings
+        return _json(kept.runtime_management(request.path_params["name"], request.query_params.get("Qualifier")))
+
+    async def put_runtime_config(self, request: Request) -> Response:
+        kept, qualifier = self.control.kept_settings, request.query_params.get("Qualifier")
+        return _json(kept.put_runtime_management(request.path_params["name"], qualifier, await _body(request)))
+
+    async def get_code_signing(self, request: Request) -> Response:
+        return _json(self.control.kept_settings.code_signing(request.path_params["name"]))
 
     # -- resource-based policies ----------------------------------------------------------------
 

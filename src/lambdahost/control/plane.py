@@ -25,6 +25,7 @@ from ..model.names import parse_function_name
 from ..model.registry import LATEST, Alias, FunctionRecord, Version, new_revision
 from ..store.code import CodeStore, hash_folder
 from ..store.functions import FunctionStore
+from .kept_settings import KeptSettings
 from .layers import Layers
 from .permissions import Permissions
 from .urls import FunctionUrls
@@ -44,6 +45,7 @@ class ControlPlane:
         self.layers = layers
         self.urls = FunctionUrls(self)
         self.permissions = Permissions(self)
+        self.kept_settings = KeptSettings(self)
         self._saved_template_state: dict[str, FunctionRecord] = {}
 
     def restore(self) -> None:
@@ -66,7 +68,7 @@ class ControlPlane:
         record.versions, record.aliases, record.tags = saved.versions, saved.aliases, saved.tags
         record.event_invoke_configs = saved.event_invoke_configs
         record.last_version = saved.last_version
-        record.url_configs, record.policies = saved.url_configs, saved.policies
+        record.url_configs, record.policies, record.settings = saved.url_configs, saved.policies, saved.settings
 
     def forget(self, name: str) -> None:
         """A template function its template no longer has: gone with its versions, as a deploy

@@ -10,7 +10,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ..errors import InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException
 from . import limits
@@ -81,6 +81,7 @@ class FunctionRecord:
     last_version: int = 0  # the highest number ever published: a deleted version's never comes back
     url_configs: dict[str, dict] = field(default_factory=dict)  # function URLs by alias ("": unqualified)
     policies: dict[str, list[dict]] = field(default_factory=dict)  # policy statements by qualifier ("": none)
+    settings: dict[str, Any] = field(default_factory=dict)  # kept for the API, unused here (kept_settings)
 
     @property
     def name(self) -> str:

@@ -69,6 +69,7 @@ def _dump(record: FunctionRecord) -> dict[str, Any]:
         "last_version": record.last_version,
         "url_configs": record.url_configs,
         "policies": record.policies,
+        "settings": record.settings,
     }
 
 
@@ -89,7 +90,8 @@ def _load(data: dict[str, Any]) -> FunctionRecord:
         event_invoke_configs=data["event_invoke_configs"],
         dead_letter_target=data["dead_letter_target"],
         tags=data["tags"],
-        last_version=data.get("last_version", 0),  # these three are absent from records stored before them
+        last_version=data.get("last_version", 0),  # these are absent from records stored before them
         url_configs=data.get("url_configs", {}),
         policies=data.get("policies", {}),
+        settings=data.get("settings", {}),
     )
