@@ -444,3 +444,19 @@ def test_malformed_templates_get_one_clear_message(tmp_path: Path, case: str, te
 def test_unknown_parameter_override_is_refused(full: Path) -> None:
     with pytest.raises(TemplateError, match="--parameter-overrides names Nope, which the template does not declare"):
         load_project(full, parameter_overrides={"Nope": "1"})
+
+
+def test_tenancy_config(tmp_path: Path) -> None:
+    template = """
+    Resources:
+      Isolated:
+        Type: AWS::Serverless::Function
+        Properties: {CodeUri: src, Handler: app.handler, TenancyConfig: {TenantIsolationMode: PER_TENANT}}
+      Shared:
+        Type: AWS::Serverless::Function
+        Properties: {CodeUri: src, Handler: app.handler}
+    """
+    project = load_project(write(tmp_path, template, "src"))
+    assert project.find("Isolated").config.tenant_isolation and not project.find("Shared").config.tenant_isolation
+    with pytest.raises(TemplateError, match="TenantIsolationMode must be PER_TENANT"):
+        load_project(write(tmp_path, template.replace("PER_TENANT", "SHARED"), "src"))

@@ -210,6 +210,7 @@ class _LambdaApi:
             qualifier=request.query_params.get("Qualifier"),
             invocation_type=invocation_type,
             client_context=_client_context(request.headers.get("x-amz-client-context")),
+            tenant_id=request.headers.get("x-amz-tenant-id"),
         )
 
     async def invoke_async(self, request: Request) -> Response:

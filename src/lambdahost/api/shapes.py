@@ -54,6 +54,8 @@ def function_configuration(
         shape["DeadLetterConfig"] = {"TargetArn": record.dead_letter_target}
     if config.layers:
         shape["Layers"] = [layers(path) for path in config.layers]
+    if config.tenant_isolation:
+        shape["TenancyConfig"] = {"TenantIsolationMode": "PER_TENANT"}
     return shape
 
 

@@ -115,7 +115,11 @@ class ControlPlane:
         config = self._config(
             request,
             FunctionConfig(
-                name=name, handler=request.get("Handler") or "", code_dir=code_dir, runtime=request.get("Runtime", "")
+                name=name,
+                handler=request.get("Handler") or "",
+                code_dir=code_dir,
+                runtime=request.get("Runtime", ""),
+                tenant_isolation=_tenant_isolation(request.get("TenancyConfig")),
             ),
         )
         record = FunctionRecord(
@@ -386,6 +390,21 @@ class ControlPlane:
 
     def _save(self, record: FunctionRecord) -> None:
         self.store.save(record)
+
+
+def _tenant_isolation(tenancy: Any) -> bool:
+    """CreateFunction's TenancyConfig (it cannot change afterwards, as on AWS)."""
+    if not tenancy:
+        return False
+    mode = tenancy.get("TenantIsolationMode") if isinstance(tenancy, dict) else None
+    if mode != "PER_TENANT":
+        raise ValidationException(
+            [
+                f"Value '{mode}' at 'tenancyConfig.tenantIsolationMode' failed to satisfy constraint: "
+                "Member must satisfy enum value set: [PER_TENANT]"
+            ]
+        )
+    return True
 
 
 def _weights(request: dict[str, Any]) -> dict[str, float]:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ResourceNotFoundException, TooManyRequestsException
+from ..errors import InvalidParameterValueException, ResourceNotFoundException, TooManyRequestsException
 from ..model import limits
 from ..model.invocation import InvocationResult
 from ..model.names import parse_function_name
@@ -53,6 +53,10 @@ class EventQueue:
     async def put(self, function_name: str, payload: bytes | str | None, qualifier: str | None = None) -> str:
         """Accept an Event invocation: checked like Invoke, then committed to the queue."""
         record, qualifier = self.invoker.resolve(function_name, qualifier)
+        if record.resolve(qualifier)[1].tenant_isolation:
+            raise InvalidParameterValueException(
+                f"Function {record.name} uses tenant isolation: lambdahost invokes it synchronously only"
+            )
         body = check_payload(payload, limits.ASYNC_REQUEST_BYTES)
         event = AsyncEvent(new_request_id(), record.name, qualifier, body, time.time())
         self.store.add(event)

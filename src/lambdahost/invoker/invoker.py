@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from ..errors import (
     RequestEntityTooLargeException,
     ResourceNotFoundException,
     TooManyRequestsException,
+    ValidationException,
 )
 from ..model import limits
 from ..model.function import FunctionConfig
@@ -34,6 +36,7 @@ from .concurrency import ConcurrencyLimits
 from .pool import Pool
 
 INVOCATION_TYPES = ("RequestResponse", "DryRun")  # Event goes through the async queue (invoker/events.py)
+TENANT_ID = re.compile(r"[a-zA-Z0-9\._:\/=+\-@ ]{1,256}")
 
 
 @dataclass(slots=True)
@@ -58,7 +61,7 @@ class Invoker:
         )
         self._forkservers: dict[str, ForkServer] = {}
         self._records: dict[str, FunctionRecord] = {}
-        self._pools: dict[tuple[str, str], Pool] = {}
+        self._pools: dict[tuple[str, str, str], Pool] = {}  # (name, version, tenant id or "")
         # Called with (function name, result) after every invocation: terminal output, metrics.
         self.observers: list[Callable[[str, InvocationResult], None]] = []
         self.throttle_observers: list[Callable[[str], None]] = []  # called with the function's name
@@ -121,9 +124,8 @@ class Invoker:
 
     def recycle(self, name: str, version: str = LATEST) -> None:
         """Retire a function version's environments: the next invocation starts fresh ones."""
-        pool = self._pools.pop((name, version), None)
-        if pool is not None:
-            pool.retire()
+        for key in [key for key in self._pools if key[:2] == (name, version)]:
+            self._pools.pop(key).retire()
 
     def record(self, name: str) -> FunctionRecord:
         try:
@@ -146,8 +148,8 @@ class Invoker:
         arn = f"arn:aws:lambda:{self.settings.region}:{self.settings.account_id}:function:{name}"
         return f"{arn}:{qualifier}" if qualifier else arn
 
-    def environments(self, name: str, version: str = LATEST) -> list[Environment]:
-        pool = self._pools.get((name, version))
+    def environments(self, name: str, version: str = LATEST, tenant_id: str = "") -> list[Environment]:
+        pool = self._pools.get((name, version, tenant_id))
         return pool.environments if pool else []
 
     def resolve(self, function_name: str, qualifier: str | None = None) -> tuple[FunctionRecord, str | None]:
@@ -206,6 +208,7 @@ class Invoker:
         request_id: str | None = None,
         trace_header: str | None = None,
         trusted_json: bool = False,
+        tenant_id: str | None = None,
         warm_only: bool = False,
     ) -> _Call | InvocationResult | None:
         """Check the request, take a concurrency slot and an environment for it: the call to make,
@@ -219,6 +222,8 @@ class Invoker:
         if client_context is not None and "\x00" in client_context:  # JSON never holds one; frames cannot
             raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.")
         version, function = record.resolve(qualifier)
+        if tenant_id is not None or function.tenant_isolation:
+            check_tenant(tenant_id, function)
         if invocation_type == "DryRun":
             return InvocationResult(request_id=new_request_id(), payload=b"", executed_version=version, status_code=204)
         name = record.name
@@ -229,7 +234,7 @@ class Invoker:
                 observer(name)
             raise
         try:
-            pool = self._pool(function, version)
+            pool = self._pool(function, version, tenant_id or "")
             environment = pool.acquire(warm_only)
         except BaseException:
             self.concurrency.release(name, unreserved)
@@ -244,6 +249,7 @@ class Invoker:
             invoked_function_arn=self.arn(name, qualifier),
             trace_id=trace_id,
             client_context=client_context,
+            tenant_id=tenant_id,
         )
         return _Call(name, unreserved, pool, environment, invocation)
 
@@ -257,15 +263,16 @@ class Invoker:
             observer(call.name, result)
         return result
 
-    def _pool(self, function: FunctionConfig, version: str) -> Pool:
-        pool = self._pools.get((function.name, version))
+    def _pool(self, function: FunctionConfig, version: str, tenant_id: str) -> Pool:
+        """A version's environments; a tenant's own, for a function with tenant isolation."""
+        pool = self._pools.get((function.name, version, tenant_id))
         if pool is None:
             forkserver = self._forkservers[self._interpreter(function).executable]
             pool = Pool(
                 lambda: Environment(function, version, forkserver, self.settings, self._tmp_root, self._sink),
                 self.settings.idle_timeout,
             )
-            self._pools[(function.name, version)] = pool
+            self._pools[(function.name, version, tenant_id)] = pool
         return pool
 
     def reclaim_idle(self) -> int:
@@ -301,6 +308,25 @@ def check_payload(payload: bytes | str | None, limit: int = limits.SYNC_REQUEST_
             f"Could not parse request body into json: Could not parse payload into json: {exc}"
         ) from None
     return body
+
+
+def check_tenant(tenant_id: str | None, function: FunctionConfig) -> None:
+    """A tenant id goes with tenant isolation, and only with it (the messages are UNCONFIRMED)."""
+    if not function.tenant_isolation:
+        raise InvalidParameterValueException(
+            f"Function {function.name} does not use tenant isolation: invoke it without a tenant id"
+        )
+    if tenant_id is None:
+        raise InvalidParameterValueException(
+            f"Function {function.name} uses tenant isolation mode PER_TENANT: a tenant id is required"
+        )
+    if not TENANT_ID.fullmatch(tenant_id):
+        raise ValidationException(
+            [
+                f"Value '{tenant_id}' at 'tenantId' failed to satisfy constraint: Member must satisfy regular "
+                f"expression pattern: {TENANT_ID.pattern}"
+            ]
+        )
 
 
 def _limit_response(result: InvocationResult) -> InvocationResult:

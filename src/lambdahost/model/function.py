@@ -58,6 +58,7 @@ class FunctionConfig:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     reserved_concurrency: int | None = None
     description: str = ""
+    tenant_isolation: bool = False  # TenancyConfig PER_TENANT: a tenant's environments serve only it
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code_dir", Path(self.code_dir).resolve())

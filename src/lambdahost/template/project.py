@@ -475,6 +475,11 @@ class _Reader:
                 options[option] = _integer(props[prop]) if option != "runtime" else props[prop]
         if "EphemeralStorage" in props:
             options["ephemeral_storage"] = _integer((props["EphemeralStorage"] or {}).get("Size"))
+        if "TenancyConfig" in props:
+            mode = (props["TenancyConfig"] or {}).get("TenantIsolationMode")
+            if mode != "PER_TENANT":
+                raise fail("TenantIsolationMode must be PER_TENANT", "TenancyConfig")
+            options["tenant_isolation"] = True
         try:
             config = FunctionConfig(**options)
         except ValidationException as exc:
