@@ -258,3 +258,25 @@ def test_stopping_the_queue_never_hangs_whatever_it_was_doing(tmp_path: Path) ->
         return hung
 
     assert asyncio.run(scenario()) == []
+
+
+def test_a_queue_from_before_tenant_ids_keeps_its_events(tmp_path) -> None:
+    """A state folder written by an older lambdahost: its queued events are still run."""
+    import sqlite3
+
+    from lambdahost.store.events import EventStore
+
+    path = tmp_path / "state.db"
+    with sqlite3.connect(path) as old:
+        old.execute(
+            "CREATE TABLE async_events (request_id TEXT PRIMARY KEY, function_name TEXT NOT NULL, qualifier TEXT, "
+            "payload BLOB NOT NULL, enqueued_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
+            "throttles INTEGER NOT NULL DEFAULT 0, due_at REAL NOT NULL)"
+        )
+        old.execute("INSERT INTO async_events VALUES ('r1', 'fn', NULL, x'7b7d', 1.0, 0, 0, 1.0)")
+    store = EventStore(path)
+    try:
+        [event] = store.due(now=2.0, exclude=set(), limit=10)
+        assert (event.request_id, event.payload, event.tenant_id) == ("r1", b"{}", None)
+    finally:
+        store.close()

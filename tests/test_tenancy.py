@@ -5,6 +5,7 @@ Driven through the Python API and through boto3 against a real ``lambdahost serv
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -17,6 +18,7 @@ import os, uuid
 ENVIRONMENT = uuid.uuid4().hex  # one per environment
 
 def handler(event, context):
+    print("tenant", context.tenant_id)
     return {"tenant": context.tenant_id, "environment": ENVIRONMENT}
 """
 
@@ -41,8 +43,16 @@ def test_each_tenant_has_environments_of_its_own(tmp_path) -> None:
             host.invoke("isolated", {})
         with pytest.raises(InvalidParameterValueException, match="does not use tenant isolation"):
             host.invoke("shared", {}, tenant_id="acme")
-        with pytest.raises(InvalidParameterValueException, match="synchronously only"):
+        with pytest.raises(InvalidParameterValueException, match="a tenant id is required"):
             host.invoke("isolated", {}, invocation_type="Event")
+        queued = host.invoke("isolated", {}, invocation_type="Event", tenant_id="initech")
+        host.call(lambda h: None)
+        deadline = time.monotonic() + 30
+        while not (lines := host.logs.query("isolated", request_id=queued.request_id, contains="tenant")):
+            assert time.monotonic() < deadline, "the queued invocation never ran"
+            host.call(lambda h: None)  # a turn of the loop, where the queue runs
+            time.sleep(0.05)
+        assert lines[0].message == "tenant initech"
 
 
 def test_tenancy_through_the_lambda_api(tmp_path) -> None:
@@ -63,5 +73,7 @@ def test_tenancy_through_the_lambda_api(tmp_path) -> None:
         assert body["tenant"] == "acme"
         with pytest.raises(client.exceptions.InvalidParameterValueException):
             client.invoke(FunctionName="tenanted")
+        queued = client.invoke(FunctionName="tenanted", InvocationType="Event", TenantId="acme")
+        assert queued["StatusCode"] == 202
     finally:
         server.stop()

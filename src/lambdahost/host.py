@@ -96,7 +96,9 @@ class AsyncHost:
         """Invoke a function. ``payload`` is JSON text or bytes, or any object to encode as JSON.
         An ``Event`` invocation is queued and answered at once with status 202."""
         if invocation_type == "Event":
-            request_id = await self.events.put(function_name, _as_json(payload), options.get("qualifier"))
+            request_id = await self.events.put(
+                function_name, _as_json(payload), options.get("qualifier"), options.get("tenant_id")
+            )
             return InvocationResult(request_id=request_id, payload=b"", executed_version="", status_code=202)
         payload, options = _invoker_arguments(payload, options)
         return await self.invoker.invoke(function_name, payload, invocation_type=invocation_type, **options)

@@ -169,7 +169,10 @@ class _LambdaApi:
         if invocation_type == "Event":
             body = await request.body()
             request_id = await self.host.events.put(
-                request.path_params["name"], body, request.query_params.get("Qualifier")
+                request.path_params["name"],
+                body,
+                request.query_params.get("Qualifier"),
+                request.headers.get("x-amz-tenant-id"),
             )
             return Response(status_code=202, headers={"x-amzn-RequestId": request_id})
         result = await self._invoke(request, invocation_type)

@@ -18,14 +18,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import InvalidParameterValueException, ResourceNotFoundException, TooManyRequestsException
+from ..errors import ResourceNotFoundException, TooManyRequestsException
 from ..model import limits
 from ..model.invocation import InvocationResult
 from ..model.names import parse_function_name
 from ..model.registry import LATEST, FunctionRecord
 from ..store.events import AsyncEvent, EventStore
 from ..store.queues import QueueStore
-from .invoker import Invoker, check_payload, new_request_id
+from .invoker import Invoker, check_payload, check_tenant, new_request_id
 
 log = logging.getLogger("lambdahost")
 
@@ -50,15 +50,20 @@ class EventQueue:
         self._worker: asyncio.Task | None = None
         self._stopping = False
 
-    async def put(self, function_name: str, payload: bytes | str | None, qualifier: str | None = None) -> str:
+    async def put(
+        self,
+        function_name: str,
+        payload: bytes | str | None,
+        qualifier: str | None = None,
+        tenant_id: str | None = None,
+    ) -> str:
         """Accept an Event invocation: checked like Invoke, then committed to the queue."""
         record, qualifier = self.invoker.resolve(function_name, qualifier)
-        if record.resolve(qualifier)[1].tenant_isolation:
-            raise InvalidParameterValueException(
-                f"Function {record.name} uses tenant isolation: lambdahost invokes it synchronously only"
-            )
+        function = record.resolve(qualifier)[1]
+        if tenant_id is not None or function.tenant_isolation:
+            check_tenant(tenant_id, function)
         body = check_payload(payload, limits.ASYNC_REQUEST_BYTES)
-        event = AsyncEvent(new_request_id(), record.name, qualifier, body, time.time())
+        event = AsyncEvent(new_request_id(), record.name, qualifier, body, time.time(), tenant_id=tenant_id)
         self.store.add(event)
         self._wake.set()
         return event.request_id
@@ -127,7 +132,11 @@ class EventQueue:
         max_retries = settings.get("MaximumRetryAttempts", DEFAULT_RETRIES)
         try:
             result = await self.invoker.invoke(
-                event.function_name, event.payload, qualifier=event.qualifier, request_id=event.request_id
+                event.function_name,
+                event.payload,
+                qualifier=event.qualifier,
+                request_id=event.request_id,
+                tenant_id=event.tenant_id,
             )
         except TooManyRequestsException:
             event.throttles += 1

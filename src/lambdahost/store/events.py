@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS async_events (
     enqueued_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     throttles INTEGER NOT NULL DEFAULT 0,
-    due_at REAL NOT NULL
+    due_at REAL NOT NULL,
+    tenant_id TEXT
 );
 CREATE INDEX IF NOT EXISTS async_events_due ON async_events (due_at);
 CREATE TABLE IF NOT EXISTS undelivered (
@@ -44,12 +45,17 @@ class AsyncEvent:
     attempts: int = 0  # runs of the function so far
     throttles: int = 0  # times it could not run because of concurrency limits
     due_at: float = 0.0
+    tenant_id: str | None = None  # for a function with tenant isolation
 
 
 class EventStore:
     def __init__(self, path: Path) -> None:
         self._connection = connect(path)
         self._connection.executescript(_SCHEMA)
+        columns = [row[1] for row in self._connection.execute("PRAGMA table_info(async_events)")]
+        if "tenant_id" not in columns:  # a queue from before tenant ids: events keep their place
+            with self._connection:
+                self._connection.execute("ALTER TABLE async_events ADD COLUMN tenant_id TEXT")
 
     def add(self, event: AsyncEvent) -> None:
         with self._connection:
@@ -57,7 +63,7 @@ class EventStore:
 
     def _insert(self, event: AsyncEvent) -> None:
         self._connection.execute(
-            "INSERT OR REPLACE INTO async_events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO async_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.request_id,
                 event.function_name,
@@ -67,6 +73,7 @@ class EventStore:
                 event.attempts,
                 event.throttles,
                 event.due_at or event.enqueued_at,
+                event.tenant_id,
             ),
         )
 
