@@ -38,6 +38,9 @@ def sigv4_headers(method: str, url: str, key: str, secret: str, service: str = "
     return dict(request.headers)
 
 
+ROLE = "arn:aws:iam::123456789012:role/lambda-role"  # what CreateFunction is given in the tests
+
+
 def zipped(files: dict[str, str]) -> bytes:
     """A zip archive of ``files`` (name -> text), as Code.ZipFile and Content.ZipFile take one."""
     buffer = io.BytesIO()

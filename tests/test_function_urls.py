@@ -9,9 +9,8 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from server import Server, free_port, sigv4_headers, write_project, zipped
+from server import ROLE, Server, free_port, sigv4_headers, write_project, zipped
 
-ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 TEMPLATE = """
 Resources:
   Templated:

@@ -9,7 +9,7 @@ import threading
 import pytest
 from botocore.exceptions import ClientError
 
-from server import Server, write_project, zipped
+from server import ROLE, Server, write_project, zipped
 
 TEMPLATE = """
 Resources:
@@ -173,8 +173,6 @@ def test_throttled_invoke_is_429_with_the_reason(server) -> None:
 
 
 # -- control plane ------------------------------------------------------------------------------
-
-ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 
 
 def test_create_invoke_update_and_delete_a_function(client) -> None:

@@ -8,9 +8,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from server import Server, write_project, zipped
+from server import ROLE, Server, write_project, zipped
 
-ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 TEMPLATE = """
 Resources:
   Plain:

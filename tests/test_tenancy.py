@@ -10,7 +10,7 @@ import time
 import pytest
 
 from lambdahost import FunctionConfig, Host, InvalidParameterValueException
-from server import Server, zipped
+from server import ROLE, Server, zipped
 
 HANDLER = """
 import os, uuid
@@ -63,7 +63,7 @@ def test_tenancy_through_the_lambda_api(tmp_path) -> None:
         created = client.create_function(
             FunctionName="tenanted",
             Runtime="python3.11",
-            Role="arn:aws:iam::123456789012:role/lambda-role",
+            Role=ROLE,
             Handler="app.handler",
             Code={"ZipFile": zipped({"app.py": HANDLER})},
             TenancyConfig={"TenantIsolationMode": "PER_TENANT"},

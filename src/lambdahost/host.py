@@ -95,12 +95,11 @@ class AsyncHost:
     ) -> InvocationResult:
         """Invoke a function. ``payload`` is JSON text or bytes, or any object to encode as JSON.
         An ``Event`` invocation is queued and answered at once with status 202."""
-        if invocation_type == "Event":
-            request_id = await self.events.put(
-                function_name, _as_json(payload), options.get("qualifier"), options.get("tenant_id")
-            )
-            return InvocationResult(request_id=request_id, payload=b"", executed_version="", status_code=202)
         payload, options = _invoker_arguments(payload, options)
+        if invocation_type == "Event":
+            qualifier, tenant_id = options.get("qualifier"), options.get("tenant_id")
+            request_id = await self.events.put(function_name, payload, qualifier, tenant_id)
+            return InvocationResult(request_id=request_id, payload=b"", executed_version="", status_code=202)
         return await self.invoker.invoke(function_name, payload, invocation_type=invocation_type, **options)
 
     def invoke_warm(self, function_name: str, payload: Any = None, **options: Any) -> InvocationResult | None:
@@ -214,9 +213,3 @@ def _invoker_arguments(payload: Any, options: dict) -> tuple[bytes | str | None,
     if payload is None or isinstance(payload, (bytes, str)):
         return payload, options
     return json.dumps(payload), {**options, "trusted_json": True}  # encoded here: no need to check it
-
-
-def _as_json(payload: Any) -> bytes | str | None:
-    if payload is None or isinstance(payload, (bytes, str)):
-        return payload
-    return json.dumps(payload)

@@ -59,9 +59,7 @@ class EventQueue:
     ) -> str:
         """Accept an Event invocation: checked like Invoke, then committed to the queue."""
         record, qualifier = self.invoker.resolve(function_name, qualifier)
-        function = record.resolve(qualifier)[1]
-        if tenant_id is not None or function.tenant_isolation:
-            check_tenant(tenant_id, function)
+        check_tenant(tenant_id, record.resolve(qualifier)[1])
         body = check_payload(payload, limits.ASYNC_REQUEST_BYTES)
         event = AsyncEvent(new_request_id(), record.name, qualifier, body, time.time(), tenant_id=tenant_id)
         self.store.add(event)

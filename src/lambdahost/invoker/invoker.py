@@ -222,8 +222,7 @@ class Invoker:
         if client_context is not None and "\x00" in client_context:  # JSON never holds one; frames cannot
             raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.")
         version, function = record.resolve(qualifier)
-        if tenant_id is not None or function.tenant_isolation:
-            check_tenant(tenant_id, function)
+        check_tenant(tenant_id, function)
         if invocation_type == "DryRun":
             return InvocationResult(request_id=new_request_id(), payload=b"", executed_version=version, status_code=204)
         name = record.name
@@ -312,6 +311,8 @@ def check_payload(payload: bytes | str | None, limit: int = limits.SYNC_REQUEST_
 
 def check_tenant(tenant_id: str | None, function: FunctionConfig) -> None:
     """A tenant id goes with tenant isolation, and only with it (the messages are UNCONFIRMED)."""
+    if tenant_id is None and not function.tenant_isolation:
+        return  # the common case
     if not function.tenant_isolation:
         raise InvalidParameterValueException(
             f"Function {function.name} does not use tenant isolation: invoke it without a tenant id"
