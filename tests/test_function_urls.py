@@ -103,6 +103,22 @@ def test_an_alias_has_a_url_of_its_own(server) -> None:
         server.client(validate=False).create_function_url_config(FunctionName="aliased", AuthType="OPEN")
     assert caught.value.response["Error"]["Code"] == "ValidationException"
 
+    # Deleting the alias deletes its URL and its policy with it, as on AWS.
+    client.add_permission(
+        FunctionName="aliased",
+        Qualifier="live",
+        StatementId="public",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+    )
+    client.delete_alias(FunctionName="aliased", Name="live")
+    assert httpx.get(live["FunctionUrl"], timeout=30).status_code == 403
+    client.create_alias(FunctionName="aliased", Name="live", FunctionVersion="1")
+    assert client.list_function_url_configs(FunctionName="aliased")["FunctionUrlConfigs"] == []
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_policy(FunctionName="aliased", Qualifier="live")
+
 
 def test_a_template_functions_own_url_stays_the_templates(server) -> None:
     client = server.client()

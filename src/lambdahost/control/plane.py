@@ -191,6 +191,7 @@ class ControlPlane:
                 f"Unable to delete version because the following aliases reference it: {using}"
             )
         del record.versions[qualifier]
+        self._forget_qualifier(record, qualifier)
         self.invoker.recycle(name, qualifier)
         self._save(record)
 
@@ -290,7 +291,14 @@ class ControlPlane:
         record = self.record(function_name)
         self.alias(function_name, name)
         del record.aliases[name]
+        self._forget_qualifier(record, name)
         self._save(record)
+
+    @staticmethod
+    def _forget_qualifier(record: FunctionRecord, qualifier: str) -> None:
+        """A deleted alias or version takes its function URL and policy with it, as on AWS."""
+        record.url_configs.pop(qualifier, None)
+        record.policies.pop(qualifier, None)
 
     # -- concurrency and asynchronous invocation settings -------------------------------------
 
