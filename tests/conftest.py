@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 
 from lambdahost import FunctionConfig, Host
+from server import free_port
 
 
 @pytest.fixture
@@ -30,3 +35,29 @@ def make_function(host: Host, tmp_path: Path):
         return function
 
     return make
+
+
+@pytest.fixture
+def moto(monkeypatch):
+    """A moto server (Kinesis, DynamoDB Streams, SQS) on a free port: its endpoint URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            boto3.client("kinesis", endpoint_url=endpoint, region_name="us-east-1").list_streams()
+            break
+        except Exception:
+            assert time.monotonic() < deadline, "moto did not start"
+            time.sleep(0.2)
+    yield endpoint
+    process.terminate()
+    process.wait(10)

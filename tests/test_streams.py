@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import boto3
-import pytest
 from aws_lambda_powertools.utilities.parser import models
 
 from lambdahost.store.queues import QueueStore
-from server import Server, free_port, write_project
+from server import Server, write_project
 
 TEMPLATE = """
 Parameters:
@@ -68,31 +65,6 @@ def clicks(event, context):
 def changes(event, context):
     _write("changes.jsonl", event)
 """
-
-
-@pytest.fixture
-def moto(monkeypatch):
-    port = free_port()
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            boto3.client("kinesis", endpoint_url=endpoint, region_name="us-east-1").list_streams()
-            break
-        except Exception:
-            assert time.monotonic() < deadline, "moto did not start"
-            time.sleep(0.2)
-    yield endpoint
-    process.terminate()
-    process.wait(10)
 
 
 def _lines(path: Path) -> list[dict]:

@@ -30,6 +30,7 @@ from .store.code import CodeStore
 from .store.events import EventStore
 from .store.functions import FunctionStore
 from .store.layers import LayerStore
+from .store.mappings import MappingStore
 from .store.queues import QueueStore
 
 T = TypeVar("T")
@@ -48,7 +49,8 @@ class AsyncHost:
         code = CodeStore(self.state_dir / "code")
         self._layers = LayerStore(self.state_dir / "state.db")
         layers = Layers(code, self._layers, self.settings)
-        self.control = ControlPlane(self.invoker, code, self._functions, layers)
+        self._mappings = MappingStore(self.state_dir / "state.db")
+        self.control = ControlPlane(self.invoker, code, self._functions, layers, self._mappings)
         self._events = EventStore(self.state_dir / "state.db")
         self.queues = QueueStore(self.state_dir / "state.db")
         self.events: EventQueue | None = None
@@ -77,6 +79,7 @@ class AsyncHost:
         self.queues.close()
         self._functions.close()
         self._layers.close()
+        self._mappings.close()
         self.logs.close()
         if self._temporary:
             shutil.rmtree(self.state_dir, ignore_errors=True)

@@ -30,6 +30,8 @@ class Workspace:
         )
 
     def _apply(self, old: Project | None, new: Project) -> None:
+        visibility = {arn: queue.visibility_timeout for arn, queue in new.queues.items()}
+        self.host.control.mappings.declare(list(new.event_source_mappings), visibility)
         for function in new.functions.values():
             previous = old.functions.get(function.logical_id) if old else None
             if previous is None or previous.config != function.config:

@@ -28,6 +28,7 @@ from ..errors import (
 )
 from ..host import AsyncHost
 from ..model import limits
+from ..model.mappings import EventSourceMapping
 from ..model.registry import LATEST
 from . import eventstream, shapes
 from .responses import error_response
@@ -45,6 +46,7 @@ def create_app(
     F = "/2015-03-31/functions/{name}"
     L = "/2018-10-31/layers/{layer}"
     U = "/2021-10-31/functions/{name}"
+    E = "/2015-03-31/event-source-mappings"
     routes = [
         Route(f"{F}/invocations", api.invoke, methods=["POST"]),
         Route(
@@ -95,6 +97,12 @@ def create_app(
         Route(f"{U}/url", api.update_url_config, methods=["PUT"]),
         Route(f"{U}/url", api.delete_url_config, methods=["DELETE"]),
         Route(f"{U}/urls", api.list_url_configs, methods=["GET"]),
+        Route(E, api.create_event_source_mapping, methods=["POST"]),
+        Route(E, api.list_event_source_mappings, methods=["GET"]),
+        Route(f"{E}/", api.list_event_source_mappings, methods=["GET"]),
+        Route(f"{E}/{{uuid}}", api.get_event_source_mapping, methods=["GET"]),
+        Route(f"{E}/{{uuid}}", api.update_event_source_mapping, methods=["PUT"]),
+        Route(f"{E}/{{uuid}}", api.delete_event_source_mapping, methods=["DELETE"]),
         Route(f"{L}/versions", api.publish_layer_version, methods=["POST"]),
         Route(f"{L}/versions", api.list_layer_versions, methods=["GET"]),
         Route(f"{L}/versions/{{number:int}}", api.get_layer_version, methods=["GET"]),
@@ -479,6 +487,33 @@ class _LambdaApi:
         record = self.control.record(request.path_params["name"])
         configs = [self._url_config(record, alias) for alias in sorted(record.url_configs)]
         return _json(_page(request, configs, "FunctionUrlConfigs"))
+
+    # -- event source mappings ------------------------------------------------------------------
+
+    def _mapping(self, mapping: EventSourceMapping, state: str | None = None, status: int = 200) -> Response:
+        mappings = self.control.mappings
+        shape = shapes.event_source_mapping(mapping, mappings.arn(mapping), mappings.function_arn(mapping), state)
+        return _json(shape, status)
+
+    async def create_event_source_mapping(self, request: Request) -> Response:
+        return self._mapping(self.control.mappings.create(await _body(request)), "Creating", 202)
+
+    async def get_event_source_mapping(self, request: Request) -> Response:
+        return self._mapping(self.control.mappings.get(request.path_params["uuid"]))
+
+    async def update_event_source_mapping(self, request: Request) -> Response:
+        mapping = self.control.mappings.update(request.path_params["uuid"], await _body(request))
+        return self._mapping(mapping, "Updating", 202)
+
+    async def delete_event_source_mapping(self, request: Request) -> Response:
+        return self._mapping(self.control.mappings.delete(request.path_params["uuid"]), "Deleting", 202)
+
+    async def list_event_source_mappings(self, request: Request) -> Response:
+        query = request.query_params
+        mappings = self.control.mappings
+        found = mappings.list(query.get("EventSourceArn"), query.get("FunctionName"))
+        items = [shapes.event_source_mapping(m, mappings.arn(m), mappings.function_arn(m)) for m in found]
+        return _json(_page(request, items, "EventSourceMappings"))
 
     # -- layers ---------------------------------------------------------------------------------
 

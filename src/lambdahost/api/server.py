@@ -120,6 +120,13 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
         printer = InvocationPrinter()
         host.invoker.observers.append(printer)
         watcher = triggers = None
+        # Event source mappings run with or without a template: the API can make them too.
+        pollers = asyncio.ensure_future(
+            asyncio.gather(
+                QueuePoller(host, lambda: workspaces[0].project if workspaces else None).run(),
+                StreamPoller(host, host.settings.aws_endpoint_url).run(),
+            )
+        )
         try:
             if options.source is not None:
                 workspace = Workspace(host, options.source)
@@ -128,13 +135,7 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
                 click.echo(f"lambdahost: functions from {options.source.template_path.name}: {names}", err=True)
                 if options.watch:
                     watcher = asyncio.get_running_loop().create_task(workspace.watch())
-                triggers = asyncio.ensure_future(
-                    asyncio.gather(
-                        TriggerRunner(workspace).run(),
-                        QueuePoller(workspace, host.queues).run(),
-                        StreamPoller(workspace, host.settings.aws_endpoint_url).run(),
-                    )
-                )
+                triggers = asyncio.ensure_future(TriggerRunner(workspace).run())
                 for trigger in workspace.sources().buckets():
                     folder = bucket_folder(host.state_dir, trigger.bucket)
                     click.echo(f"lambdahost: bucket {trigger.bucket} is the folder {folder}", err=True)
@@ -147,7 +148,7 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
             click.echo(f"lambdahost: console on http://{options.host}:{options.port}/{token}", err=True)
             yield
         finally:
-            tasks = [task for task in (watcher, triggers) if task is not None]
+            tasks = [task for task in (watcher, triggers, pollers) if task is not None]
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..model.function import FunctionConfig
 from ..model.layers import LayerVersion
+from ..model.mappings import EventSourceMapping
 from ..model.registry import LATEST, Alias, FunctionRecord, Version
 from .gateway.app import URL_PREFIX
 
@@ -133,4 +134,42 @@ def function_url_config(name: str, alias: str, config: dict[str, Any], arn: str,
     }
     if config.get("Cors"):
         shape["Cors"] = config["Cors"]
+    return shape
+
+
+def event_source_mapping(
+    mapping: EventSourceMapping, arn: str, function_arn: str, state: str | None = None
+) -> dict[str, Any]:
+    """EventSourceMappingConfiguration. ``state``: a transition to report (Creating, Updating,
+    Deleting) instead of where the mapping rests; here every change takes effect at once."""
+    resting = "Enabled" if mapping.enabled else "Disabled"
+    shape: dict[str, Any] = {
+        "UUID": mapping.uuid,
+        "BatchSize": mapping.batch_size,
+        "MaximumBatchingWindowInSeconds": mapping.window,
+        "EventSourceArn": mapping.event_source_arn,
+        "FunctionArn": function_arn,
+        "LastModified": mapping.last_modified,
+        "State": state or resting,
+        "StateTransitionReason": "User action" if mapping.is_stream else "USER_INITIATED",
+        "FunctionResponseTypes": list(mapping.function_response_types),
+        "EventSourceMappingArn": arn,
+    }
+    if mapping.filters:
+        shape["FilterCriteria"] = {"Filters": [{"Pattern": text} for text in mapping.filters]}
+    if mapping.max_concurrency is not None:
+        shape["ScalingConfig"] = {"MaximumConcurrency": mapping.max_concurrency}
+    if mapping.is_stream:
+        shape.update(
+            StartingPosition=mapping.starting_position,
+            ParallelizationFactor=mapping.parallelization_factor,
+            BisectBatchOnFunctionError=mapping.bisect,
+            MaximumRecordAgeInSeconds=mapping.max_record_age,
+            MaximumRetryAttempts=mapping.max_retries,
+            TumblingWindowInSeconds=mapping.tumbling_window,
+            DestinationConfig={"OnFailure": {"Destination": mapping.on_failure} if mapping.on_failure else {}},
+            LastProcessingResult="No records processed",
+        )
+        if mapping.starting_timestamp is not None:
+            shape["StartingPositionTimestamp"] = mapping.starting_timestamp
     return shape

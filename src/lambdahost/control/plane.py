@@ -25,8 +25,10 @@ from ..model.names import parse_function_name
 from ..model.registry import LATEST, Alias, FunctionRecord, Version, new_revision
 from ..store.code import CodeStore, hash_folder
 from ..store.functions import FunctionStore
+from ..store.mappings import MappingStore
 from .kept_settings import KeptSettings
 from .layers import Layers
+from .mappings import EventSourceMappings
 from .permissions import Permissions
 from .urls import FunctionUrls
 
@@ -38,11 +40,14 @@ class PreconditionFailedException(LambdaError):
 
 
 class ControlPlane:
-    def __init__(self, invoker: Invoker, code: CodeStore, store: FunctionStore, layers: Layers) -> None:
+    def __init__(
+        self, invoker: Invoker, code: CodeStore, store: FunctionStore, layers: Layers, mappings: MappingStore
+    ) -> None:
         self.invoker = invoker
         self.code = code
         self.store = store
         self.layers = layers
+        self.mappings = EventSourceMappings(self, mappings)
         self.urls = FunctionUrls(self)
         self.permissions = Permissions(self)
         self.kept_settings = KeptSettings(self)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
-import json
 from typing import Any
 
 _MISSING = object()
@@ -25,13 +24,6 @@ _COMPARE = {
 
 class PatternError(ValueError):
     pass
-
-
-def filter_patterns(properties: dict) -> tuple[dict, ...]:
-    """An event source mapping's ``FilterCriteria`` patterns, given as JSON text or as objects."""
-    filters = (properties.get("FilterCriteria") or {}).get("Filters") or []
-    patterns = (f.get("Pattern", {}) for f in filters)
-    return tuple(json.loads(p) if isinstance(p, str) else p for p in patterns)
 
 
 def matches(pattern: dict, event: Any) -> bool:

@@ -7,26 +7,33 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from .sources import Sources, now_sequencer
 
 log = logging.getLogger("lambdahost")
+T = TypeVar("T")
 
 
-async def per_project(workspace, start) -> None:
-    """Run the tasks ``start(project)`` makes for the workspace's project; when the template is
-    reloaded, stop them and start those of the new project. Until cancelled."""
-    while True:
-        project = workspace.project
-        tasks = [asyncio.ensure_future(coroutine) for coroutine in start(project)]
-        try:
-            while workspace.project is project:
-                await asyncio.sleep(1)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+async def run_each(current: Callable[[], Iterable[T]], run: Callable[[T], Coroutine], interval: float = 0.5) -> None:
+    """One task ``run(item)`` per item that ``current()`` gives (hashable items: event source
+    mappings); every ``interval`` seconds, items that appeared start and those that went are
+    cancelled, so that an unchanged mapping keeps running through a template reload. Until cancelled."""
+    running: dict[T, asyncio.Task] = {}
+    try:
+        while True:
+            wanted = set(current())
+            for item in running.keys() - wanted:
+                running.pop(item).cancel()
+            for item in wanted - running.keys():
+                running[item] = asyncio.ensure_future(run(item))
+            await asyncio.sleep(interval)
+    finally:
+        for task in running.values():
+            task.cancel()
+        await asyncio.gather(*running.values(), return_exceptions=True)
 
 
 def _objects(changes, deleted_kind) -> list[tuple[Path, bool]]:

@@ -15,56 +15,23 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import LambdaError
+from ..model.mappings import EventSourceMapping
 from ..store.queues import Message, QueueStore
 from ..template import Project
 from ..template.project import QueueDefinition
-from .patterns import filter_patterns, matches
-from .runner import per_project
+from .patterns import matches
+from .runner import run_each
 
 log = logging.getLogger("lambdahost")
 POLL_INTERVAL = 0.1  # seconds between polls of an empty queue
+DEFAULT_CONCURRENCY = 5  # batches in flight at once without ScalingConfig (Lambda starts SQS pollers at 5)
 
 
-@dataclass(frozen=True)
-class QueueMapping:
-    function_name: str
-    queue: QueueDefinition
-    batch_size: int = 10
-    window: float = 0.0  # MaximumBatchingWindowInSeconds
-    report_failures: bool = False  # FunctionResponseTypes: [ReportBatchItemFailures]
-    filters: tuple[dict, ...] = ()
-    max_concurrency: int = 5  # batches in flight at once
-
-
-def mappings(project: Project) -> list[QueueMapping]:
-    found = []
-    for function in project.functions.values():
-        for event in function.events:
-            props = event.properties
-            if event.type != "SQS" or props.get("Enabled") is False:
-                continue
-            arn = str(props.get("Queue"))
-            queue = project.queues.get(arn) or QueueDefinition(arn.rsplit(":", 1)[-1], arn, external=True)
-            filters = filter_patterns(props)
-            found.append(
-                QueueMapping(
-                    function.config.name,
-                    queue,
-                    int(props.get("BatchSize", 10)),
-                    float(props.get("MaximumBatchingWindowInSeconds", 0)),
-                    "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
-                    filters,
-                    int((props.get("ScalingConfig") or {}).get("MaximumConcurrency", 5)),
-                )
-            )
-    return found
-
-
-def record(message: Message, queue: QueueDefinition, region: str) -> dict[str, Any]:
+def record_of(message: Message, queue: QueueDefinition, region: str) -> dict[str, Any]:
     """A message as a record of the SQS event."""
     shape: dict[str, Any] = {
         "messageId": message.message_id,
@@ -92,7 +59,7 @@ def record(message: Message, queue: QueueDefinition, region: str) -> dict[str, A
     return shape
 
 
-def passes(filters: tuple[dict, ...], shaped: dict) -> bool:
+def passes(filters: list[dict], shaped: dict) -> bool:
     """SQS filter criteria: a pattern matches the record, with a JSON body matched as JSON."""
     if not filters:
         return True
@@ -179,13 +146,19 @@ class EndpointQueues:
 
 
 class QueuePoller:
-    """Runs every SQS mapping of a workspace's project in its host."""
+    """Runs the host's SQS mappings (the template's and the API's); a queue the template
+    declares is a local one, any other is read from the SQS endpoint."""
 
-    def __init__(self, workspace, store: QueueStore) -> None:
-        self.workspace = workspace
-        self.host = workspace.host
-        self.store = store
+    def __init__(self, host, project: Callable[[], Project | None]) -> None:
+        self.host = host
+        self.project = project
+        self.store: QueueStore = host.queues
         self._endpoint: EndpointQueues | None = None
+
+    def _queue(self, mapping: EventSourceMapping) -> QueueDefinition:
+        project = self.project()
+        local = project.queues.get(mapping.event_source_arn) if project else None
+        return local or QueueDefinition(mapping.queue_name, mapping.event_source_arn, external=True)
 
     def _queues(self, queue: QueueDefinition):
         if not queue.external:
@@ -200,15 +173,22 @@ class QueuePoller:
         return await asyncio.to_thread(call, *args) if queue.external else call(*args)
 
     async def run(self) -> None:
-        await per_project(self.workspace, lambda project: [self._poll(m) for m in mappings(project)])
+        mappings = self.host.control.mappings
+        await run_each(lambda: [m for m in mappings.enabled() if m.kind == "SQS"], self._poll)
 
-    async def _poll(self, mapping: QueueMapping) -> None:
+    async def _poll(self, mapping: EventSourceMapping) -> None:
         running: set[asyncio.Task] = set()
+        limit = mapping.max_concurrency or DEFAULT_CONCURRENCY
         while True:
-            if len(running) >= mapping.max_concurrency:
+            if len(running) >= limit:
                 await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 continue
-            batch = await self._gather(mapping)
+            try:
+                batch = await self._gather(mapping)
+            except LambdaError as exc:  # the function went away; the mapping stays, as on AWS
+                log.warning("SQS mapping %s cannot poll for %s: %s", mapping.uuid, mapping.function_name, exc.message)
+                await asyncio.sleep(5)
+                continue
             if not batch:
                 await asyncio.sleep(POLL_INTERVAL)
                 continue
@@ -216,7 +196,7 @@ class QueuePoller:
             running.add(task)
             task.add_done_callback(running.discard)
 
-    async def _gather(self, mapping: QueueMapping) -> list[Message]:
+    async def _gather(self, mapping: EventSourceMapping) -> list[Message]:
         """A batch: full, or whatever came within the batching window."""
         batch = await self._receive(mapping, mapping.batch_size)
         deadline = time.monotonic() + mapping.window
@@ -225,16 +205,20 @@ class QueuePoller:
             batch += await self._receive(mapping, mapping.batch_size - len(batch))
         return batch
 
-    async def _receive(self, mapping: QueueMapping, limit: int) -> list[Message]:
-        queue = mapping.queue
+    async def _receive(self, mapping: EventSourceMapping, limit: int) -> list[Message]:
+        queue = self._queue(mapping)
         effective = None if queue.external else queue.visibility_timeout  # an endpoint knows its own
-        busy = mapping.window + self.host.get_function(mapping.function_name).timeout
+        name, _, qualifier = mapping.function_name.partition(":")
+        record, _ = self.host.invoker.resolve(name, qualifier or None)
+        busy = mapping.window + record.resolve(qualifier or None)[1].timeout
         if effective is not None and mapping.window > 0 and busy > effective:  # so a batch cannot outlast it
             effective = busy + 30
         batch = []
+        patterns = mapping.patterns
         for message in await self._call(queue, "receive", queue.name, limit, effective):
             if queue.max_receive_count is not None and message.receive_count > queue.max_receive_count:
-                dead_letter = self.workspace.project.queues.get(queue.dead_letter_arn or "")
+                project = self.project()
+                dead_letter = project.queues.get(queue.dead_letter_arn or "") if project else None
                 if dead_letter is not None:
                     self.store.move(message, dead_letter.name)
                     log.warning(
@@ -244,15 +228,15 @@ class QueuePoller:
                         queue.max_receive_count,
                     )
                     continue
-            if not passes(mapping.filters, record(message, queue, self.host.settings.region)):
+            if not passes(patterns, record_of(message, queue, self.host.settings.region)):
                 await self._call(queue, "delete", [message.message_id])  # filtered out: deleted, as AWS does
                 continue
             batch.append(message)
         return batch
 
-    async def _deliver(self, mapping: QueueMapping, batch: list[Message]) -> None:
-        region = self.host.settings.region
-        event = {"Records": [record(m, mapping.queue, region) for m in batch]}
+    async def _deliver(self, mapping: EventSourceMapping, batch: list[Message]) -> None:
+        queue = self._queue(mapping)
+        event = {"Records": [record_of(m, queue, self.host.settings.region) for m in batch]}
         try:
             result = await self.host.invoke(mapping.function_name, event)
         except LambdaError as exc:
@@ -267,4 +251,4 @@ class QueuePoller:
         keep = failed_ids(result.payload, batch) if mapping.report_failures else set()
         if keep is None:
             return
-        await self._call(mapping.queue, "delete", [m.message_id for m in batch if m.message_id not in keep])
+        await self._call(queue, "delete", [m.message_id for m in batch if m.message_id not in keep])

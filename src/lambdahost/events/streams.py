@@ -16,59 +16,15 @@ import datetime as dt
 import json
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import LambdaError
-from ..template import Project
-from .patterns import filter_patterns, matches
-from .runner import per_project
+from ..model.mappings import EventSourceMapping
+from .patterns import matches
+from .runner import run_each
 
 log = logging.getLogger("lambdahost")
 POLL_INTERVAL = {"DynamoDB": 0.25, "Kinesis": 1.0}  # AWS reads DynamoDB shards 4 times a second
-
-
-@dataclass(frozen=True)
-class StreamMapping:
-    function_name: str
-    kind: str  # "DynamoDB" or "Kinesis"
-    stream_arn: str
-    starting_position: str = "LATEST"
-    starting_timestamp: float | None = None
-    batch_size: int = 100
-    max_retries: int = -1  # -1: until the record expires
-    max_record_age: int = -1
-    bisect: bool = False
-    report_failures: bool = False
-    on_failure: str | None = None
-    filters: tuple[dict, ...] = ()
-
-
-def mappings(project: Project) -> list[StreamMapping]:
-    found = []
-    for function in project.functions.values():
-        for event in function.events:
-            props = event.properties
-            if event.type not in ("DynamoDB", "Kinesis") or props.get("Enabled") is False:
-                continue
-            filters = filter_patterns(props)
-            found.append(
-                StreamMapping(
-                    function.config.name,
-                    event.type,
-                    str(props["Stream"]),
-                    str(props["StartingPosition"]),
-                    props.get("StartingPositionTimestamp"),
-                    int(props.get("BatchSize", 100)),
-                    int(props.get("MaximumRetryAttempts", -1)),
-                    int(props.get("MaximumRecordAgeInSeconds", -1)),
-                    bool(props.get("BisectBatchOnFunctionError", False)),
-                    "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
-                    ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"),
-                    filters,
-                )
-            )
-    return found
 
 
 def _epoch(value: Any) -> float:
@@ -81,9 +37,10 @@ def _iso(epoch: float) -> str:
 
 
 class StreamPoller:
-    def __init__(self, workspace, endpoint_url: str | None) -> None:
-        self.workspace = workspace
-        self.host = workspace.host
+    """Runs the host's DynamoDB and Kinesis mappings (the template's and the API's)."""
+
+    def __init__(self, host, endpoint_url: str | None) -> None:
+        self.host = host
         self.endpoint_url = endpoint_url
 
     def _client(self, service: str):
@@ -92,9 +49,10 @@ class StreamPoller:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.host.settings.region)
 
     async def run(self) -> None:
-        await per_project(self.workspace, lambda project: [self._mapping(m) for m in mappings(project)])
+        mappings = self.host.control.mappings
+        await run_each(lambda: [m for m in mappings.enabled() if m.is_stream], self._mapping)
 
-    async def _mapping(self, mapping: StreamMapping) -> None:
+    async def _mapping(self, mapping: EventSourceMapping) -> None:
         client = self._client("dynamodbstreams" if mapping.kind == "DynamoDB" else "kinesis")
         readers: dict[str, asyncio.Task] = {}
         try:
@@ -104,46 +62,47 @@ class StreamPoller:
                         readers[shard] = asyncio.ensure_future(self._shard(client, mapping, shard))
                 await asyncio.sleep(10)
         except Exception:
-            log.exception("event source mapping of %s on %s stopped", mapping.function_name, mapping.stream_arn)
+            log.exception("event source mapping of %s on %s stopped", mapping.function_name, mapping.event_source_arn)
         finally:
             for task in readers.values():
                 task.cancel()
 
-    def _shards(self, client, mapping: StreamMapping) -> list[str]:
+    def _shards(self, client, mapping: EventSourceMapping) -> list[str]:
         if mapping.kind == "DynamoDB":
-            description = client.describe_stream(StreamArn=mapping.stream_arn)["StreamDescription"]
+            description = client.describe_stream(StreamArn=mapping.event_source_arn)["StreamDescription"]
             return [s["ShardId"] for s in description["Shards"]]
         return [s["ShardId"] for s in client.list_shards(StreamName=_stream_name(mapping))["Shards"]]
 
-    def _iterator(self, client, mapping: StreamMapping, shard: str) -> str:
+    def _iterator(self, client, mapping: EventSourceMapping, shard: str) -> str:
         options: dict[str, Any] = {"ShardId": shard, "ShardIteratorType": mapping.starting_position}
         if mapping.starting_position == "AT_TIMESTAMP":
             options["Timestamp"] = mapping.starting_timestamp
         if mapping.kind == "DynamoDB":
-            return client.get_shard_iterator(StreamArn=mapping.stream_arn, **options)["ShardIterator"]
+            return client.get_shard_iterator(StreamArn=mapping.event_source_arn, **options)["ShardIterator"]
         return client.get_shard_iterator(StreamName=_stream_name(mapping), **options)["ShardIterator"]
 
-    async def _shard(self, client, mapping: StreamMapping, shard: str) -> None:
+    async def _shard(self, client, mapping: EventSourceMapping, shard: str) -> None:
         iterator = await asyncio.to_thread(self._iterator, client, mapping, shard)
         pending: list[dict] = []
+        patterns = mapping.patterns
         while iterator or pending:
             if not pending:
                 response = await asyncio.to_thread(client.get_records, ShardIterator=iterator, Limit=mapping.batch_size)
                 iterator = response.get("NextShardIterator")
                 pending = [self._record(mapping, shard, r) for r in response["Records"]]
-                pending = [r for r in pending if not mapping.filters or any(matches(f, r) for f in mapping.filters)]
+                pending = [r for r in pending if not patterns or any(matches(p, r) for p in patterns)]
                 if not pending:
                     await asyncio.sleep(POLL_INTERVAL[mapping.kind])
                     continue
             batch, pending = pending[: mapping.batch_size], pending[mapping.batch_size :]
             await self._process(mapping, shard, batch)
 
-    def _record(self, mapping: StreamMapping, shard: str, raw: dict) -> dict:
+    def _record(self, mapping: EventSourceMapping, shard: str, raw: dict) -> dict:
         region = self.host.settings.region
         if mapping.kind == "DynamoDB":
             change = dict(raw["dynamodb"])
             change["ApproximateCreationDateTime"] = int(_epoch(change["ApproximateCreationDateTime"]))
-            return {**raw, "dynamodb": change, "eventSourceARN": mapping.stream_arn}
+            return {**raw, "dynamodb": change, "eventSourceARN": mapping.event_source_arn}
         return {
             "kinesis": {
                 "kinesisSchemaVersion": "1.0",
@@ -158,10 +117,10 @@ class StreamPoller:
             "eventName": "aws:kinesis:record",
             "invokeIdentityArn": f"arn:aws:iam::{self.host.settings.account_id}:role/lambdahost",
             "awsRegion": region,
-            "eventSourceARN": mapping.stream_arn,
+            "eventSourceARN": mapping.event_source_arn,
         }
 
-    async def _process(self, mapping: StreamMapping, shard: str, batch: list[dict]) -> None:
+    async def _process(self, mapping: EventSourceMapping, shard: str, batch: list[dict]) -> None:
         """Deliver one batch with the mapping's retry, bisect and partial-failure rules."""
         parts, attempts = [batch], 0
         while parts:
@@ -192,7 +151,7 @@ class StreamPoller:
                 continue
             await asyncio.sleep(min(0.1 * 2**attempts, 5))
 
-    def _exhausted(self, mapping: StreamMapping, part: list[dict], attempts: int) -> bool:
+    def _exhausted(self, mapping: EventSourceMapping, part: list[dict], attempts: int) -> bool:
         if mapping.max_retries >= 0 and attempts > mapping.max_retries:
             return True
         if mapping.max_record_age >= 0:
@@ -200,7 +159,7 @@ class StreamPoller:
             return time.time() - oldest > mapping.max_record_age
         return False
 
-    def _give_up(self, mapping: StreamMapping, shard: str, part: list[dict], result, attempts: int) -> None:
+    def _give_up(self, mapping: EventSourceMapping, shard: str, part: list[dict], result, attempts: int) -> None:
         log.warning(
             "%s: skipping %d records of %s after %d attempts", mapping.function_name, len(part), shard, attempts
         )
@@ -215,7 +174,7 @@ class StreamPoller:
         record = {
             "requestContext": {
                 "requestId": result.request_id,
-                "functionArn": self.host.invoker.arn(mapping.function_name),
+                "functionArn": self.host.invoker.arn(mapping.function_name.partition(":")[0]),  # unqualified
                 "condition": "RetryAttemptsExhausted",
                 "approximateInvokeCount": attempts,
             },
@@ -229,7 +188,7 @@ class StreamPoller:
                 "approximateArrivalOfFirstRecord": _iso(arrivals[0]),
                 "approximateArrivalOfLastRecord": _iso(arrivals[-1]),
                 "batchSize": len(part),
-                "streamArn": mapping.stream_arn,
+                "streamArn": mapping.event_source_arn,
             },
         }
         if mapping.on_failure.startswith("arn:aws:sqs:"):
@@ -238,15 +197,15 @@ class StreamPoller:
             log.warning("no local destination %s: the failure record is dropped", mapping.on_failure)
 
 
-def _stream_name(mapping: StreamMapping) -> str:
-    return mapping.stream_arn.split(":stream/", 1)[1]
+def _stream_name(mapping: EventSourceMapping) -> str:
+    return mapping.event_source_arn.split(":stream/", 1)[1]
 
 
-def _sequence(mapping: StreamMapping, record: dict) -> str:
+def _sequence(mapping: EventSourceMapping, record: dict) -> str:
     return record["dynamodb"]["SequenceNumber"] if mapping.kind == "DynamoDB" else record["kinesis"]["sequenceNumber"]
 
 
-def _arrival(mapping: StreamMapping, record: dict) -> float:
+def _arrival(mapping: EventSourceMapping, record: dict) -> float:
     if mapping.kind == "DynamoDB":
         return float(record["dynamodb"]["ApproximateCreationDateTime"])
     return float(record["kinesis"]["approximateArrivalTimestamp"])

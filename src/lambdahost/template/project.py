@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid as uuids
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,9 @@ from typing import Any
 
 from ..errors import LambdaError, ValidationException
 from ..model import limits
+from ..model import mappings as mapping_model
 from ..model.function import FunctionConfig, LoggingConfig
+from ..model.mappings import EventSourceMapping
 from . import loader
 from .errors import TemplateError
 from .intrinsics import FUNCTION_TYPES, LAYER_TYPES, NO_VALUE, Stack
@@ -113,6 +116,7 @@ class Project:
     parameters: dict[str, Any] = field(default_factory=dict)
     apis: dict[str, ApiDefinition] = field(default_factory=dict)  # by logical id
     queues: dict[str, QueueDefinition] = field(default_factory=dict)  # by queue ARN
+    event_source_mappings: tuple[EventSourceMapping, ...] = ()  # its SQS, Kinesis and DynamoDB events
 
     def find(self, name: str) -> FunctionDefinition | None:
         """A function by logical id or by function name."""
@@ -255,9 +259,8 @@ class _Reader:
         if duplicate:
             raise TemplateError(f"two functions are named '{duplicate}'")
         queues = self._queues()
-        for function in functions.values():
-            self._check_queue_events(function, queues)
-        return Project(self.path, functions, dict(self.stack.parameters), self._apis(), queues)
+        mappings = self._mappings(functions, queues)
+        return Project(self.path, functions, dict(self.stack.parameters), self._apis(), queues, mappings)
 
     def _queues(self) -> dict[str, QueueDefinition]:
         queues = {}
@@ -278,31 +281,31 @@ class _Reader:
             )
         return queues
 
-    def _check_queue_events(self, function: FunctionDefinition, queues: dict[str, QueueDefinition]) -> None:
-        """CreateEventSourceMapping's checks, made when the template is read."""
-        for event in function.events:
-            if event.type != "SQS":
-                continue
-            props = event.properties
-            where = {"resource": function.logical_id, "prop": f"Events.{event.name}"}
-            batch = int(props.get("BatchSize", 10))
-            window = int(props.get("MaximumBatchingWindowInSeconds", 0))
-            if not 1 <= batch <= 10000:
-                raise TemplateError(f"BatchSize {batch} is outside 1 to 10000", **where)
-            if batch > 10 and window < 1:
-                raise TemplateError(
-                    "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
-                    **where,
-                )
-            queue = queues.get(str(props["Queue"]))
-            if queue is None:
-                continue  # a queue of another stack or an endpoint: not checked here
-            if queue.visibility_timeout < function.config.timeout:
-                raise TemplateError(
-                    f"Queue visibility timeout: {queue.visibility_timeout} seconds is less than "
-                    f"Function timeout: {function.config.timeout} seconds",
-                    **where,
-                )
+    def _mappings(
+        self, functions: dict[str, FunctionDefinition], queues: dict[str, QueueDefinition]
+    ) -> tuple[EventSourceMapping, ...]:
+        """The SQS, Kinesis and DynamoDB events as event source mappings, with CreateEventSourceMapping's
+        checks made when the template is read; each keeps one UUID from one reading to the next."""
+        found = []
+        for function in functions.values():
+            for event in function.events:
+                if event.type not in mapping_model.KINDS:
+                    continue
+                props = event.properties
+                where = {"resource": function.logical_id, "prop": f"Events.{event.name}"}
+                request = {key: value for key, value in props.items() if key not in ("Queue", "Stream")}
+                request["EventSourceArn"] = props.get("Queue" if event.type == "SQS" else "Stream")
+                uuid = str(uuids.uuid5(uuids.NAMESPACE_URL, f"{self.path}#{function.logical_id}/{event.name}"))
+                try:
+                    mapping = mapping_model.create(uuid, function.config.name, request, origin="template")
+                except LambdaError as exc:
+                    raise TemplateError(exc.message, **where) from None
+                queue = queues.get(mapping.event_source_arn)
+                problem = queue and mapping_model.visibility_problem(queue.visibility_timeout, function.config.timeout)
+                if problem:
+                    raise TemplateError(problem, **where)
+                found.append(mapping)
+        return tuple(found)
 
     def _apis(self) -> dict[str, ApiDefinition]:
         apis = {

@@ -1,0 +1,238 @@
+"""Event source mappings through the Lambda API (boto3 against a real ``lambdahost serve``): made,
+read, paused, changed and deleted there, they poll local queues and streams on an endpoint, and
+outlive a restart; the template's own mappings are listed beside them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from lambdahost.store.queues import QueueStore
+from server import ROLE, Server, write_project, zipped
+
+TEMPLATE = """
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: jobs, VisibilityTimeout: 5}
+  Slow:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: slow, VisibilityTimeout: 5}
+  Templated:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.handler
+      Events:
+        Slow: {Type: SQS, Properties: {Queue: !GetAtt Slow.Arn, BatchSize: 3}}
+"""
+CODE = """
+import json, os
+
+def handler(event, context):
+    with open(os.environ["OUT"], "a") as out:
+        for record in event["Records"]:
+            body = record.get("body") or record["kinesis"]["data"]
+            out.write(json.dumps({"body": body, "source": record["eventSourceARN"]}) + "\\n")
+"""
+JOBS = "arn:aws:sqs:us-east-1:123456789012:jobs"
+SLOW = "arn:aws:sqs:us-east-1:123456789012:slow"
+
+
+def _worker(client, out: Path, name: str = "worker", timeout: int = 3) -> None:
+    client.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Timeout=timeout,
+        Code={"ZipFile": zipped({"app.py": CODE})},
+        Environment={"Variables": {"OUT": str(out)}},
+    )
+
+
+def _bodies(out: Path) -> list[str]:
+    return [json.loads(line)["body"] for line in out.read_text().splitlines()] if out.exists() else []
+
+
+def _wait_for(out: Path, count: int, seconds: float = 30) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while len(_bodies(out)) < count:
+        assert time.monotonic() < deadline, f"only {_bodies(out)} arrived"
+        time.sleep(0.1)
+    return _bodies(out)
+
+
+def test_a_queue_mapping_made_with_boto3_delivers_pauses_and_survives_a_restart(tmp_path: Path) -> None:
+    project = write_project(tmp_path, TEMPLATE, CODE)
+    out = tmp_path / "worker.jsonl"
+    server = Server(project, "--no-watch").start()
+    store = QueueStore(server.state_dir / "state.db")
+    try:
+        client = server.client()
+        _worker(client, out)
+        created = client.create_event_source_mapping(EventSourceArn=JOBS, FunctionName="worker", BatchSize=5)
+        assert created["ResponseMetadata"]["HTTPStatusCode"] == 202
+        assert (created["State"], created["StateTransitionReason"]) == ("Creating", "USER_INITIATED")
+        assert created["FunctionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:worker"
+        assert created["EventSourceMappingArn"].endswith(f":event-source-mapping:{created['UUID']}")
+        assert (created["BatchSize"], created["MaximumBatchingWindowInSeconds"]) == (5, 0)
+        uuid = created["UUID"]
+        assert client.get_event_source_mapping(UUID=uuid)["State"] == "Enabled"
+
+        store.send("jobs", "first")
+        assert _wait_for(out, 1) == ["first"]
+
+        paused = client.update_event_source_mapping(UUID=uuid, Enabled=False)
+        assert paused["State"] == "Updating"
+        assert client.get_event_source_mapping(UUID=uuid)["State"] == "Disabled"
+        time.sleep(1.5)  # the poller has let go of the queue
+        store.send("jobs", "while paused")
+        time.sleep(1.5)
+        assert _bodies(out) == ["first"] and store.count("jobs") == 1, "a disabled mapping polls nothing"
+    finally:
+        server.stop()
+
+    server = Server(project, "--no-watch").start()  # the mapping and the waiting message outlive a restart
+    try:
+        client = server.client()
+        kept = client.get_event_source_mapping(UUID=uuid)
+        assert (kept["State"], kept["BatchSize"]) == ("Disabled", 5)
+        client.update_event_source_mapping(UUID=uuid, Enabled=True)
+        assert _wait_for(out, 2) == ["first", "while paused"]
+
+        deleted = client.delete_event_source_mapping(UUID=uuid)
+        assert deleted["State"] == "Deleting"
+        with pytest.raises(client.exceptions.ResourceNotFoundException):
+            client.get_event_source_mapping(UUID=uuid)
+        time.sleep(1.5)
+        store.send("jobs", "after delete")
+        time.sleep(1.5)
+        assert len(_bodies(out)) == 2 and store.count("jobs") == 1
+    finally:
+        store.close()
+        server.stop()
+
+
+def test_the_template_s_mappings_are_listed_and_stay_the_template_s(tmp_path: Path) -> None:
+    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch").start()
+    try:
+        client = server.client()
+        _worker(client, tmp_path / "worker.jsonl")
+        mine = client.create_event_source_mapping(EventSourceArn=JOBS, FunctionName="worker", Enabled=False)
+        listed = client.list_event_source_mappings()["EventSourceMappings"]
+        assert [(m["EventSourceArn"], m["FunctionArn"].rsplit(":", 1)[1]) for m in listed] == [
+            (SLOW, "Templated"),
+            (JOBS, "worker"),
+        ]
+        templated = listed[0]
+        assert (templated["BatchSize"], templated["State"]) == (3, "Enabled")
+        assert (
+            client.list_event_source_mappings(FunctionName="worker")["EventSourceMappings"][0]["UUID"] == (mine["UUID"])
+        )
+        assert client.list_event_source_mappings(EventSourceArn=SLOW)["EventSourceMappings"] == [templated]
+        with pytest.raises(client.exceptions.InvalidParameterValueException, match="comes from the template"):
+            client.delete_event_source_mapping(UUID=templated["UUID"])
+    finally:
+        server.stop()
+    server.start()  # a template mapping keeps its UUID from one reading of the template to the next
+    try:
+        again = server.client().list_event_source_mappings(EventSourceArn=SLOW)["EventSourceMappings"]
+        assert [m["UUID"] for m in again] == [templated["UUID"]]
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("request_", "code", "message"),
+    [
+        ({"EventSourceArn": JOBS, "FunctionName": "nobody"}, "ResourceNotFoundException", "Function not found"),
+        (
+            {"EventSourceArn": "arn:aws:sns:us-east-1:123456789012:topic", "FunctionName": "worker"},
+            "InvalidParameterValueException",
+            "Unrecognized event source",
+        ),
+        (
+            {"EventSourceArn": JOBS, "FunctionName": "worker", "BatchSize": 20},
+            "InvalidParameterValueException",
+            "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
+        ),
+        (
+            {"EventSourceArn": JOBS, "FunctionName": "worker", "BatchSize": 10001, "MaximumBatchingWindowInSeconds": 1},
+            "ValidationException",
+            "Value '10001' at 'batchSize' failed to satisfy constraint: Member must have value less than or equal to",
+        ),
+        (
+            {"EventSourceArn": JOBS, "FunctionName": "slowpoke"},
+            "InvalidParameterValueException",
+            "Queue visibility timeout: 5 seconds is less than Function timeout: 60 seconds",
+        ),
+        (
+            {"EventSourceArn": "arn:aws:kinesis:us-east-1:123456789012:stream/clicks", "FunctionName": "worker"},
+            "ValidationException",
+            "Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.",
+        ),
+        (
+            {
+                "EventSourceArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024-01-01T00:00:00.000",
+                "FunctionName": "worker",
+                "StartingPosition": "AT_TIMESTAMP",
+                "StartingPositionTimestamp": 1700000000,
+            },
+            "InvalidParameterValueException",
+            "Unsupported starting position for arn type: arn:aws:dynamodb:",
+        ),
+        (
+            {"EventSourceArn": SLOW, "FunctionName": "Templated"},
+            "ResourceConflictException",
+            'An event source mapping with SQS arn (" arn:aws:sqs:us-east-1:123456789012:slow ") and function '
+            '(" Templated ") already exists',
+        ),
+    ],
+)
+def test_create_refuses_what_aws_refuses(tmp_path: Path, request_: dict, code: str, message: str) -> None:
+    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch").start()
+    try:
+        client = server.client(validate=False)
+        _worker(client, tmp_path / "worker.jsonl")
+        _worker(client, tmp_path / "slow.jsonl", name="slowpoke", timeout=60)
+        with pytest.raises(ClientError) as caught:
+            client.create_event_source_mapping(**request_)
+        error = caught.value.response["Error"]
+        assert error["Code"] == code and message in error["Message"], error
+        with pytest.raises(client.exceptions.ResourceNotFoundException):
+            client.get_event_source_mapping(UUID="8f9c1a52-0000-4000-8000-000000000000")
+    finally:
+        server.stop()
+
+
+def test_a_kinesis_mapping_made_with_boto3_reads_a_stream_on_an_endpoint(tmp_path: Path, moto: str) -> None:
+    kinesis = boto3.client("kinesis", endpoint_url=moto, region_name="us-east-1")
+    kinesis.create_stream(StreamName="clicks", ShardCount=1)
+    arn = kinesis.describe_stream(StreamName="clicks")["StreamDescription"]["StreamARN"]
+    for n in range(3):
+        kinesis.put_record(StreamName="clicks", Data=f"click {n}".encode(), PartitionKey="p")
+    out = tmp_path / "worker.jsonl"
+    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch", "--aws-endpoint-url", moto).start()
+    try:
+        client = server.client()
+        _worker(client, out)
+        created = client.create_event_source_mapping(
+            EventSourceArn=arn, FunctionName="worker", StartingPosition="TRIM_HORIZON", BatchSize=2
+        )
+        assert (created["StartingPosition"], created["MaximumRetryAttempts"], created["StateTransitionReason"]) == (
+            "TRIM_HORIZON",
+            -1,
+            "User action",
+        )
+        assert created["DestinationConfig"] == {"OnFailure": {}}
+        bodies = _wait_for(out, 3)
+    finally:
+        server.stop()
+    assert [base64.b64decode(b).decode() for b in bodies] == ["click 0", "click 1", "click 2"]
