@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -164,3 +169,68 @@ def test_environments_that_exit_at_once_are_each_reported(tmp_path) -> None:
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert {r.error_type for r in results} == {"Runtime.ExitError"}
     assert all(b"Runtime exited with error: exit status 3" in r.payload for r in results)
+
+
+FILLER = """
+import os, tempfile
+
+def handler(event, context):
+    path = os.path.join(tempfile.gettempdir(), "filler")
+    try:
+        with open(path, "ab") as out:
+            for _ in range(event["mb"]):
+                out.write(b"x" * 1024 * 1024)
+    except OSError as exc:
+        return {"error": exc.strerror, "size": os.path.getsize(path)}
+    return {"size": os.path.getsize(path)}
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ephemeral storage is limited with Linux mount namespaces")
+def test_the_temporary_folder_holds_the_ephemeral_storage_size_and_no_more(host: Host, make_function) -> None:
+    default = make_function(FILLER, memory_size=256)  # 512 MB, Lambda's default
+    assert json.loads(host.invoke(default.name, {"mb": 500}).payload) == {"size": 500 * 2**20}
+    full = json.loads(host.invoke(default.name, {"mb": 20}).payload)  # the same environment: its files stay
+    assert full == {"error": "No space left on device", "size": 512 * 2**20}
+    larger = make_function(FILLER, memory_size=256, ephemeral_storage=1024)
+    assert json.loads(host.invoke(larger.name, {"mb": 520}).payload) == {"size": 520 * 2**20}
+
+
+def _namespaces_held_by_children() -> int:
+    """Mount namespaces the fork-server (a child of this test process) keeps open for folders."""
+    held = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if stat.read_text().rsplit(")", 1)[1].split()[1] == str(os.getpid()):
+                for fd in (stat.parent / "fd").iterdir():
+                    with contextlib.suppress(OSError):
+                        held += os.readlink(fd).startswith("mnt:[")
+    return held
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ephemeral storage is limited with Linux mount namespaces")
+def test_the_temporary_folder_survives_a_reset_and_goes_with_its_environment(host: Host, make_function) -> None:
+    function = make_function(
+        """
+        import os, time
+
+        def handler(event, context):
+            path = os.path.join(os.environ["TMPDIR"], "kept")
+            existed = os.path.exists(path)
+            open(path, "w").close()
+            if event.get("hang"):
+                time.sleep(10)
+            return existed
+        """,
+        timeout=1,
+    )
+    before = _namespaces_held_by_children()
+    assert host.invoke(function.name).payload == b"false"
+    assert host.invoke(function.name, {"hang": True}).error_type == "Sandbox.Timedout"  # a reset: a new process
+    assert host.invoke(function.name).payload == b"true", "/tmp is not cleared by a reset"
+    assert _namespaces_held_by_children() == before + 1
+    host.remove_function(function.name)  # the environment is closed for good
+    deadline = time.monotonic() + 10
+    while _namespaces_held_by_children() != before:
+        assert time.monotonic() < deadline, "the closed environment's tmpfs was never let go"
+        time.sleep(0.05)

@@ -3,7 +3,8 @@ execution environment, so a new environment costs a fork, not an interpreter sta
 
 It also reaps its children, reports each exit status to the host (the host is not their parent
 and cannot wait for them), and enforces each environment's memory size: a child whose peak
-resident memory passes the limit is killed, as Lambda's sandbox kills it.
+resident memory passes the limit is killed, as Lambda's sandbox kills it. Each child's temporary
+folder is limited to the function's ephemeral storage (``ephemeral.py``) where the machine allows.
 """
 
 import contextlib
@@ -18,13 +19,14 @@ import sys
 import time
 import traceback
 
-from . import bootstrap, protocol
+from . import bootstrap, ephemeral, protocol
 
 MEMORY_CHECK_INTERVAL = 0.01  # seconds between peak-memory checks of the children
 _MAX_MESSAGE = 1 << 18
 
 
 def main(control_fd: int) -> None:
+    folders = ephemeral.Folders()  # before any signal handling: it forks and waits for a child
     control = socket.socket(fileno=control_fd)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_read, False)
@@ -35,12 +37,16 @@ def main(control_fd: int) -> None:
     selector = selectors.DefaultSelector()
     selector.register(control, selectors.EVENT_READ)
     selector.register(wake_read, selectors.EVENT_READ)
+    selector.register(folders.inbox, selectors.EVENT_READ)
     server_fds = (control_fd, wake_read, wake_write, selector.fileno())
     limits: "dict[int, int]" = {}  # pid -> memory size in kB
     out_of_memory: "set[int]" = set()
     gc.freeze()  # keep the collector from touching (and so copying) pages the children share
     while True:
         for key, _ in selector.select(MEMORY_CHECK_INTERVAL if limits else None):
+            if key.fileobj is folders.inbox:
+                folders.receive()
+                continue
             if key.fd == wake_read:
                 _drain(wake_read)
                 if not _reap(control, limits, out_of_memory):
@@ -54,25 +60,34 @@ def main(control_fd: int) -> None:
             if not data:
                 _stop_all(limits)
                 return
-            _, meta, body = protocol.decode(data)
+            kind, meta, body = protocol.decode(data)
+            folders.receive()  # what a process sent before the host could ask about its folder
+            if kind == protocol.RELEASE:
+                folders.release(meta["tmpDir"])
+                continue
             spec = json.loads(body)
-            pid = _fork(spec, fds, server_fds)
+            pid = _fork(spec, fds, server_fds, folders)
             limits[pid] = spec["memoryLimitKb"]
-            control.send(protocol.encode(protocol.SPAWNED, {"pid": str(pid), "spawnId": meta["spawnId"]}))
+            spawned = {"pid": str(pid), "spawnId": meta["spawnId"], "tmpUnlimited": folders.unlimited}
+            control.send(protocol.encode(protocol.SPAWNED, spawned))
         for pid, limit in limits.items():
             if pid not in out_of_memory and _peak_rss_kb(pid) > limit:
                 out_of_memory.add(pid)
                 _kill_group(pid)
 
 
-def _fork(spec: dict, fds: "list[int]", server_fds: tuple) -> int:
+def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Folders) -> int:
     """A Python environment gets (channel, log) descriptors; a custom runtime only its log."""
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
             _become_environment(spec, fds[-1], server_fds)
+            folders.in_child(spec)
+            os.chdir(spec["taskRoot"])  # after the namespaces: joining one leaves the old directory behind
             code = _exec(spec) if "exec" in spec else _run_python(spec, fds[0])
+        except BaseException:
+            traceback.print_exc()
         finally:
             os._exit(code)
     for fd in fds:
@@ -90,7 +105,6 @@ def _become_environment(spec: dict, log_fd: int, server_fds: tuple) -> None:
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    os.chdir(spec["taskRoot"])
     os.environ.clear()
     os.environ.update(spec["environment"])
     time.tzset()

@@ -30,6 +30,7 @@ def _decode_meta(raw: "bytes | bytearray") -> "dict[str, str]":
 SPAWN = 1
 SPAWNED = 2
 EXITED = 3
+RELEASE = 4  # an environment is gone for good: its temporary folder can go
 # environment -> host
 INIT_DONE = 10
 INIT_ERROR = 11

@@ -307,6 +307,7 @@ class Environment:
             "layers": [str(p) for p in function.layers],
             "environment": self._environment_variables(),
             "memoryLimitKb": function.memory_size * 1024,
+            "ephemeralStorageMb": function.ephemeral_storage,
         }
         if self._debug_port is not None:
             debugpy = importlib.util.find_spec("debugpy")
@@ -410,6 +411,7 @@ class Environment:
     def close(self) -> None:
         self.reset()
         self.flush_logs()
+        self._forkserver.release(str(self.tmp_dir))
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
 

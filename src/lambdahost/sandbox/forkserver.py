@@ -4,8 +4,10 @@ environment processes, and hear from it when they exit."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+import logging
 import os
 import signal
 import socket
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 from ..runtime import protocol
 from .interpreter import Interpreter
 from .launch import Launched, launch
+
+log = logging.getLogger("lambdahost")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class ForkServer:
         self._exits: dict[int, asyncio.Future] = {}
         self._socket: socket.socket | None = None
         self._process: subprocess.Popen | None = None
+        self._warned_tmp = False  # said once that the machine cannot limit ephemeral storage
 
     @property
     def alive(self) -> bool:
@@ -72,6 +77,13 @@ class ForkServer:
         socket.send_fds(self._socket, [message], fds)
         return await future
 
+    def release(self, tmp_dir: str) -> None:
+        """An environment is closed for good: the fork-server may let its temporary folder go
+        (it keeps the folder through resets)."""
+        if self.alive:
+            with contextlib.suppress(OSError):
+                self._socket.send(protocol.encode(protocol.RELEASE, {"tmpDir": tmp_dir}))
+
     def _on_readable(self) -> None:
         while self._socket is not None:
             try:
@@ -93,6 +105,9 @@ class ForkServer:
                 # read, before ``spawn`` resumes, and its entry here is gone by then.
                 exited = self._exits[pid] = asyncio.get_running_loop().create_future()
                 spawning.set_result((pid, exited))
+                if meta.get("tmpUnlimited") and not self._warned_tmp:
+                    self._warned_tmp = True
+                    log.warning("ephemeral storage is not enforced on this machine: %s", meta["tmpUnlimited"])
             elif kind == protocol.EXITED:
                 future = self._exits.pop(int(meta["pid"]), None)
                 if future is not None and not future.done():
