@@ -107,8 +107,12 @@ def test_the_console_loop(console) -> None:
     assert "console says hi" in log and re.search(r"REPORT RequestId: \S+\tDuration: ", log)
     page.screenshot(path=SHOTS / "4-test-succeeded.png")
 
+    server.client().create_event_source_mapping(  # made through the API: listed among the triggers
+        EventSourceArn="arn:aws:sqs:us-east-1:123456789012:orders", FunctionName="console-fn", Enabled=False
+    )
     page.click("a:has-text('Configuration')")
     page.wait_for_selector("#memory")
+    assert "arn:aws:sqs:us-east-1:123456789012:orders" in page.inner_text("text=Triggers >> xpath=..")
     page.fill("#memory", "256")
     page.click("#save-general")
     page.wait_for_selector("text=Saved.")

@@ -27,6 +27,7 @@ from ..events.samples import CATALOGUE, generate
 from ..host import AsyncHost
 from ..model import limits
 from ..model.function import default_runtime
+from ..model.mappings import EventSourceMapping
 from ..model.registry import LATEST
 from . import shapes
 
@@ -184,8 +185,15 @@ class Console:
                 "reservedConcurrency": record.config.reserved_concurrency,
                 "eventInvokeConfig": record.event_invoke_configs.get(LATEST),
                 "triggers": [
-                    {"name": e.name, "type": e.type, "properties": e.properties}
-                    for e in (definition.events if definition else ())
+                    *(
+                        {"name": e.name, "type": e.type, "properties": e.properties}
+                        for e in (definition.events if definition else ())
+                    ),
+                    *(
+                        {"name": m.uuid, "type": m.kind, "properties": _mapping_summary(m)}
+                        for m in self.control.mappings.list(None, None)
+                        if m.origin == "api" and m.function_name.partition(":")[0] == record.name
+                    ),
                 ],
                 "versions": [
                     shapes.function_configuration(record, arn, v.code, v, layers=layers)
@@ -397,3 +405,13 @@ def _text(data: bytes) -> bool:
 def console_token(secret: str) -> str:
     """The console's access token when serving off loopback, derived from the configured secret."""
     return base64.urlsafe_b64encode(hashlib.sha256(b"lambdahost-console:" + secret.encode()).digest())[:24].decode()
+
+
+def _mapping_summary(mapping: EventSourceMapping) -> dict[str, Any]:
+    """An event source mapping made through the API, as the Triggers panel lists it."""
+    return {
+        "EventSourceArn": mapping.event_source_arn,
+        "FunctionName": mapping.function_name,
+        "BatchSize": mapping.batch_size,
+        "Enabled": mapping.enabled,
+    }

@@ -364,7 +364,7 @@ async function configurationTab(name, fn, body) {
   const triggers = h("div", { class: "panel" }, h("h2", {}, "Triggers"),
     fn.triggers.length ? h("table", {}, h("tbody", {}, ...fn.triggers.map((t) => h("tr", {}, h("td", {}, t.name), h("td", {}, t.type),
       h("td", {}, h("code", {}, JSON.stringify(t.properties)))))))
-      : h("p", { class: "muted" }, "No triggers: add Events to the function in the template."));
+      : h("p", { class: "muted" }, "No triggers: add Events to the function in the template, or create an event source mapping through the Lambda API."));
   body.append(status, general, concurrency, triggers);
 }
 
