@@ -195,19 +195,21 @@ def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runt
     code = tmp_path / "code"
     code.mkdir()
     (code / "app.py").write_text(
-        "import sys\n"
+        "import sys, boto3\n"
         "def fail():\n"
         "    raise KeyError('k')\n"
         "def handler(event, context):\n"
         "    if event.get('fail'):\n"
         "        fail()\n"
-        "    return {'version': 'python%d.%d' % sys.version_info[:2], 'text': 'h\u00e9'}\n"
+        "    region = boto3.client('sts', region_name='eu-west-1').meta.region_name\n"
+        "    return {'version': 'python%d.%d' % sys.version_info[:2], 'text': 'h\u00e9', 'boto3': region}\n"
     )
     with Host(state_dir=tmp_path / "state", strict_runtimes=True) as host:
         host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code, runtime=runtime))
         ok = host.invoke("f")
         failed = host.invoke("f", {"fail": True})
     assert json.loads(ok.payload)["version"] == runtime
+    assert json.loads(ok.payload)["boto3"] == "eu-west-1", "boto3 is there, as Lambda's runtime includes it"
     ascii_only = runtime in ("python3.10", "python3.11")
     assert (b"\\u00e9" in ok.payload) is ascii_only
     assert json.loads(failed.payload)["errorType"] == "KeyError"

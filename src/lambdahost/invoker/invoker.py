@@ -29,6 +29,7 @@ from ..model.registry import LATEST, FunctionRecord
 from ..sandbox import bytecode
 from ..sandbox.environment import Environment, LogSink
 from ..sandbox.forkserver import ForkServer
+from ..sandbox.included import link_included
 from ..sandbox.interpreter import HOST, Interpreter, InterpreterResolver
 from ..sandbox.launch import Launched
 from ..settings import HostSettings
@@ -55,6 +56,7 @@ class Invoker:
         self.settings = settings
         self.concurrency = ConcurrencyLimits(settings.concurrency_limit)
         self._tmp_root = tmp_root
+        self._included = link_included(tmp_root.parent / "included")
         self._sink = sink
         self._interpreters = InterpreterResolver(
             settings.interpreters, settings.strict_runtimes, tmp_root.parent / "interpreters.json"
@@ -268,7 +270,9 @@ class Invoker:
         if pool is None:
             forkserver = self._forkservers[self._interpreter(function).executable]
             pool = Pool(
-                lambda: Environment(function, version, forkserver, self.settings, self._tmp_root, self._sink),
+                lambda: Environment(
+                    function, version, forkserver, self.settings, self._tmp_root, self._sink, self._included
+                ),
                 self.settings.idle_timeout,
             )
             self._pools[(function.name, version, tenant_id)] = pool

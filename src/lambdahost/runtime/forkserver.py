@@ -122,6 +122,8 @@ def _exec(spec: dict) -> int:
 def _run_python(spec: dict, channel_fd: int) -> int:
     sys.argv = [bootstrap.__file__]
     sys.path[:] = _sys_path(spec["taskRoot"], spec["layers"], spec["environment"].get("PYTHONPATH"))
+    if spec.get("included"):
+        sys.path.append(spec["included"])  # boto3 and its kin, as Lambda's runtime includes them
     for directory in [spec["taskRoot"], *_layer_dirs(spec["layers"])]:
         site.addsitedir(directory)
     try:

@@ -61,8 +61,11 @@ class Environment:
         settings: HostSettings,
         tmp_root: Path,
         sink: LogSink,
+        included: Path,
     ) -> None:
+        """``included``: the folder of the libraries Lambda's Python runtime includes (``included.py``)."""
         self.function = function
+        self._included = included
         self.version = version
         self.id = uuid.uuid4().hex
         self.log_stream_name = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{version}]{self.id}"
@@ -308,6 +311,7 @@ class Environment:
             "environment": self._environment_variables(),
             "memoryLimitKb": function.memory_size * 1024,
             "ephemeralStorageMb": function.ephemeral_storage,
+            "included": str(self._included),
         }
         if self._debug_port is not None:
             debugpy = importlib.util.find_spec("debugpy")
