@@ -195,7 +195,7 @@ def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runt
     code = tmp_path / "code"
     code.mkdir()
     (code / "app.py").write_text(
-        "import sys, boto3\n"
+        "import sys, boto3, snapshot_restore_py\n"
         "def fail():\n"
         "    raise KeyError('k')\n"
         "def handler(event, context):\n"

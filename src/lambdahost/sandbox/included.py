@@ -1,6 +1,8 @@
-"""The libraries AWS's Python runtime includes for every function: boto3 and what it needs. An
-environment whose interpreter lacks them (a python3.12 from pyenv, say) finds lambdahost's own
-copies, as a handler on Lambda can ``import boto3`` without packaging it.
+"""The libraries AWS's Python runtime includes for every function: boto3 and what it needs, and
+the SnapStart hooks module ``snapshot_restore_py`` (its hooks never run here, as nothing is
+snapshotted, but code that registers them imports as on Lambda). An environment whose
+interpreter lacks them (a python3.12 from pyenv, say) finds lambdahost's own copies, as a
+handler on Lambda can ``import boto3`` without packaging it.
 
 They are offered through one folder of links to the host's copies (pure Python, so any
 interpreter version can import them), put on ``sys.path`` after the interpreter's own
@@ -13,7 +15,7 @@ import contextlib
 import importlib.util
 from pathlib import Path
 
-INCLUDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+INCLUDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six", "snapshot_restore_py")
 
 
 def link_included(folder: Path) -> Path:
