@@ -236,3 +236,22 @@ def test_a_kinesis_mapping_made_with_boto3_reads_a_stream_on_an_endpoint(tmp_pat
     finally:
         server.stop()
     assert [base64.b64decode(b).decode() for b in bodies] == ["click 0", "click 1", "click 2"]
+
+
+def test_a_source_that_is_not_local_is_read_only_with_an_endpoint(tmp_path: Path) -> None:
+    """A deploy script's mapping names real queues: without --aws-endpoint-url nothing reads
+    them (the poller would delete their messages), and the log says how to allow it."""
+    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch").start()
+    try:
+        client = server.client()
+        _worker(client, tmp_path / "worker.jsonl")
+        elsewhere = "arn:aws:sqs:us-east-1:210987654321:production-orders"
+        mapping = client.create_event_source_mapping(EventSourceArn=elsewhere, FunctionName="worker")
+        deadline = time.monotonic() + 10
+        while "is not local" not in server.log():
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.1)
+    finally:
+        server.stop()
+    assert f"event source mapping {mapping['UUID']} of worker: {elsewhere} is not local" in server.log()
+    assert "--aws-endpoint-url" in server.log() and "Traceback" not in server.log()

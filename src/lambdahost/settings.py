@@ -8,6 +8,8 @@ from pathlib import Path
 
 from .model import limits
 
+AWS = "aws"  # --aws-endpoint-url's word for AWS itself
+
 
 @dataclass(frozen=True)
 class HostSettings:
@@ -20,7 +22,18 @@ class HostSettings:
     interpreters: Mapping[str, str] = field(default_factory=dict)  # runtime -> interpreter path
     strict_runtimes: bool = False  # refuse a runtime whose interpreter is missing
     pass_aws_credentials: bool = False  # hand the host's AWS credentials to functions
-    aws_endpoint_url: str | None = None  # where stream sources are read with boto3 (None: AWS itself)
+    # Where queues and streams that are not local are read with boto3: an emulator's URL, or AWS
+    # for AWS itself. None: they are not read (a mapping would delete messages from real queues).
+    aws_endpoint_url: str | None = None
     debug_port: int | None = None  # environments wait for a debugger (debugpy) here, with no timeouts
     debug_function: str | None = None  # the function debugged (None: every Python function)
     async_delay_scale: float = 1.0  # multiplies asynchronous retry delays and event ages (0.01: 1 min -> 0.6 s)
+
+    @property
+    def reads_remote_sources(self) -> bool:
+        return self.aws_endpoint_url is not None
+
+    @property
+    def boto3_endpoint_url(self) -> str | None:
+        """``endpoint_url`` for boto3: None means AWS itself."""
+        return None if self.aws_endpoint_url == AWS else self.aws_endpoint_url

@@ -77,7 +77,7 @@ def build_app(options: ServeOptions):
     verifier = SignatureVerifier(options.credentials) if options.credentials else None
     lambda_app = create_app(host, verifier, f"http://{options.host}:{options.api_port or 3000}")
     workspaces: list[Workspace] = []
-    signing_keys = SigningKeys(options.settings.aws_endpoint_url) if options.verify_jwt_signatures else None
+    signing_keys = SigningKeys(options.settings.boto3_endpoint_url) if options.verify_jwt_signatures else None
     gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None, verifier, signing_keys)
     lambda_app.router.lifespan_context = _lifespan(host, options, workspaces)
 
@@ -124,7 +124,7 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
         pollers = asyncio.ensure_future(
             asyncio.gather(
                 QueuePoller(host, lambda: workspaces[0].project if workspaces else None).run(),
-                StreamPoller(host, host.settings.aws_endpoint_url).run(),
+                StreamPoller(host).run(),
             )
         )
         try:

@@ -192,7 +192,8 @@ def _duration(text: str) -> float:
 @click.option("--no-watch", is_flag=True, help="Do not reload code and template when they change.")
 @click.option(
     "--aws-endpoint-url",
-    help="Read DynamoDB and Kinesis streams, and Cognito user pools' signing keys, from this endpoint (default: AWS).",
+    help="Read queues and streams that are not local (DynamoDB, Kinesis, SQS), and Cognito user pools' signing "
+    "keys, from this endpoint: an emulator's URL, or 'aws' for AWS itself. Without it such sources are not read.",
 )
 @debug_port_option
 @click.option("--debug-function", help="The function --debug-port debugs (default: every Python function).")

@@ -36,6 +36,22 @@ async def run_each(current: Callable[[], Iterable[T]], run: Callable[[T], Corout
         await asyncio.gather(*running.values(), return_exceptions=True)
 
 
+def may_read_remote(host, mapping) -> bool:
+    """Whether a mapping's source, neither a local queue nor anything lambdahost serves, may be
+    read: only with ``--aws-endpoint-url`` (an emulator, or ``aws``), since a mapping deletes the
+    messages it delivers and a deploy script's ARNs name real queues."""
+    if host.settings.reads_remote_sources:
+        return True
+    log.warning(
+        "event source mapping %s of %s: %s is not local; it is not read without --aws-endpoint-url "
+        "(an emulator's URL, or 'aws' for AWS itself)",
+        mapping.uuid,
+        mapping.function_name,
+        mapping.event_source_arn,
+    )
+    return False
+
+
 def _objects(changes, deleted_kind) -> list[tuple[Path, bool]]:
     """The files a batch of changes touched, as (path, deleted). A new folder is read whole: files
     written into it before its watch was in place are reported by nothing else."""

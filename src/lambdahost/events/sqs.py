@@ -24,7 +24,7 @@ from ..store.queues import Message, QueueStore
 from ..template import Project
 from ..template.project import QueueDefinition
 from .patterns import matches
-from .runner import run_each
+from .runner import may_read_remote, run_each
 
 log = logging.getLogger("lambdahost")
 POLL_INTERVAL = 0.1  # seconds between polls of an empty queue
@@ -164,7 +164,7 @@ class QueuePoller:
         if not queue.external:
             return self.store
         if self._endpoint is None:
-            self._endpoint = EndpointQueues(self.host.settings.aws_endpoint_url, self.host.settings.region)
+            self._endpoint = EndpointQueues(self.host.settings.boto3_endpoint_url, self.host.settings.region)
         return self._endpoint
 
     async def _call(self, queue: QueueDefinition, method: str, *args):
@@ -177,6 +177,8 @@ class QueuePoller:
         await run_each(lambda: [m for m in mappings.enabled() if m.kind == "SQS"], self._poll)
 
     async def _poll(self, mapping: EventSourceMapping) -> None:
+        if self._queue(mapping).external and not may_read_remote(self.host, mapping):
+            return
         running: set[asyncio.Task] = set()
         limit = mapping.max_concurrency or DEFAULT_CONCURRENCY
         while True:

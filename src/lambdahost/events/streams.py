@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import LambdaError
 from ..model.mappings import EventSourceMapping
 from .patterns import matches
-from .runner import run_each
+from .runner import may_read_remote, run_each
 
 log = logging.getLogger("lambdahost")
 POLL_INTERVAL = {"DynamoDB": 0.25, "Kinesis": 1.0}  # AWS reads DynamoDB shards 4 times a second
@@ -39,20 +39,22 @@ def _iso(epoch: float) -> str:
 class StreamPoller:
     """Runs the host's DynamoDB and Kinesis mappings (the template's and the API's)."""
 
-    def __init__(self, host, endpoint_url: str | None) -> None:
+    def __init__(self, host) -> None:
         self.host = host
-        self.endpoint_url = endpoint_url
 
     def _client(self, service: str):
         import boto3
 
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.host.settings.region)
+        settings = self.host.settings
+        return boto3.client(service, endpoint_url=settings.boto3_endpoint_url, region_name=settings.region)
 
     async def run(self) -> None:
         mappings = self.host.control.mappings
         await run_each(lambda: [m for m in mappings.enabled() if m.is_stream], self._mapping)
 
     async def _mapping(self, mapping: EventSourceMapping) -> None:
+        if not may_read_remote(self.host, mapping):
+            return
         client = self._client("dynamodbstreams" if mapping.kind == "DynamoDB" else "kinesis")
         readers: dict[str, asyncio.Task] = {}
         try:
