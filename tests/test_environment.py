@@ -14,10 +14,10 @@ from lambdahost.model import limits
 from lambdahost.sandbox.interpreter import InterpreterResolver
 
 DUMP = """
-import os, sys
+import os, resource, sys
 
 def handler(event, context):
-    return {"env": dict(os.environ), "path": sys.path[:6]}
+    return {"env": dict(os.environ), "path": sys.path[:6], "files": resource.getrlimit(resource.RLIMIT_NOFILE)}
 """
 
 CONTEXT = """
@@ -60,6 +60,7 @@ def test_lambda_environment_variables(host: Host, make_function) -> None:
     assert env["LANG"] == "en_US.UTF-8"
     assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", env["_X_AMZN_TRACE_ID"])
     assert env["GREETING"] == "hi"
+    assert json.loads(result.payload)["files"] == [1024, 1024], "Lambda's file descriptor quota"
     second = json.loads(host.invoke(function.name).payload)["env"]
     assert second["_X_AMZN_TRACE_ID"] != env["_X_AMZN_TRACE_ID"], "the trace id is per invocation"
 

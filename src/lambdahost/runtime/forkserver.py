@@ -11,6 +11,7 @@ import contextlib
 import gc
 import json
 import os
+import resource
 import selectors
 import signal
 import site
@@ -21,11 +22,13 @@ import traceback
 
 from . import bootstrap, ephemeral, protocol
 
+FILE_DESCRIPTORS = 1024  # an environment's limit, as Lambda's quota
 MEMORY_CHECK_INTERVAL = 0.01  # seconds between peak-memory checks of the children
 _MAX_MESSAGE = 1 << 18
 
 
 def main(control_fd: int) -> None:
+    _raise_descriptor_limit()  # it holds a folder's namespaces for each environment
     folders = ephemeral.Folders()  # before any signal handling: it forks and waits for a child
     control = socket.socket(fileno=control_fd)
     wake_read, wake_write = os.pipe()
@@ -105,9 +108,19 @@ def _become_environment(spec: dict, log_fd: int, server_fds: tuple) -> None:
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard >= FILE_DESCRIPTORS:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (FILE_DESCRIPTORS, FILE_DESCRIPTORS))  # Lambda's quota
     os.environ.clear()
     os.environ.update(spec["environment"])
     time.tzset()
+
+
+def _raise_descriptor_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _exec(spec: dict) -> int:
