@@ -154,6 +154,53 @@ def test_layers_are_on_sys_path_like_opt_python(host: Host, make_function, tmp_p
     ]
 
 
+WRAPPED = """
+import os, sys
+
+def handler(event, context):
+    print("inside the wrapper")
+    return {"wrapped_by": os.environ.get("WRAPPED_BY"), "pid": os.getpid(), "request": context.aws_request_id,
+            "instrumented": os.environ.get("INSTRUMENTED")}
+"""
+
+
+def test_an_exec_wrapper_from_a_layer_starts_the_runtime(host: Host, make_function, tmp_path: Path) -> None:
+    layer = tmp_path / "wrapper-layer"
+    layer.mkdir()
+    wrapper = layer / "wrapper.sh"
+    (layer / "instrument").mkdir()  # how an instrumenting layer gets in: PYTHONPATH and a sitecustomize
+    (layer / "instrument" / "sitecustomize.py").write_text("import os\nos.environ['INSTRUMENTED'] = 'yes'\n")
+    wrapper.write_text(f'#!/bin/sh\nexport WRAPPED_BY="$0"\nexport PYTHONPATH={layer / "instrument"}\nexec "$@"\n')
+    wrapper.chmod(0o755)
+    function = make_function(WRAPPED, layers=[layer], environment={"AWS_LAMBDA_EXEC_WRAPPER": "/opt/wrapper.sh"})
+    first = host.invoke(function.name)
+    second = host.invoke(function.name)
+    body, again = json.loads(first.payload), json.loads(second.payload)
+    assert body["wrapped_by"] == str(wrapper), "what the wrapper sets reaches the handler"
+    assert body["instrumented"] == "yes", "the interpreter it starts honours its PYTHONPATH"
+    assert body["request"] == first.request_id and again["pid"] == body["pid"], "a warm environment, as usual"
+    assert "inside the wrapper" in first.log and first.init_duration_ms is not None
+
+
+@pytest.mark.parametrize(
+    ("make", "message", "status"),
+    [(None, "/opt/nope.sh: does not exist", 127), (0o644, "nope.sh: is not an executable", 126)],
+)
+def test_a_broken_exec_wrapper_is_an_exit_error(
+    host: Host, make_function, tmp_path: Path, make: int | None, message: str, status: int
+) -> None:
+    layer = tmp_path / "layer"
+    layer.mkdir()
+    if make is not None:
+        (layer / "nope.sh").write_text('#!/bin/sh\nexec "$@"\n')
+        (layer / "nope.sh").chmod(make)
+    function = make_function(WRAPPED, layers=[layer], environment={"AWS_LAMBDA_EXEC_WRAPPER": "/opt/nope.sh"})
+    result = host.invoke(function.name)
+    assert result.error_type == "Runtime.ExitError"
+    assert f"Runtime exited with error: exit status {status}" in json.loads(result.payload)["errorMessage"]
+    assert message in result.log
+
+
 def test_user_pythonpath_replaces_the_layer_dirs(host: Host, make_function, tmp_path: Path) -> None:
     extra = tmp_path / "extra"
     extra.mkdir()

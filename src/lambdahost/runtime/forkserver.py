@@ -20,7 +20,7 @@ import sys
 import time
 import traceback
 
-from . import bootstrap, ephemeral, protocol
+from . import LOAD, bootstrap, ephemeral, protocol
 
 FILE_DESCRIPTORS = 1024  # an environment's limit, as Lambda's quota
 MEMORY_CHECK_INTERVAL = 0.01  # seconds between peak-memory checks of the children
@@ -88,7 +88,12 @@ def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Fo
             _become_environment(spec, fds[-1], server_fds)
             folders.in_child(spec)
             os.chdir(spec["taskRoot"])  # after the namespaces: joining one leaves the old directory behind
-            code = _exec(spec) if "exec" in spec else _run_python(spec, fds[0])
+            if "exec" in spec:
+                code = _exec(spec)
+            elif "wrapper" in spec:
+                code = _exec_wrapper(spec, fds[0])
+            else:
+                code = _run_python(spec, fds[0])
         except BaseException:
             traceback.print_exc()
         finally:
@@ -130,6 +135,36 @@ def _exec(spec: dict) -> int:
     except OSError as exc:
         print(f"{spec['exec']}: {exc.strerror}", file=sys.stderr, flush=True)
         return 126 if isinstance(exc, PermissionError) else 127
+
+
+def _exec_wrapper(spec: dict, channel_fd: int) -> int:
+    """AWS_LAMBDA_EXEC_WRAPPER: the wrapper script replaces this process, handed a command that
+    starts the runtime in a fresh interpreter (as Lambda hands it the interpreter and bootstrap.py);
+    what the script sets (variables, PYTHONPATH, an instrumenting launcher) reaches the handler."""
+    wrapper = spec["wrapper"]
+    if not os.path.exists(wrapper):
+        print(f"{wrapper}: does not exist", file=sys.stderr, flush=True)
+        return 127
+    if not os.path.isfile(wrapper) or not os.access(wrapper, os.X_OK):
+        print(f"{wrapper}: is not an executable", file=sys.stderr, flush=True)
+        return 126
+    os.set_inheritable(channel_fd, True)
+    runtime_dir = os.path.dirname(os.path.abspath(__file__))
+    command = [sys.executable, "-X", "utf8", "-c", LOAD + _RUN_WRAPPED, runtime_dir, str(channel_fd), json.dumps(spec)]
+    try:
+        os.execve(wrapper, [wrapper, *command], spec["environment"])
+    except OSError as exc:
+        print(f"{wrapper}: {exc.strerror}", file=sys.stderr, flush=True)
+        return 126
+
+
+_RUN_WRAPPED = "sys.exit(forkserver.run_wrapped(int(sys.argv[2]), sys.argv[3]))\n"
+
+
+def run_wrapped(channel_fd: int, spec_json: str) -> int:
+    """The runtime, in the interpreter a wrapper script started, with the variables it left
+    (a PYTHONPATH it set keeps the layer folders off sys.path, as on Lambda)."""
+    return _run_python({**json.loads(spec_json), "environment": dict(os.environ)}, channel_fd)
 
 
 def _run_python(spec: dict, channel_fd: int) -> int:

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..model.function import FunctionConfig
 from ..model.invocation import Invocation, InvocationResult, LogLine
@@ -319,12 +319,27 @@ class Environment:
                 "port": self._debug_port,
                 "debugpy": str(Path(debugpy.origin).parent.parent) if debugpy and debugpy.origin else None,
             }
+        wrapper = function.environment.get("AWS_LAMBDA_EXEC_WRAPPER")
+        if wrapper and function.is_python:
+            spec["wrapper"] = str(self._local_path(wrapper))
         if not function.is_python:
             bootstrap = next((p for p in self._bootstrap_candidates() if p.is_file()), None)
             if bootstrap is None:
                 return None
             spec["exec"] = str(bootstrap)
         return spec
+
+    def _local_path(self, path: str) -> Path:
+        """A path as the function sees it on Lambda, here: ``/opt/...`` in its layers (the last
+        that has it), ``/var/task/...`` in its code folder; anything else as it is."""
+        given = PurePosixPath(path)
+        if given.is_relative_to("/var/task"):
+            return self.function.code_dir / given.relative_to("/var/task")
+        if given.is_relative_to("/opt"):
+            inside = given.relative_to("/opt")
+            found = (layer / inside for layer in reversed(self.function.layers))
+            return next((candidate for candidate in found if candidate.exists()), Path(path))
+        return Path(path)
 
     def _bootstrap_candidates(self) -> list[Path]:
         """Where a custom runtime's bootstrap may be: the code, then the layers (as /opt/bootstrap)."""

@@ -9,21 +9,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..runtime import LOAD
+
 RUNTIME_DIR = str(Path(__file__).resolve().parent.parent / "runtime")
 
-# Loads the runtime package under a name of its own, without importing the host package
-# (which may not even be installed in that interpreter).
-_BOOT = """
-import importlib.util, sys
-path = sys.argv[1]
-spec = importlib.util.spec_from_file_location("lambdahost_runtime", path + "/__init__.py",
-                                              submodule_search_locations=[path])
-module = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = module
-spec.loader.exec_module(module)
-from lambdahost_runtime import forkserver
-forkserver.main(int(sys.argv[2]))
-"""
+_BOOT = LOAD + "forkserver.main(int(sys.argv[2]))\n"
 
 
 @dataclass
