@@ -169,6 +169,16 @@ def test_the_template_s_mappings_are_listed_and_stay_the_template_s(tmp_path: Pa
             "Value '10001' at 'batchSize' failed to satisfy constraint: Member must have value less than or equal to",
         ),
         (
+            {
+                "EventSourceArn": "arn:aws:sqs:us-east-1:123456789012:orders.fifo",
+                "FunctionName": "worker",
+                "BatchSize": 20,
+                "MaximumBatchingWindowInSeconds": 1,
+            },
+            "InvalidParameterValueException",
+            "BatchSize must be less than or equal to 10 for FIFO queues.",
+        ),
+        (
             {"EventSourceArn": JOBS, "FunctionName": "slowpoke"},
             "InvalidParameterValueException",
             "Queue visibility timeout: 5 seconds is less than Function timeout: 60 seconds",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from aws_lambda_powertools.utilities.parser import models
 
-from lambdahost.store.queues import QueueStore
+from lambdahost.store.queues import QueueError, QueueStore
 from lambdahost.template import TemplateError, load_project
 from server import LAMBDAHOST, Server, write_project
 
@@ -149,3 +151,95 @@ def test_mapping_checks_when_the_template_is_read(tmp_path: Path, options: dict,
         message = "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
     with pytest.raises(TemplateError, match="Worker.Events.Jobs: " + message):
         load_project(project / "template.yaml")
+
+
+FIFO_TEMPLATE = """
+Resources:
+  Orders:
+    Type: AWS::SQS::Queue
+    Properties: {{FifoQueue: true, ContentBasedDeduplication: true, VisibilityTimeout: 2}}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.handle
+      Timeout: 1
+      Environment: {{Variables: {{OUT: {out}}}}}
+      Events:
+        Orders: {{Type: SQS, Properties: {{Queue: !GetAtt Orders.Arn, BatchSize: 2}}}}
+"""
+FIFO_CODE = """
+import json, os
+
+def handle(event, context):
+    out = os.environ["OUT"]
+    failing = any(r["body"] == "fail-once" for r in event["Records"])
+    first_time = failing and not os.path.exists(os.path.join(out, "failed"))
+    with open(os.path.join(out, "seen.jsonl"), "a") as seen:
+        for record in event["Records"]:
+            seen.write(json.dumps({"record": record, "failed": first_time}) + "\\n")
+    if first_time:
+        open(os.path.join(out, "failed"), "w").close()
+        raise RuntimeError("the whole batch comes back after the visibility timeout")
+"""
+
+
+def test_a_fifo_queue_keeps_each_group_in_order_and_drops_duplicates(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    project = write_project(tmp_path, FIFO_TEMPLATE.format(out=tmp_path / "out"), FIFO_CODE)
+    (project / ".lambdahost").mkdir()
+    store = QueueStore(project / ".lambdahost" / "state.db")
+    try:
+        sent = {}
+        for group, body in (("a", "a1"), ("b", "b1"), ("a", "fail-once"), ("b", "b2"), ("a", "a3")):
+            sent[body] = store.send("Orders.fifo", body, group_id=group, content_based=True)
+        assert store.send("Orders.fifo", "b1", group_id="b", content_based=True) == sent["b1"], "a duplicate"
+        with pytest.raises(QueueError, match="must contain the parameter MessageGroupId"):
+            store.send("Orders.fifo", "no group", content_based=True)
+        with pytest.raises(QueueError, match="ContentBasedDeduplication enabled or MessageDeduplicationId"):
+            store.send("Orders.fifo", "no id", group_id="a")
+    finally:
+        store.close()
+    server = Server(project, "--no-watch").start()
+    try:
+        local = f"{server.endpoint}/_lambdahost/sqs/Orders.fifo/messages"
+        assert httpx.post(local, json={"MessageBody": "b3", "MessageGroupId": "b"}).status_code == 200
+        refused = httpx.post(local, json={"MessageBody": "no group"})
+        assert refused.status_code == 400 and "MessageGroupId" in refused.json()["message"]
+        deadline = time.monotonic() + 30
+        while len([s for s in _seen(project) if not s["failed"]]) < 6:
+            assert time.monotonic() < deadline, f"not all delivered: {_seen(project)}"
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        server.stop()
+    seen = _seen(project)
+    delivered = [s["record"] for s in seen if not s["failed"]]
+    by_group = {g: [r["body"] for r in delivered if r["attributes"]["MessageGroupId"] == g] for g in "ab"}
+    assert by_group == {"a": ["a1", "fail-once", "a3"], "b": ["b1", "b2", "b3"]}, "in order, once each"
+    failed_at = next(i for i, s in enumerate(seen) if s["failed"])
+    first_a3 = next(i for i, s in enumerate(seen) if s["record"]["body"] == "a3")
+    assert first_a3 > failed_at + 1, "nothing more of group a while its failed batch was in flight"
+    record = next(r for r in delivered if r["body"] == "b1")
+    attributes = record["attributes"]
+    assert attributes["MessageDeduplicationId"] == hashlib.sha256(b"b1").hexdigest()
+    assert len(attributes["SequenceNumber"]) == 20 and record["messageId"] == sent["b1"]
+    assert record["eventSourceARN"] == "arn:aws:sqs:us-east-1:123456789012:Orders.fifo"
+    for record in delivered:
+        models.SqsModel.model_validate({"Records": [record]})
+
+
+def test_sqs_send_to_a_fifo_queue_needs_a_group(tmp_path: Path) -> None:
+    import subprocess
+
+    (tmp_path / "out").mkdir()
+    project = write_project(tmp_path, FIFO_TEMPLATE.format(out=tmp_path / "out"), FIFO_CODE)
+
+    def send(*extra: str) -> subprocess.CompletedProcess:
+        command = [LAMBDAHOST, "sqs", "send", "Orders.fifo", "hello", *extra]
+        return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=60)
+
+    refused = send()
+    assert refused.returncode == 1 and "must contain the parameter MessageGroupId" in refused.stderr
+    first, again = send("--group-id", "g"), send("--group-id", "g")  # the template deduplicates by content
+    assert first.returncode == 0 and first.stdout == again.stdout, again.stderr

@@ -10,6 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..events.sqs import content_based
+from ..store.queues import QueueError
+
 
 def local_routes(workspace: Callable[[], object | None]) -> list[Route]:
     async def publish(request: Request) -> JSONResponse:
@@ -44,9 +47,18 @@ def local_routes(workspace: Callable[[], object | None]) -> list[Route]:
         if current is None:
             return JSONResponse({"message": "no template is served"}, status_code=409)
         body = await request.json()
-        message_id = current.host.queues.send(
-            request.path_params["queue"], body["MessageBody"], body.get("MessageAttributes")
-        )
+        queue = request.path_params["queue"]
+        try:
+            message_id = current.host.queues.send(
+                queue,
+                body["MessageBody"],
+                body.get("MessageAttributes"),
+                group_id=body.get("MessageGroupId"),
+                dedup_id=body.get("MessageDeduplicationId"),
+                content_based=content_based(current.project, queue),
+            )
+        except QueueError as exc:
+            return JSONResponse({"message": str(exc)}, status_code=400)
         return JSONResponse({"MessageId": message_id})
 
     return [

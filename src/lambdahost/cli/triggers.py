@@ -6,6 +6,7 @@ EventBridge and SNS deliveries are asynchronous invocations, queued in the state
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -81,23 +82,39 @@ def sqs_group() -> None:
 @click.argument("queue")
 @click.argument("body")
 @_attribute_option("color=String:red")
+@click.option("--group-id", help="A FIFO queue's MessageGroupId (its name ends in .fifo).")
+@click.option("--deduplication-id", help="A FIFO queue's MessageDeduplicationId (unless it deduplicates by content).")
 @template_options
-def sqs_send(queue, body, attributes, template, parameter_overrides, env_vars, state_dir) -> None:
+def sqs_send(
+    queue, body, attributes, group_id, deduplication_id, template, parameter_overrides, env_vars, state_dir
+) -> None:
     """Send a message to a queue; lambdahost serve's event source mappings deliver it."""
-    from ..store.queues import QueueStore
+    from ..events.sqs import content_based
+    from ..store.queues import QueueError, QueueStore
 
     parsed = _attributes(attributes)
-    try:
+    source = project = None  # a queue needs no template: send to the state folder here
+    with contextlib.suppress(TemplateError, LambdaError):
         source = project_source(template, parameter_overrides, env_vars)
-    except (TemplateError, LambdaError):
-        source = None  # a queue needs no template: send to the state folder here
+        project = source.load(inline_code_dir=state_dir_of(source, state_dir) / "inline")
     state = state_dir_of(source, state_dir)
     state.mkdir(parents=True, exist_ok=True)
     store = QueueStore(state / "state.db")
+    name = queue.rsplit(":", 1)[-1]
     try:
-        click.echo(store.send(queue.rsplit(":", 1)[-1], body, parsed))
+        message_id = store.send(
+            name,
+            body,
+            parsed,
+            group_id=group_id,
+            dedup_id=deduplication_id,
+            content_based=content_based(project, name),
+        )
+    except QueueError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         store.close()
+    click.echo(message_id)
 
 
 @click.group(name="schedule")

@@ -37,12 +37,7 @@ def record_of(message: Message, queue: QueueDefinition, region: str) -> dict[str
         "messageId": message.message_id,
         "receiptHandle": message.receipt,
         "body": message.body,
-        "attributes": {
-            "ApproximateReceiveCount": str(message.receive_count),
-            "SentTimestamp": str(message.sent_ms),
-            "SenderId": "AIDALOCALSENDER",
-            "ApproximateFirstReceiveTimestamp": str(message.first_receive_ms),
-        },
+        "attributes": _attributes(message),
         "messageAttributes": {
             name: {"stringValue": a["Value"], "stringListValues": [], "binaryListValues": [], "dataType": a["Type"]}
             for name, a in message.attributes.items()
@@ -57,6 +52,26 @@ def record_of(message: Message, queue: QueueDefinition, region: str) -> dict[str
             json.dumps(message.attributes, sort_keys=True).encode()
         ).hexdigest()
     return shape
+
+
+def _attributes(message: Message) -> dict[str, str]:
+    """The record's system attributes, in SQS's order; a FIFO queue's add the group, sequence
+    number and deduplication id."""
+    attributes = {"ApproximateReceiveCount": str(message.receive_count), "SentTimestamp": str(message.sent_ms)}
+    if message.group_id is not None:
+        attributes["SequenceNumber"] = f"{message.sequence:020d}"
+        attributes["MessageGroupId"] = message.group_id
+    attributes["SenderId"] = "AIDALOCALSENDER"
+    if message.dedup_id is not None:
+        attributes["MessageDeduplicationId"] = message.dedup_id
+    attributes["ApproximateFirstReceiveTimestamp"] = str(message.first_receive_ms)
+    return attributes
+
+
+def content_based(project: Project | None, queue: str) -> bool:
+    """Whether the template's queue of that name deduplicates by content (ContentBasedDeduplication)."""
+    queues = project.queues.values() if project else ()
+    return any(q.name == queue and q.content_based_deduplication for q in queues)
 
 
 def passes(filters: list[dict], shaped: dict) -> bool:
@@ -135,6 +150,9 @@ class EndpointQueues:
                     int(attributes.get("ApproximateFirstReceiveTimestamp", 0)),
                     int(attributes.get("ApproximateReceiveCount", 1)),
                     raw["ReceiptHandle"],
+                    attributes.get("MessageGroupId"),
+                    attributes.get("MessageDeduplicationId"),
+                    int(attributes["SequenceNumber"]) if "SequenceNumber" in attributes else None,
                 )
             )
         return messages

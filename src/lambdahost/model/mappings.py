@@ -176,6 +176,11 @@ def update(mapping: EventSourceMapping, request: dict[str, Any]) -> EventSourceM
         raise InvalidParameterValueException(
             "MaximumRecordAgeInSeconds must be -1 or between 60 and 604800."  # (UNCONFIRMED wording)
         )
+    if updated.kind == "SQS" and updated.event_source_arn.endswith(".fifo"):  # (UNCONFIRMED wording for both)
+        if updated.batch_size > 10:
+            raise InvalidParameterValueException("BatchSize must be less than or equal to 10 for FIFO queues.")
+        if updated.window > 0:
+            raise InvalidParameterValueException("MaximumBatchingWindowInSeconds is not supported for FIFO queues.")
     if updated.kind == "SQS" and updated.batch_size > 10 and updated.window < 1:
         raise InvalidParameterValueException(
             "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"

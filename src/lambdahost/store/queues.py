@@ -1,5 +1,10 @@
 """Local SQS queues, kept in SQLite (state.db) so that messages outlive the host and can be sent
-from another process (``lambdahost sqs send``) while ``lambdahost serve`` polls them."""
+from another process (``lambdahost sqs send``) while ``lambdahost serve`` polls them.
+
+A queue whose name ends in ``.fifo`` is a FIFO queue, as SQS names them: each message belongs
+to a message group, carries a sequence number, and is dropped when its deduplication id was
+sent in the last five minutes; a group with a message in flight gives out nothing more until
+that message is deleted or visible again, so each group is delivered in order."""
 
 from __future__ import annotations
 
@@ -22,10 +27,29 @@ CREATE TABLE IF NOT EXISTS sqs_messages (
     first_receive_ms INTEGER,
     receive_count INTEGER NOT NULL DEFAULT 0,
     visible_at REAL NOT NULL,
-    receipt TEXT
+    receipt TEXT,
+    group_id TEXT,                      -- FIFO queues: MessageGroupId, MessageDeduplicationId, sequence
+    dedup_id TEXT,
+    sequence INTEGER
 );
 CREATE INDEX IF NOT EXISTS sqs_messages_visible ON sqs_messages (queue, visible_at, sent_ms);
+CREATE TABLE IF NOT EXISTS sqs_deduplication (
+    queue TEXT NOT NULL,
+    dedup_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    sent_ms INTEGER NOT NULL,
+    PRIMARY KEY (queue, dedup_id)
+);
 """
+DEDUPLICATION_MS = 5 * 60 * 1000  # SQS's deduplication interval
+
+
+class QueueError(ValueError):
+    """A send that SQS would refuse, with its message."""
+
+
+def is_fifo(queue: str) -> bool:
+    return queue.endswith(".fifo")
 
 
 @dataclass(frozen=True)
@@ -38,6 +62,9 @@ class Message:
     first_receive_ms: int | None
     receive_count: int
     receipt: str | None
+    group_id: str | None = None
+    dedup_id: str | None = None
+    sequence: int | None = None
 
     @property
     def md5_of_body(self) -> str:
@@ -47,25 +74,74 @@ class Message:
 class QueueStore:
     def __init__(self, path: Path) -> None:
         self._connection = connect(path)
+        with self._connection:
+            columns = {row[1] for row in self._connection.execute("PRAGMA table_info(sqs_messages)")}
+            if columns and "group_id" not in columns:  # a state folder from before FIFO queues
+                for column in ("group_id TEXT", "dedup_id TEXT", "sequence INTEGER"):
+                    self._connection.execute(f"ALTER TABLE sqs_messages ADD COLUMN {column}")
         self._connection.executescript(_SCHEMA)
 
-    def send(self, queue: str, body: str, attributes: dict | None = None, message_id: str | None = None) -> str:
+    def send(
+        self,
+        queue: str,
+        body: str,
+        attributes: dict | None = None,
+        message_id: str | None = None,
+        *,
+        group_id: str | None = None,
+        dedup_id: str | None = None,
+        content_based: bool = False,
+    ) -> str:
+        """The message's id; for a FIFO queue, a duplicate within five minutes is not sent again
+        and the first one's id comes back, as from SQS. ``content_based``: the queue's
+        ContentBasedDeduplication (the body's SHA-256 is the deduplication id when none is given)."""
         message_id = message_id or str(uuid.uuid4())
+        if is_fifo(queue) and not dedup_id and content_based:
+            dedup_id = hashlib.sha256(body.encode()).hexdigest()
+        now_ms = int(time.time() * 1000)
+        sequence = None
+        if is_fifo(queue):
+            if not group_id:
+                raise QueueError("The request must contain the parameter MessageGroupId.")
+            if not dedup_id:
+                raise QueueError(
+                    "The queue should either have ContentBasedDeduplication enabled or "
+                    "MessageDeduplicationId provided explicitly"
+                )
+        elif group_id or dedup_id:
+            raise QueueError(f"MessageGroupId and MessageDeduplicationId are for FIFO queues; {queue} is not one")
         with self._connection:
+            if is_fifo(queue):
+                earlier = self._connection.execute(
+                    "SELECT message_id FROM sqs_deduplication WHERE queue = ? AND dedup_id = ? AND sent_ms > ?",
+                    (queue, dedup_id, now_ms - DEDUPLICATION_MS),
+                ).fetchone()
+                if earlier:
+                    return earlier[0]
+                self._connection.execute(
+                    "INSERT OR REPLACE INTO sqs_deduplication VALUES (?, ?, ?, ?)",
+                    (queue, dedup_id, message_id, now_ms),
+                )
+                sequence = self._connection.execute(
+                    "SELECT coalesce(max(sequence), 0) + 1 FROM sqs_messages WHERE queue = ?", (queue,)
+                ).fetchone()[0]
             self._connection.execute(
-                "INSERT INTO sqs_messages (message_id, queue, body, attributes, sent_ms, visible_at) "
-                "VALUES (?, ?, ?, ?, ?, 0)",
-                (message_id, queue, body, json.dumps(attributes or {}), int(time.time() * 1000)),
+                "INSERT INTO sqs_messages (message_id, queue, body, attributes, sent_ms, visible_at, group_id,"
+                " dedup_id, sequence) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
+                (message_id, queue, body, json.dumps(attributes or {}), now_ms, group_id, dedup_id, sequence),
             )
         return message_id
 
     def receive(self, queue: str, limit: int, visibility_timeout: float) -> list[Message]:
-        """Take up to ``limit`` visible messages, hiding them for the visibility timeout."""
+        """Take up to ``limit`` visible messages, hiding them for the visibility timeout; none of
+        a FIFO group that has a message in flight."""
         now = time.time()
         with self._connection:
             rows = self._connection.execute(
-                "SELECT message_id FROM sqs_messages WHERE queue = ? AND visible_at <= ? ORDER BY sent_ms LIMIT ?",
-                (queue, now, limit),
+                "SELECT message_id FROM sqs_messages WHERE queue = ? AND visible_at <= ? AND (group_id IS NULL"
+                " OR group_id NOT IN (SELECT group_id FROM sqs_messages WHERE queue = ? AND visible_at > ?"
+                " AND group_id IS NOT NULL)) ORDER BY sent_ms, sequence LIMIT ?",
+                (queue, now, queue, now, limit),
             ).fetchall()
             ids = [row[0] for row in rows]
             for message_id in ids:
@@ -81,11 +157,11 @@ class QueueStore:
             return []
         marks = ",".join("?" * len(ids))
         rows = self._connection.execute(
-            "SELECT message_id, queue, body, attributes, sent_ms, first_receive_ms, receive_count, receipt "
-            f"FROM sqs_messages WHERE message_id IN ({marks}) ORDER BY sent_ms",
+            "SELECT message_id, queue, body, attributes, sent_ms, first_receive_ms, receive_count, receipt,"
+            f" group_id, dedup_id, sequence FROM sqs_messages WHERE message_id IN ({marks}) ORDER BY sent_ms, sequence",
             ids,
         ).fetchall()
-        return [Message(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
+        return [Message(*r[:3], json.loads(r[3]), *r[4:]) for r in rows]
 
     def delete(self, message_ids: list[str]) -> None:
         with self._connection:
@@ -107,7 +183,7 @@ class QueueStore:
         ids = [
             r[0]
             for r in self._connection.execute(
-                "SELECT message_id FROM sqs_messages WHERE queue = ? ORDER BY sent_ms", (queue,)
+                "SELECT message_id FROM sqs_messages WHERE queue = ? ORDER BY sent_ms, sequence", (queue,)
             ).fetchall()
         ]
         return self._messages(ids)

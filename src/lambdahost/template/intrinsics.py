@@ -159,6 +159,11 @@ class Stack:
         properties = resource.get("Properties") or {}
         if property_name and property_name in properties:
             return str(self.resolve(properties[property_name]))
+        if resource.get("Type") == "AWS::SQS::Queue" and self.resolve(properties.get("FifoQueue", False)) in (
+            True,
+            "true",
+        ):
+            return logical_id + ".fifo"  # CloudFormation names a FIFO queue so, as SQS requires
         return logical_id
 
     def _arn(self, service: str, resource: str) -> str:

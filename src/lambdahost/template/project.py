@@ -103,6 +103,7 @@ class QueueDefinition:
     dead_letter_arn: str | None = None  # RedrivePolicy.deadLetterTargetArn
     max_receive_count: int | None = None
     external: bool = False  # not in the template: read with boto3 from an SQS endpoint, which redrives itself
+    content_based_deduplication: bool = False  # a FIFO queue's ContentBasedDeduplication
 
 
 IMPLICIT_REST_API = "ServerlessRestApi"
@@ -278,6 +279,7 @@ class _Reader:
                 visibility_timeout=int(props.get("VisibilityTimeout", 30)),
                 dead_letter_arn=redrive.get("deadLetterTargetArn"),
                 max_receive_count=int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None,
+                content_based_deduplication=props.get("ContentBasedDeduplication") in (True, "true"),
             )
         return queues
 
