@@ -242,10 +242,21 @@ def test_a_kinesis_mapping_made_with_boto3_reads_a_stream_on_an_endpoint(tmp_pat
             "User action",
         )
         assert created["DestinationConfig"] == {"OnFailure": {}}
-        bodies = _wait_for(out, 3)
+        _wait_for(out, 3)
+        client.update_event_source_mapping(UUID=created["UUID"], Enabled=False)
+        time.sleep(1.5)  # paused
+        for n in (3, 4):
+            kinesis.put_record(StreamName="clicks", Data=f"click {n}".encode(), PartitionKey="p")
     finally:
         server.stop()
-    assert [base64.b64decode(b).decode() for b in bodies] == ["click 0", "click 1", "click 2"]
+    server.start()  # resumed after a restart and the pause: after the last record processed, not from the start
+    try:
+        server.client().update_event_source_mapping(UUID=created["UUID"], Enabled=True)
+        _wait_for(out, 5)
+        time.sleep(1.5)  # nothing more comes
+    finally:
+        server.stop()
+    assert [base64.b64decode(b).decode() for b in _bodies(out)] == [f"click {n}" for n in range(5)]
 
 
 def test_a_source_that_is_not_local_is_read_only_with_an_endpoint(tmp_path: Path) -> None:

@@ -87,6 +87,13 @@ class EventSourceMappings:
         self._store.delete(uuid)
         return mapping
 
+    def checkpoint(self, mapping: EventSourceMapping, shard: str, sequence: str) -> None:
+        """A stream mapping has processed a shard up to ``sequence`` (delivered, or given up on)."""
+        self._store.checkpoint(mapping.uuid, shard, sequence)
+
+    def checkpoint_of(self, mapping: EventSourceMapping, shard: str) -> str | None:
+        return self._store.checkpoint_of(mapping.uuid, shard)
+
     def _own(self, uuid: str) -> EventSourceMapping:
         mapping = self.get(uuid)
         if mapping.origin == "template":

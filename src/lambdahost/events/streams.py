@@ -75,16 +75,22 @@ class StreamPoller:
             return [s["ShardId"] for s in description["Shards"]]
         return [s["ShardId"] for s in client.list_shards(StreamName=_stream_name(mapping))["Shards"]]
 
-    def _iterator(self, client, mapping: EventSourceMapping, shard: str) -> str:
+    def _iterator(self, client, mapping: EventSourceMapping, shard: str, checkpoint: str | None) -> str:
+        """After the last record processed (``checkpoint``), if the mapping has been here before;
+        else where the mapping starts."""
         options: dict[str, Any] = {"ShardId": shard, "ShardIteratorType": mapping.starting_position}
-        if mapping.starting_position == "AT_TIMESTAMP":
+        if checkpoint is not None:
+            after = "SequenceNumber" if mapping.kind == "DynamoDB" else "StartingSequenceNumber"
+            options.update({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", after: checkpoint})
+        elif mapping.starting_position == "AT_TIMESTAMP":
             options["Timestamp"] = mapping.starting_timestamp
         if mapping.kind == "DynamoDB":
             return client.get_shard_iterator(StreamArn=mapping.event_source_arn, **options)["ShardIterator"]
         return client.get_shard_iterator(StreamName=_stream_name(mapping), **options)["ShardIterator"]
 
     async def _shard(self, client, mapping: EventSourceMapping, shard: str) -> None:
-        iterator = await asyncio.to_thread(self._iterator, client, mapping, shard)
+        checkpoint = self.host.control.mappings.checkpoint_of(mapping, shard)
+        iterator = await asyncio.to_thread(self._iterator, client, mapping, shard, checkpoint)
         pending: list[dict] = []
         patterns = mapping.patterns
         while iterator or pending:
@@ -98,6 +104,7 @@ class StreamPoller:
                     continue
             batch, pending = pending[: mapping.batch_size], pending[mapping.batch_size :]
             await self._process(mapping, shard, batch)
+            self.host.control.mappings.checkpoint(mapping, shard, _sequence(mapping, batch[-1]))
 
     def _record(self, mapping: EventSourceMapping, shard: str, raw: dict) -> dict:
         region = self.host.settings.region
