@@ -192,7 +192,7 @@ class Console:
                     *(
                         {"name": m.uuid, "type": m.kind, "properties": _mapping_summary(m)}
                         for m in self.control.mappings.list(None, None)
-                        if m.origin == "api" and m.function_name.partition(":")[0] == record.name
+                        if m.origin == "api" and m.target[0] == record.name
                     ),
                 ],
                 "versions": [

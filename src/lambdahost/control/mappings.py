@@ -37,8 +37,7 @@ class EventSourceMappings:
         return [m for m in (*self._template.values(), *self._api.values()) if m.enabled]
 
     def function_arn(self, mapping: EventSourceMapping) -> str:
-        name, _, qualifier = mapping.function_name.partition(":")
-        return self._plane.invoker.arn(name, qualifier or None)
+        return self._plane.invoker.arn(*mapping.target)
 
     def arn(self, mapping: EventSourceMapping) -> str:
         settings = self._plane.invoker.settings
@@ -68,8 +67,7 @@ class EventSourceMappings:
         if event_source_arn:
             found = [m for m in found if m.event_source_arn == event_source_arn]
         if function_name:
-            record, qualifier = self._plane.invoker.resolve(function_name)
-            wanted = f"{record.name}:{qualifier}" if qualifier else record.name
+            wanted = self._function_name(function_name)
             found = [m for m in found if m.function_name == wanted]
         return found
 
@@ -118,8 +116,8 @@ class EventSourceMappings:
         visibility = self._queue_visibility.get(mapping.event_source_arn)
         if visibility is None:
             return  # a queue on an endpoint: it knows its own visibility timeout
-        name, _, qualifier = mapping.function_name.partition(":")
-        timeout = self._plane.invoker.record(name).resolve(qualifier or None)[1].timeout
+        name, qualifier = mapping.target
+        timeout = self._plane.invoker.record(name).resolve(qualifier)[1].timeout
         problem = model.visibility_problem(visibility, timeout)
         if problem:
             raise InvalidParameterValueException(problem)

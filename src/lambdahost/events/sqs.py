@@ -228,9 +228,9 @@ class QueuePoller:
     async def _receive(self, mapping: EventSourceMapping, limit: int) -> list[Message]:
         queue = self._queue(mapping)
         effective = None if queue.external else queue.visibility_timeout  # an endpoint knows its own
-        name, _, qualifier = mapping.function_name.partition(":")
-        record, _ = self.host.invoker.resolve(name, qualifier or None)
-        busy = mapping.window + record.resolve(qualifier or None)[1].timeout
+        name, qualifier = mapping.target
+        record, _ = self.host.invoker.resolve(name, qualifier)
+        busy = mapping.window + record.resolve(qualifier)[1].timeout
         if effective is not None and mapping.window > 0 and busy > effective:  # so a batch cannot outlast it
             effective = busy + 30
         batch = []

@@ -183,7 +183,7 @@ class StreamPoller:
         record = {
             "requestContext": {
                 "requestId": result.request_id,
-                "functionArn": self.host.invoker.arn(mapping.function_name.partition(":")[0]),  # unqualified
+                "functionArn": self.host.invoker.arn(mapping.target[0]),  # unqualified
                 "condition": "RetryAttemptsExhausted",
                 "approximateInvokeCount": attempts,
             },

@@ -61,6 +61,12 @@ class EventSourceMapping:
     origin: str = "api"  # or "template"
 
     @property
+    def target(self) -> tuple[str, str | None]:
+        """The mapped function's name and qualifier (None: $LATEST, unqualified)."""
+        name, _, qualifier = self.function_name.partition(":")
+        return name, qualifier or None
+
+    @property
     def is_stream(self) -> bool:
         return self.kind != "SQS"
 
