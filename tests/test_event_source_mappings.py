@@ -242,7 +242,9 @@ def test_a_kinesis_mapping_made_with_boto3_reads_a_stream_on_an_endpoint(tmp_pat
             "User action",
         )
         assert created["DestinationConfig"] == {"OnFailure": {}}
+        assert created["LastProcessingResult"] == "No records processed"
         _wait_for(out, 3)
+        assert client.get_event_source_mapping(UUID=created["UUID"])["LastProcessingResult"] == "OK"
         client.update_event_source_mapping(UUID=created["UUID"], Enabled=False)
         time.sleep(1.5)  # paused
         for n in (3, 4):

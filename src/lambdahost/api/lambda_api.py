@@ -491,9 +491,7 @@ class _LambdaApi:
     # -- event source mappings ------------------------------------------------------------------
 
     def _mapping(self, mapping: EventSourceMapping, state: str | None = None, status: int = 200) -> Response:
-        mappings = self.control.mappings
-        shape = shapes.event_source_mapping(mapping, mappings.arn(mapping), mappings.function_arn(mapping), state)
-        return _json(shape, status)
+        return _json(shapes.event_source_mapping(mapping, self.control.mappings, state), status)
 
     async def create_event_source_mapping(self, request: Request) -> Response:
         return self._mapping(self.control.mappings.create(await _body(request)), "Creating", 202)
@@ -512,7 +510,7 @@ class _LambdaApi:
         query = request.query_params
         mappings = self.control.mappings
         found = mappings.list(query.get("EventSourceArn"), query.get("FunctionName"))
-        items = [shapes.event_source_mapping(m, mappings.arn(m), mappings.function_arn(m)) for m in found]
+        items = [shapes.event_source_mapping(m, mappings) for m in found]
         return _json(_page(request, items, "EventSourceMappings"))
 
     # -- layers ---------------------------------------------------------------------------------

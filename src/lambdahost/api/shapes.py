@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..control.mappings import EventSourceMappings
 from ..model.function import FunctionConfig
 from ..model.layers import LayerVersion
 from ..model.mappings import EventSourceMapping
@@ -138,7 +139,7 @@ def function_url_config(name: str, alias: str, config: dict[str, Any], arn: str,
 
 
 def event_source_mapping(
-    mapping: EventSourceMapping, arn: str, function_arn: str, state: str | None = None
+    mapping: EventSourceMapping, mappings: EventSourceMappings, state: str | None = None
 ) -> dict[str, Any]:
     """EventSourceMappingConfiguration. ``state``: a transition to report (Creating, Updating,
     Deleting) instead of where the mapping rests; here every change takes effect at once."""
@@ -148,12 +149,12 @@ def event_source_mapping(
         "BatchSize": mapping.batch_size,
         "MaximumBatchingWindowInSeconds": mapping.window,
         "EventSourceArn": mapping.event_source_arn,
-        "FunctionArn": function_arn,
+        "FunctionArn": mappings.function_arn(mapping),
         "LastModified": mapping.last_modified,
         "State": state or resting,
         "StateTransitionReason": "User action" if mapping.is_stream else "USER_INITIATED",
         "FunctionResponseTypes": list(mapping.function_response_types),
-        "EventSourceMappingArn": arn,
+        "EventSourceMappingArn": mappings.arn(mapping),
     }
     if mapping.filters:
         shape["FilterCriteria"] = {"Filters": [{"Pattern": text} for text in mapping.filters]}
@@ -168,7 +169,7 @@ def event_source_mapping(
             MaximumRetryAttempts=mapping.max_retries,
             TumblingWindowInSeconds=mapping.tumbling_window,
             DestinationConfig={"OnFailure": {"Destination": mapping.on_failure} if mapping.on_failure else {}},
-            LastProcessingResult="No records processed",
+            LastProcessingResult=mappings.last_processing_result(mapping),
         )
         if mapping.starting_timestamp is not None:
             shape["StartingPositionTimestamp"] = mapping.starting_timestamp

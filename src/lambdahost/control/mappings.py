@@ -26,6 +26,7 @@ class EventSourceMappings:
         self._api: dict[str, EventSourceMapping] = {m.uuid: m for m in store.load()}
         self._template: dict[str, EventSourceMapping] = {}
         self._queue_visibility: dict[str, int] = {}  # the template's queues: ARN -> VisibilityTimeout
+        self._results: dict[str, str] = {}  # a stream mapping's LastProcessingResult, by UUID
 
     def declare(self, mappings: list[EventSourceMapping], queue_visibility: dict[str, int]) -> None:
         """The template's mappings and local queues, as its latest reading gives them."""
@@ -91,6 +92,13 @@ class EventSourceMappings:
 
     def checkpoint_of(self, mapping: EventSourceMapping, shard: str) -> str | None:
         return self._store.checkpoint_of(mapping.uuid, shard)
+
+    def processed(self, mapping: EventSourceMapping, ok: bool) -> None:
+        """How a stream mapping's last batch went, for its LastProcessingResult."""
+        self._results[mapping.uuid] = "OK" if ok else "PROBLEM: Function call failed"
+
+    def last_processing_result(self, mapping: EventSourceMapping) -> str:
+        return self._results.get(mapping.uuid, "No records processed")
 
     def _own(self, uuid: str) -> EventSourceMapping:
         mapping = self.get(uuid)

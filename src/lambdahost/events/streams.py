@@ -143,10 +143,12 @@ class StreamPoller:
             if result.function_error is None:
                 failed_from = _first_failure(result.payload, part) if mapping.report_failures else None
                 if failed_from is None:
+                    self.host.control.mappings.processed(mapping, ok=True)
                     parts.pop(0)
                     attempts = 0
                     continue
                 part = parts[0] = part[failed_from:]
+            self.host.control.mappings.processed(mapping, ok=False)
             attempts += 1
             if mapping.bisect and len(part) > 1 and failed_from is None:
                 half = len(part) // 2
