@@ -145,6 +145,7 @@ def test_the_template_s_mappings_are_listed_and_stay_the_template_s(tmp_path: Pa
     try:
         again = server.client().list_event_source_mappings(EventSourceArn=SLOW)["EventSourceMappings"]
         assert [m["UUID"] for m in again] == [templated["UUID"]]
+        assert f"event source mapping {templated['UUID']}: {SLOW} -> Templated" in server.log(), "said at start"
     finally:
         server.stop()
 

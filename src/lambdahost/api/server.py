@@ -144,6 +144,12 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
             )
             if options.api_port and workspaces:
                 _print_routes(workspaces[0].project, options)
+            for mapping in host.control.mappings.enabled():
+                click.echo(
+                    f"lambdahost: event source mapping {mapping.uuid}: {mapping.event_source_arn} -> "
+                    f"{mapping.function_name}",
+                    err=True,
+                )
             token = f"?token={console_token(next(iter(options.credentials.values())))}" if options.credentials else ""
             click.echo(f"lambdahost: console on http://{options.host}:{options.port}/{token}", err=True)
             yield
