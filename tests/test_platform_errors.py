@@ -196,15 +196,12 @@ def test_the_temporary_folder_holds_the_ephemeral_storage_size_and_no_more(host:
     assert json.loads(host.invoke(larger.name, {"mb": 520}).payload) == {"size": 520 * 2**20}
 
 
-def _namespaces_held_by_children() -> int:
-    """Mount namespaces the fork-server (a child of this test process) keeps open for folders."""
+def _namespaces_held(forkserver: int) -> int:
+    """Mount namespaces a fork-server keeps open for its environments' folders."""
     held = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for fd in Path(f"/proc/{forkserver}/fd").iterdir():
         with contextlib.suppress(OSError):
-            if stat.read_text().rsplit(")", 1)[1].split()[1] == str(os.getpid()):
-                for fd in (stat.parent / "fd").iterdir():
-                    with contextlib.suppress(OSError):
-                        held += os.readlink(fd).startswith("mnt:[")
+            held += os.readlink(fd).startswith("mnt:[")
     return held
 
 
@@ -220,17 +217,17 @@ def test_the_temporary_folder_survives_a_reset_and_goes_with_its_environment(hos
             open(path, "w").close()
             if event.get("hang"):
                 time.sleep(10)
-            return existed
+            return {"existed": existed, "forkserver": os.getppid()}
         """,
         timeout=1,
     )
-    before = _namespaces_held_by_children()
-    assert host.invoke(function.name).payload == b"false"
+    first = json.loads(host.invoke(function.name).payload)
+    assert first["existed"] is False
     assert host.invoke(function.name, {"hang": True}).error_type == "Sandbox.Timedout"  # a reset: a new process
-    assert host.invoke(function.name).payload == b"true", "/tmp is not cleared by a reset"
-    assert _namespaces_held_by_children() == before + 1
+    assert json.loads(host.invoke(function.name).payload)["existed"] is True, "/tmp is not cleared by a reset"
+    assert _namespaces_held(first["forkserver"]) == 1, "the fork-server holds the environment's namespaces"
     host.remove_function(function.name)  # the environment is closed for good
     deadline = time.monotonic() + 10
-    while _namespaces_held_by_children() != before:
+    while _namespaces_held(first["forkserver"]) != 0:
         assert time.monotonic() < deadline, "the closed environment's tmpfs was never let go"
         time.sleep(0.05)
