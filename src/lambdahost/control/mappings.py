@@ -40,6 +40,11 @@ class EventSourceMappings:
     def function_arn(self, mapping: EventSourceMapping) -> str:
         return self._plane.invoker.arn(*mapping.target)
 
+    def function_timeout(self, mapping: EventSourceMapping) -> int:
+        """The timeout of the version the mapping invokes (ResourceNotFoundException if it is gone)."""
+        record, qualifier = self._plane.invoker.resolve(*mapping.target)
+        return record.resolve(qualifier)[1].timeout
+
     def arn(self, mapping: EventSourceMapping) -> str:
         settings = self._plane.invoker.settings
         return f"arn:aws:lambda:{settings.region}:{settings.account_id}:event-source-mapping:{mapping.uuid}"
@@ -124,8 +129,6 @@ class EventSourceMappings:
         visibility = self._queue_visibility.get(mapping.event_source_arn)
         if visibility is None:
             return  # a queue on an endpoint: it knows its own visibility timeout
-        name, qualifier = mapping.target
-        timeout = self._plane.invoker.record(name).resolve(qualifier)[1].timeout
-        problem = model.visibility_problem(visibility, timeout)
+        problem = model.visibility_problem(visibility, self.function_timeout(mapping))
         if problem:
             raise InvalidParameterValueException(problem)

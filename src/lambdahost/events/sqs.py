@@ -31,7 +31,7 @@ POLL_INTERVAL = 0.1  # seconds between polls of an empty queue
 DEFAULT_CONCURRENCY = 5  # batches in flight at once without ScalingConfig (Lambda starts SQS pollers at 5)
 
 
-def record_of(message: Message, queue: QueueDefinition, region: str) -> dict[str, Any]:
+def record(message: Message, queue: QueueDefinition, region: str) -> dict[str, Any]:
     """A message as a record of the SQS event."""
     shape: dict[str, Any] = {
         "messageId": message.message_id,
@@ -228,9 +228,7 @@ class QueuePoller:
     async def _receive(self, mapping: EventSourceMapping, limit: int) -> list[Message]:
         queue = self._queue(mapping)
         effective = None if queue.external else queue.visibility_timeout  # an endpoint knows its own
-        name, qualifier = mapping.target
-        record, _ = self.host.invoker.resolve(name, qualifier)
-        busy = mapping.window + record.resolve(qualifier)[1].timeout
+        busy = mapping.window + self.host.control.mappings.function_timeout(mapping)
         if effective is not None and mapping.window > 0 and busy > effective:  # so a batch cannot outlast it
             effective = busy + 30
         batch = []
@@ -248,7 +246,7 @@ class QueuePoller:
                         queue.max_receive_count,
                     )
                     continue
-            if not passes(patterns, record_of(message, queue, self.host.settings.region)):
+            if not passes(patterns, record(message, queue, self.host.settings.region)):
                 await self._call(queue, "delete", [message.message_id])  # filtered out: deleted, as AWS does
                 continue
             batch.append(message)
@@ -256,7 +254,7 @@ class QueuePoller:
 
     async def _deliver(self, mapping: EventSourceMapping, batch: list[Message]) -> None:
         queue = self._queue(mapping)
-        event = {"Records": [record_of(m, queue, self.host.settings.region) for m in batch]}
+        event = {"Records": [record(m, queue, self.host.settings.region) for m in batch]}
         try:
             result = await self.host.invoke(mapping.function_name, event)
         except LambdaError as exc:
