@@ -55,12 +55,17 @@ def issuer():
 
 
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory, issuer):
+def project(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("gateway")
     shutil.copytree(PROJECT, folder, dirs_exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def gateway(project, issuer):
     api_port = free_port()
     server = Server(
-        folder,
+        project,
         "--api-port",
         str(api_port),
         "--no-watch",
@@ -327,8 +332,8 @@ def test_rest_token_authorizer(gateway) -> None:
     assert gateway.get("/open").status_code == 200, "Auth: {Authorizer: NONE} opts out"
 
 
-def test_rest_authorizer_results_are_cached(gateway) -> None:
-    calls = Path("/tmp/lambdahost-authorizer-calls")
+def test_rest_authorizer_results_are_cached(gateway, project: Path) -> None:
+    calls = project / "raw" / "authorizer-calls"  # the authorizer writes them in its code folder
     calls.write_text("")
     for _ in range(3):
         assert gateway.get("/secured", headers={"authorization": "allow"}).status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdahost import Host, InvalidRequestContentException, RequestEntityTooLargeException
+from lambdahost import AsyncHost, FunctionConfig, Host, InvalidRequestContentException, RequestEntityTooLargeException
 
 CRASHER = """
 import ctypes, os, signal, sys
@@ -151,10 +152,6 @@ def test_payload_that_python_reads_is_accepted(host: Host, make_function, payloa
 def test_environments_that_exit_at_once_are_each_reported(tmp_path) -> None:
     """Many environments whose init exits the process: the fork-server's "spawned" and "exited"
     messages for one child can arrive together, and each invocation still gets its ExitError."""
-    import asyncio
-
-    from lambdahost import AsyncHost, FunctionConfig
-
     (tmp_path / "app.py").write_text("import os\nos._exit(3)\n")
 
     async def scenario() -> list:
@@ -172,10 +169,10 @@ def test_environments_that_exit_at_once_are_each_reported(tmp_path) -> None:
 
 
 FILLER = """
-import os, tempfile
+import os
 
 def handler(event, context):
-    path = os.path.join(tempfile.gettempdir(), "filler")
+    path = "/tmp/filler"  # as functions write it: the path, not TMPDIR
     try:
         with open(path, "ab") as out:
             for _ in range(event["mb"]):
@@ -212,7 +209,7 @@ def test_the_temporary_folder_survives_a_reset_and_goes_with_its_environment(hos
         import os, time
 
         def handler(event, context):
-            path = os.path.join(os.environ["TMPDIR"], "kept")
+            path = "/tmp/kept"
             existed = os.path.exists(path)
             open(path, "w").close()
             if event.get("hang"):
@@ -231,3 +228,54 @@ def test_the_temporary_folder_survives_a_reset_and_goes_with_its_environment(hos
     while _namespaces_held(first["forkserver"]) != 0:
         assert time.monotonic() < deadline, "the closed environment's tmpfs was never let go"
         time.sleep(0.05)
+
+
+ISOLATED = """
+import os, tempfile, time
+
+def handler(event, context):
+    with open("/tmp/scratch", "w") as out:
+        out.write(context.aws_request_id)
+    time.sleep(0.5)  # long enough for the other invocation to write its own
+    with open("/tmp/scratch") as back:
+        return {"read": back.read(), "listing": os.listdir("/tmp"), "tempdir": tempfile.gettempdir()}
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/tmp is each environment's own with Linux mount namespaces")
+def test_tmp_is_each_environments_own(tmp_path: Path) -> None:
+    """Two environments writing the same /tmp path each read back their own file; the machine's
+    /tmp gets neither, and what it holds is not theirs to see (the code folder, bound in, is)."""
+    (tmp_path / "app.py").write_text(ISOLATED)
+    machines = Path("/tmp") / f"lambdahost-test-{os.getpid()}"
+    machines.write_text("the machine's")
+
+    async def scenario() -> list:
+        async with AsyncHost(state_dir=tmp_path / "state") as host:
+            host.add_function(FunctionConfig(name="scratch", handler="app.handler", code_dir=tmp_path))
+            return await asyncio.gather(host.invoke("scratch"), host.invoke("scratch"))
+
+    try:
+        results = asyncio.run(scenario())
+    finally:
+        machines.unlink()
+    answers = [json.loads(result.payload) for result in results]
+    assert [answer["read"] for answer in answers] == [result.request_id for result in results]
+    for answer in answers:
+        assert "scratch" in answer["listing"] and machines.name not in answer["listing"]
+        assert answer["tempdir"] == "/tmp"
+    assert not Path("/tmp/scratch").exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/tmp is each environment's own with Linux mount namespaces")
+def test_code_in_tmp_itself_keeps_the_machines_tmp(host: Host) -> None:
+    """A code folder that is /tmp cannot be hidden under the environment's own: /tmp stays the
+    machine's there, and TMPDIR alone is the limited folder."""
+    module = Path("/tmp") / f"lambdahost_in_tmp_{os.getpid()}.py"
+    module.write_text("import os\ndef handler(event, context):\n    return os.environ['TMPDIR']\n")
+    try:
+        host.add_function(FunctionConfig(name="intmp", handler=f"{module.stem}.handler", code_dir=Path("/tmp")))
+        tmpdir = json.loads(host.invoke("intmp").payload)
+    finally:
+        module.unlink()
+    assert tmpdir != "/tmp" and Path(tmpdir).is_relative_to(host.state_dir)

@@ -1,12 +1,20 @@
-"""Ephemeral storage as Lambda sizes it: the environment's temporary folder (its TMPDIR, where
-Lambda has /tmp) becomes a tmpfs of the function's ``EphemeralStorage`` size, mounted in a user
-and mount namespace of the environment's own. A write past the size fails with ENOSPC ("No space
-left on device"), as on Lambda, and the folder's contents go with the environment.
+"""Ephemeral storage as Lambda has it: ``/tmp`` is the environment's own tmpfs of the function's
+``EphemeralStorage`` size, mounted in a user and mount namespace of the environment's own. So a
+function that writes ``/tmp/model.bin``, as nearly every function does, writes into its own
+environment's storage: a write past the size fails with ENOSPC ("No space left on device"), as on
+Lambda; two environments never see each other's files; nothing reaches the machine's ``/tmp``;
+and the files go with the environment. ``TMPDIR`` is ``/tmp`` then, as on Lambda.
 
-Linux only, and no privileges needed: an unprivileged process may mount a tmpfs inside a user
-namespace it owns. Where that is not allowed (macOS, or a kernel that restricts unprivileged user
-namespaces) the folder stays unlimited and the host says so once. The tmpfs holds its files in
-memory, not on disk: what a function writes there uses the machine's RAM, up to the size.
+What the environment needs from the machine's ``/tmp`` (a code folder, layers or the interpreter
+kept there, as test suites and CI checkouts do) is bound into it, live, by its top-level folder:
+``/tmp/pytest-of-me`` in the environment is the machine's. A function whose code folder is
+``/tmp`` itself keeps the machine's ``/tmp``; its TMPDIR alone is the limited folder.
+
+Linux only, and no privileges needed: an unprivileged process may mount inside a user namespace
+it owns. Where that is not allowed (macOS, or a kernel that restricts unprivileged user
+namespaces) the folder stays unlimited, ``/tmp`` is the machine's, and the host says so once. The
+tmpfs holds its files in memory, not on disk: what a function writes there uses the machine's RAM,
+up to the size.
 """
 
 import ctypes
@@ -18,16 +26,19 @@ _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUSER = 0x10000000
 _MS_NOSUID = 0x2
 _MS_NODEV = 0x4
+_MS_BIND = 0x1000
 _MS_REC = 0x4000
 _MS_PRIVATE = 0x40000
+TMP = "/tmp"
 
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 
 
-def limit(folder: str, size_mb: int) -> "list[str]":
-    """Put a ``size_mb`` tmpfs over ``folder`` for this process and its children, for good; returns
-    the namespaces made for it ("user" and "mnt", or "mnt" alone). Raises OSError when this
-    machine does not allow it."""
+def limit(target: str, size_mb: int, needed: "list[str]") -> "list[str]":
+    """Put a ``size_mb`` tmpfs on ``target`` (/tmp, or a folder) for this process and its children,
+    for good; over /tmp, with the machine's /tmp folders that hold the ``needed`` paths bound into
+    it. Returns the namespaces made for it ("user" and "mnt", or "mnt" alone). Raises OSError when
+    this machine does not allow it."""
     if _libc is None:
         raise OSError("ephemeral storage needs Linux mount namespaces")
     made = ["mnt"]
@@ -42,9 +53,54 @@ def limit(folder: str, size_mb: int) -> "list[str]":
                 mapping.write(text)
     # Mounts made from here on stay in this namespace, never reaching the host's.
     _check(_libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make the mounts private")
-    options = f"size={size_mb}m,mode=0700".encode()
-    _check(_libc.mount(b"tmpfs", os.fsencode(folder), b"tmpfs", _MS_NOSUID | _MS_NODEV, options), "mount a tmpfs")
+    machines = os.open(TMP, os.O_PATH | os.O_DIRECTORY)  # the machine's /tmp, once covered
+    try:
+        options = f"size={size_mb}m,mode={'1777' if target == TMP else '0700'}".encode()
+        _check(_libc.mount(b"tmpfs", os.fsencode(target), b"tmpfs", _MS_NOSUID | _MS_NODEV, options), "mount a tmpfs")
+        if target == TMP:
+            for name in sorted(_top_level(needed)):
+                _bind(f"/proc/self/fd/{machines}/{name}", os.path.join(TMP, name))
+    finally:
+        os.close(machines)
     return made
+
+
+def _bind(source: str, target: str) -> None:
+    if os.path.isdir(source):
+        os.mkdir(target)
+    else:
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+    _check(_libc.mount(os.fsencode(source), os.fsencode(target), None, _MS_BIND | _MS_REC, None), f"bind {target}")
+
+
+def covers_tmp(needed: "list[str]") -> bool:
+    """Whether /tmp can be the environment's own: not when it needs the machine's /tmp itself."""
+    return "" not in _top_level(needed)
+
+
+def _needed(spec: dict) -> "list[str]":
+    """What an environment reads from the machine's files: its code, layers and runtime."""
+    paths = [spec["taskRoot"], *spec["layers"], spec.get("included"), spec.get("wrapper"), spec.get("exec")]
+    paths += [
+        (spec.get("debug") or {}).get("debugpy"),
+        os.path.dirname(__file__),
+        sys.executable,
+        sys.prefix,
+        *sys.path,
+    ]
+    return [path for path in paths if path]
+
+
+def _top_level(paths: "list[str]") -> "set[str]":
+    """The entries of /tmp that hold these paths ("" for /tmp itself)."""
+    names = set()
+    for path in paths:
+        relative = os.path.relpath(os.path.abspath(path), TMP)
+        if relative == ".":
+            names.add("")
+        elif not relative.startswith(".."):
+            names.add(relative.split(os.sep, 1)[0])
+    return names
 
 
 def probe() -> str:
@@ -56,7 +112,7 @@ def probe() -> str:
         os.close(read)
         reason = b""
         try:
-            limit(os.path.dirname(os.path.abspath(__file__)), 1)  # any folder: the mount dies with the child
+            limit(TMP, 1, [__file__])  # the mounts die with the child
         except OSError as exc:
             reason = str(exc).encode()
         os.write(write, reason)
@@ -88,9 +144,12 @@ class Folders:
         self.inbox.setblocking(False)
 
     def in_child(self, spec: dict) -> None:
-        """Enter the folder's namespaces, or make them; the child keeps no other folder's open."""
+        """Enter the folder's namespaces, or make them; the child keeps no other folder's open.
+        With /tmp covered, TMPDIR and HOME (unless the function set its own) are /tmp."""
         self.inbox.close()
-        folder = None if self.unlimited else spec["environment"]["TMPDIR"]
+        folder = None if self.unlimited else spec["tmpFolder"]
+        needed = _needed(spec) if folder else []
+        covered = folder is not None and covers_tmp(needed)
         held = self._held.pop(folder, None) if folder else None
         for fds in self._held.values():
             for fd in fds:
@@ -101,11 +160,15 @@ class Folders:
                     _check(_libc.setns(fd, 0), "join the environment's namespaces")
                     os.close(fd)
             elif folder:
-                made = limit(folder, spec["ephemeralStorageMb"])
+                made = limit(TMP if covered else folder, spec["ephemeralStorageMb"], needed)
                 fds = [os.open(f"/proc/self/ns/{name}", os.O_RDONLY) for name in made]
                 socket.send_fds(self._outbox, [os.fsencode(folder)], fds)
                 for fd in fds:
                     os.close(fd)
+        if covered:
+            for key in ("TMPDIR", "HOME"):
+                if spec["environment"].get(key) == folder:
+                    os.environ[key] = spec["environment"][key] = TMP
 
     def receive(self) -> None:
         """Keep the namespaces that new processes have sent; called before anything that needs them."""

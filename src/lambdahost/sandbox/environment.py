@@ -311,6 +311,7 @@ class Environment:
             "environment": self._environment_variables(),
             "memoryLimitKb": function.memory_size * 1024,
             "ephemeralStorageMb": function.ephemeral_storage,
+            "tmpFolder": str(self.tmp_dir),
             "included": str(self._included),
         }
         if self._debug_port is not None:

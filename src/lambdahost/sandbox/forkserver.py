@@ -107,7 +107,9 @@ class ForkServer:
                 spawning.set_result((pid, exited))
                 if meta.get("tmpUnlimited") and not self._warned_tmp:
                     self._warned_tmp = True
-                    log.warning("ephemeral storage is not enforced on this machine: %s", meta["tmpUnlimited"])
+                    log.warning(
+                        "ephemeral storage is not enforced and /tmp is shared on this machine: %s", meta["tmpUnlimited"]
+                    )
             elif kind == protocol.EXITED:
                 future = self._exits.pop(int(meta["pid"]), None)
                 if future is not None and not future.done():

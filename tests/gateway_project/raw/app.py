@@ -53,7 +53,7 @@ def authorizer(event, context):
         or (event.get("headers") or {}).get("authorization")
         or (event.get("headers") or {}).get("Authorization")
     )
-    with open("/tmp/lambdahost-authorizer-calls", "a") as calls:
+    with open(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "authorizer-calls"), "a") as calls:
         calls.write(f"{token}\n")
     if token == "raise":
         raise Exception("Unauthorized")
