@@ -446,6 +446,26 @@ def test_unknown_parameter_override_is_refused(full: Path) -> None:
         load_project(full, parameter_overrides={"Nope": "1"})
 
 
+def test_snap_start(tmp_path: Path) -> None:
+    template = """
+    Globals:
+      Function: {Runtime: python3.12}
+    Resources:
+      Snappy:
+        Type: AWS::Serverless::Function
+        Properties: {CodeUri: src, Handler: app.handler, SnapStart: {ApplyOn: PublishedVersions}}
+      Plain:
+        Type: AWS::Serverless::Function
+        Properties: {CodeUri: src, Handler: app.handler, SnapStart: {ApplyOn: "None"}}
+    """
+    project = load_project(write(tmp_path, template, "src"))
+    assert project.find("Snappy").config.snap_start and not project.find("Plain").config.snap_start
+    with pytest.raises(TemplateError, match="ApplyOn must be PublishedVersions or None"):
+        load_project(write(tmp_path, template.replace("ApplyOn: PublishedVersions", "ApplyOn: Always"), "src"))
+    with pytest.raises(TemplateError, match="SnapStart is not supported for runtime python3.11"):
+        load_project(write(tmp_path, template.replace("python3.12", "python3.11"), "src"))
+
+
 def test_tenancy_config(tmp_path: Path) -> None:
     template = """
     Resources:

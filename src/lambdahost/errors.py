@@ -55,6 +55,12 @@ class InvalidRequestContentException(LambdaError):
     pass
 
 
+class SnapStartException(LambdaError):
+    """The after-restore hooks of a SnapStart environment failed."""
+
+    message_key = "Message"
+
+
 class RequestEntityTooLargeException(LambdaError):
     status = 413
 

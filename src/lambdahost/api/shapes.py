@@ -46,7 +46,10 @@ def function_configuration(
         "PackageType": "Zip",
         "Architectures": ["x86_64"],
         "EphemeralStorage": {"Size": config.ephemeral_storage},
-        "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        "SnapStart": {
+            "ApplyOn": "PublishedVersions" if config.snap_start else "None",
+            "OptimizationStatus": "On" if config.snap_start and number != LATEST else "Off",
+        },
         "LoggingConfig": _logging(config),
         "RuntimeVersionConfig": {"RuntimeVersionArn": f"arn:aws:lambda:{arn.split(':')[3]}::runtime:lambdahost"},
     }

@@ -24,7 +24,7 @@ class KeptSettings:
 
     def put_recursion(self, function_name: str, request: dict[str, Any]) -> dict[str, Any]:
         record = self._plane.record(function_name)
-        _enum(request.get("RecursiveLoop"), RECURSIVE_LOOP, "recursiveLoop")
+        check_enum(request.get("RecursiveLoop"), RECURSIVE_LOOP, "recursiveLoop")
         return self._keep(record, "RecursiveLoop", request["RecursiveLoop"])
 
     def runtime_management(self, function_name: str, qualifier: str | None) -> dict[str, Any]:
@@ -37,7 +37,7 @@ class KeptSettings:
     ) -> dict[str, Any]:
         record, qualifier = self._plane.qualified(function_name, qualifier)
         mode = request.get("UpdateRuntimeOn")
-        _enum(mode, UPDATE_RUNTIME_ON, "updateRuntimeOn")
+        check_enum(mode, UPDATE_RUNTIME_ON, "updateRuntimeOn")
         if (mode == "Manual") != bool(request.get("RuntimeVersionArn")):
             raise InvalidParameterValueException(
                 "RuntimeVersionArn is required with, and only with, UpdateRuntimeOn Manual"
@@ -59,7 +59,7 @@ class KeptSettings:
         return {key: value}
 
 
-def _enum(value: Any, allowed: tuple[str, ...], member: str) -> None:
+def check_enum(value: Any, allowed: tuple[str, ...], member: str) -> None:
     if value not in allowed:
         raise ValidationException(
             [

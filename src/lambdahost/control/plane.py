@@ -26,7 +26,7 @@ from ..model.registry import LATEST, Alias, FunctionRecord, Version, new_revisio
 from ..store.code import CodeStore, hash_folder
 from ..store.functions import FunctionStore
 from ..store.mappings import MappingStore
-from .kept_settings import KeptSettings
+from .kept_settings import KeptSettings, check_enum
 from .layers import Layers
 from .mappings import EventSourceMappings
 from .permissions import Permissions
@@ -226,6 +226,10 @@ class ControlPlane:
             )
         if "Layers" in request:
             changes["layers"] = self.layers.resolve(request["Layers"] or [])
+        if "SnapStart" in request:
+            apply_on = (request["SnapStart"] or {}).get("ApplyOn", "None")
+            check_enum(apply_on, ("PublishedVersions", "None"), "snapStart.applyOn")
+            changes["snap_start"] = apply_on == "PublishedVersions"
         return dataclasses.replace(base, **changes)
 
     # -- versions and aliases -----------------------------------------------------------------
@@ -255,6 +259,7 @@ class ControlPlane:
         version = Version(number, config, code, description)
         record.versions[number] = version
         self._save(record)
+        self.invoker.take_snapshot(record.name, number)
         return version
 
     def create_alias(self, function_name: str, request: dict[str, Any]) -> Alias:

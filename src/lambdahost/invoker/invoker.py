@@ -32,6 +32,7 @@ from ..sandbox.forkserver import ForkServer
 from ..sandbox.included import link_included
 from ..sandbox.interpreter import HOST, Interpreter, InterpreterResolver
 from ..sandbox.launch import Launched
+from ..sandbox.snapshot import Snapshot
 from ..settings import HostSettings
 from .concurrency import ConcurrencyLimits
 from .pool import Pool
@@ -268,15 +269,26 @@ class Invoker:
         """A version's environments; a tenant's own, for a function with tenant isolation."""
         pool = self._pools.get((function.name, version, tenant_id))
         if pool is None:
-            forkserver = self._forkservers[self._interpreter(function).executable]
-            pool = Pool(
-                lambda: Environment(
+            interpreter = self._interpreter(function)
+
+            def environment(forkserver: ForkServer) -> Environment:
+                return Environment(
                     function, version, forkserver, self.settings, self._tmp_root, self._sink, self._included
-                ),
-                self.settings.idle_timeout,
-            )
+                )
+
+            forkserver = self._forkservers[interpreter.executable]
+            snapshot = None
+            if function.snap_start and version != LATEST:  # SnapStart applies to published versions
+                snapshot = Snapshot(interpreter, lambda: environment(forkserver))
+            pool = Pool(lambda: environment(snapshot or forkserver), self.settings.idle_timeout, snapshot)
             self._pools[(function.name, version, tenant_id)] = pool
         return pool
+
+    def take_snapshot(self, name: str, version: str) -> None:
+        """SnapStart: take a version's snapshot now, as Lambda does when it is published (a loop must run)."""
+        function = self._records[name].versions[version].config
+        if function.snap_start:
+            self._pool(function, version, "").take_snapshot()
 
     def reclaim_idle(self) -> int:
         """Close environments idle too long, and store what the others printed while idle."""

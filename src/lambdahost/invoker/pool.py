@@ -6,14 +6,19 @@ import time
 from collections.abc import Callable
 
 from ..sandbox.environment import Environment
+from ..sandbox.snapshot import Snapshot
 
 
 class Pool:
     """Warm environments are reused most recently used first, so the rest age out and are reclaimed."""
 
-    def __init__(self, create: Callable[[], Environment], idle_timeout: float) -> None:
+    def __init__(
+        self, create: Callable[[], Environment], idle_timeout: float, snapshot: Snapshot | None = None
+    ) -> None:
+        """``snapshot``: SnapStart's, which the environments are forked from; it goes with the pool."""
         self._create = create
         self._idle_timeout = idle_timeout
+        self._snapshot = snapshot
         self._idle: list[Environment] = []
         self._busy: set[Environment] = set()
         self.retired = False
@@ -42,6 +47,8 @@ class Pool:
         self._busy.discard(environment)
         if self.retired:
             environment.close()
+            if not self._busy:
+                self._discard_snapshot()
         else:
             self._idle.append(environment)
 
@@ -62,9 +69,20 @@ class Pool:
         for environment in self._idle:
             environment.close()
         self._idle.clear()
+        if not self._busy:  # (busy environments' exits are reported by their snapshot)
+            self._discard_snapshot()
 
     def close(self) -> None:
         for environment in self.environments:
             environment.close()
         self._idle.clear()
         self._busy.clear()
+        self._discard_snapshot()
+
+    def take_snapshot(self) -> None:
+        if self._snapshot is not None:
+            self._snapshot.take()
+
+    def _discard_snapshot(self) -> None:
+        if self._snapshot is not None:
+            self._snapshot.discard()

@@ -59,6 +59,7 @@ class FunctionConfig:
     reserved_concurrency: int | None = None
     description: str = ""
     tenant_isolation: bool = False  # TenancyConfig PER_TENANT: a tenant's environments serve only it
+    snap_start: bool = False  # SnapStart ApplyOn PublishedVersions: versions restore from a snapshot
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code_dir", Path(self.code_dir).resolve())
@@ -147,6 +148,8 @@ class FunctionConfig:
                 'LogLevel is not supported when LogFormat is set to "Text". Remove LogLevel from your request '
                 'or change the LogFormat to "JSON" and try again.'
             )
+        if self.snap_start:
+            self._check_snap_start()
         if not self.code_dir.is_dir():
             raise InvalidParameterValueException(
                 f"Code folder '{self.code_dir}' of function '{self.name}' does not exist or is not a folder"
@@ -156,6 +159,18 @@ class FunctionConfig:
                 raise InvalidParameterValueException(
                     f"Layer folder '{layer}' of function '{self.name}' does not exist or is not a folder"
                 )
+
+    def _check_snap_start(self) -> None:
+        """What SnapStart cannot go with, as AWS lists it (the messages are UNCONFIRMED)."""
+        if self.runtime not in limits.SNAP_START_RUNTIMES:
+            raise InvalidParameterValueException(
+                f"SnapStart is not supported for runtime {self.runtime}: use one of "
+                f"{', '.join(limits.SNAP_START_RUNTIMES)}"
+            )
+        if self.ephemeral_storage > limits.DEFAULT_EPHEMERAL_STORAGE:
+            raise InvalidParameterValueException(
+                "SnapStart is not supported for functions with more than 512 MB of ephemeral storage"
+            )
 
 
 def _pattern(value: object, member: str, pattern: str) -> str:

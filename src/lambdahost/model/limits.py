@@ -27,6 +27,7 @@ MIN_UNRESERVED_CONCURRENCY = 100
 PYTHON_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
 CUSTOM_RUNTIMES = ("provided.al2023", "provided.al2")
 RUNTIMES = PYTHON_RUNTIMES + CUSTOM_RUNTIMES
+SNAP_START_RUNTIMES = ("python3.12", "python3.13", "python3.14")  # of those here, the ones SnapStart supports
 
 LOG_FORMATS = ("Text", "JSON")
 APPLICATION_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")

@@ -18,6 +18,8 @@ from . import logs, protocol
 from .context import LambdaContext
 from .debugger import wait_for_debugger
 from .faults import (
+    AFTER_RESTORE_ERROR,
+    BEFORE_SNAPSHOT_ERROR,
     BUILT_IN_MODULE_CONFLICT,
     CONTEXT_UNMARSHAL_ERROR,
     HANDLER_NOT_FOUND,
@@ -84,22 +86,63 @@ def handle_invocation(handler, meta: dict, body: bytes) -> "tuple[int, bytes, di
 def run(channel: socket.socket, handler_name: str, debug: "dict | None" = None) -> None:
     """Run the environment until the host closes the channel; never returns normally on init error.
     ``debug``: wait for a debugger first (its ``port``, and where ``debugpy`` is)."""
+    handler = init(channel, handler_name, debug)
+    channel.sendall(protocol.encode(protocol.INIT_DONE))
+    serve(channel, handler)
+
+
+def init(channel: socket.socket, handler_name: str, debug: "dict | None" = None):
+    """The init phase: the handler, or an init error reported to the host and the process ended."""
     logs.setup()
     LambdaContext.load_environment()
-    reader = channel.makefile("rb")
     try:
         if debug:
             wait_for_debugger(debug["port"], debug.get("debugpy"))
-        handler = get_handler(handler_name)
+        return get_handler(handler_name)
     except Exception as exc:
-        error = error_from_exception(exc)
-        logging.warning(LAMBDA_WARNING)
-        write_error_log(error, logs.json_format(), to_json)
-        channel.sendall(
-            protocol.encode(protocol.INIT_ERROR, {"errorType": error["errorType"]}, to_json(error).encode())
-        )
-        sys.exit(1)
+        _fail_init(channel, exc, 1)
+
+
+def snapshot(channel: socket.socket, handler_name: str):
+    """SnapStart's snapshot: init, then the before-snapshot hooks; returns the handler that each
+    environment restored from this process calls (``restore``)."""
+    handler = init(channel, handler_name)
+    _run_hooks(channel, "get_before_snapshot", BEFORE_SNAPSHOT_ERROR, 64)
     channel.sendall(protocol.encode(protocol.INIT_DONE))
+    return handler
+
+
+def restore(channel: socket.socket, handler) -> None:
+    """An environment restored from a snapshot (a fork of it): the after-restore hooks, then the
+    invocations, with the module the snapshot imported."""
+    LambdaContext.load_environment()
+    _run_hooks(channel, "get_after_restore", AFTER_RESTORE_ERROR, 65)
+    channel.sendall(protocol.encode(protocol.INIT_DONE))
+    serve(channel, handler)
+
+
+def _run_hooks(channel: socket.socket, registry: str, error_type: str, exit_code: int) -> None:
+    """The hooks the function registered with ``snapshot_restore_py``, in order; the first that
+    raises ends the process with ``error_type``, as Lambda's runtime does."""
+    hooks = sys.modules.get("snapshot_restore_py")
+    for hook, args, kwargs in getattr(hooks, registry)() if hooks else []:
+        try:
+            hook(*args, **kwargs)
+        except Exception as exc:
+            _fail_init(channel, FaultException(error_type, str(exc)), exit_code)
+
+
+def _fail_init(channel: socket.socket, exc: Exception, exit_code: int) -> None:
+    error = error_from_exception(exc)
+    logging.warning(LAMBDA_WARNING)
+    write_error_log(error, logs.json_format(), to_json)
+    channel.sendall(protocol.encode(protocol.INIT_ERROR, {"errorType": error["errorType"]}, to_json(error).encode()))
+    sys.exit(exit_code)
+
+
+def serve(channel: socket.socket, handler) -> None:
+    """One invocation at a time until the host closes the channel."""
+    reader = channel.makefile("rb")
     while True:
         frame = protocol.read_frame(reader)
         if frame is None:

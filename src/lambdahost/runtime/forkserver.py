@@ -27,7 +27,9 @@ MEMORY_CHECK_INTERVAL = 0.01  # seconds between peak-memory checks of the childr
 _MAX_MESSAGE = 1 << 18
 
 
-def main(control_fd: int) -> None:
+def main(control_fd: int, restored=None) -> None:
+    """Serve spawn requests until the host closes ``control_fd``. ``restored``: this process is a
+    SnapStart snapshot, and its children are environments restored from it, calling that handler."""
     _raise_descriptor_limit()  # it holds a folder's namespaces for each environment
     folders = ephemeral.Folders()  # before any signal handling: it forks and waits for a child
     control = socket.socket(fileno=control_fd)
@@ -69,7 +71,7 @@ def main(control_fd: int) -> None:
                 folders.release(meta["tmpDir"])
                 continue
             spec = json.loads(body)
-            pid = _fork(spec, fds, server_fds, folders)
+            pid = _fork(spec, fds, server_fds, folders, restored)
             limits[pid] = spec["memoryLimitKb"]
             spawned = {"pid": str(pid), "spawnId": meta["spawnId"], "tmpUnlimited": folders.unlimited}
             control.send(protocol.encode(protocol.SPAWNED, spawned))
@@ -79,8 +81,9 @@ def main(control_fd: int) -> None:
                 _kill_group(pid)
 
 
-def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Folders) -> int:
-    """A Python environment gets (channel, log) descriptors; a custom runtime only its log."""
+def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Folders, restored) -> int:
+    """A Python environment gets (channel, log) descriptors; a custom runtime only its log. A
+    snapshot's channel is its control socket once it has initialized."""
     pid = os.fork()
     if pid == 0:
         code = 1
@@ -88,10 +91,14 @@ def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Fo
             _become_environment(spec, fds[-1], server_fds)
             folders.in_child(spec)
             os.chdir(spec["taskRoot"])  # after the namespaces: joining one leaves the old directory behind
-            if "exec" in spec:
+            if restored is not None:
+                code = _run(lambda: bootstrap.restore(socket.socket(fileno=fds[0]), restored))
+            elif "exec" in spec:
                 code = _exec(spec)
             elif "wrapper" in spec:
                 code = _exec_wrapper(spec, fds[0])
+            elif spec.get("snapshot"):
+                code = _run_snapshot(spec, fds[0])
             else:
                 code = _run_python(spec, fds[0])
         except BaseException:
@@ -168,14 +175,36 @@ def run_wrapped(channel_fd: int, spec_json: str) -> int:
 
 
 def _run_python(spec: dict, channel_fd: int) -> int:
+    _load_paths(spec)
+    return _run(lambda: bootstrap.run(socket.socket(fileno=channel_fd), spec["handler"], spec.get("debug")))
+
+
+def _run_snapshot(spec: dict, channel_fd: int) -> int:
+    """SnapStart: initialize, then fork the version's environments from this process, as Lambda
+    restores them from a snapshot of it (memory as init left it, the module imported once)."""
+    _load_paths(spec)
+
+    def snapshot() -> None:
+        channel = socket.socket(fileno=channel_fd)
+        handler = bootstrap.snapshot(channel, spec["handler"])
+        main(channel.detach(), handler)  # the channel is the snapshot's control socket from now on
+
+    return _run(snapshot)
+
+
+def _load_paths(spec: dict) -> None:
     sys.argv = [bootstrap.__file__]
     sys.path[:] = _sys_path(spec["taskRoot"], spec["layers"], spec["environment"].get("PYTHONPATH"))
     if spec.get("included"):
         sys.path.append(spec["included"])  # boto3 and its kin, as Lambda's runtime includes them
     for directory in [spec["taskRoot"], *_layer_dirs(spec["layers"])]:
         site.addsitedir(directory)
+
+
+def _run(runtime) -> int:
+    """Run the runtime to its end: the process's exit code."""
     try:
-        bootstrap.run(socket.socket(fileno=channel_fd), spec["handler"], spec.get("debug"))
+        runtime()
         return 0
     except SystemExit as exc:
         return _exit_code(exc.code)

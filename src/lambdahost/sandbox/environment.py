@@ -14,20 +14,25 @@ import math
 import os
 import shutil
 import signal
+import socket
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ..errors import SnapStartException
 from ..model.function import FunctionConfig
 from ..model.invocation import Invocation, InvocationResult, LogLine
+from ..model.registry import LATEST
 from ..runtime import protocol
+from ..runtime.faults import AFTER_RESTORE_ERROR
 from ..settings import HostSettings
 from .forkserver import ExitStatus, ForkServer
 from .launch import RUNTIME_DIR
 from .platform_log import PlatformLog, Report, timestamp
 from .process import EnvironmentProcess, Frame, RuntimeApiProcess, TimedOut
+from .snapshot import SnapshotFailed
 
 # Lines are handed on in batches, one per invocation: (function name, log stream name, lines).
 LogSink = Callable[[str, str, list[LogLine]], None]
@@ -83,6 +88,8 @@ class Environment:
         self._unsent: list[LogLine] = []
         debugged = settings.debug_function in (None, function.name) and function.is_python
         self._debug_port = settings.debug_port if debugged else None
+        # SnapStart: this environment is the version's snapshot, or restored from it (its fork-server is the snapshot).
+        self.snap_start = function.snap_start and version != LATEST
         interpreter = forkserver.interpreter
         minor = f"{interpreter.version[0]}.{interpreter.version[1]}"
         self._platform = PlatformLog(
@@ -92,6 +99,7 @@ class Environment:
             f"python:{minor}.local" if function.is_python else f"{function.runtime.replace('.', ':', 1)}.local",
             f"arn:aws:lambda:{settings.region}::runtime:lambdahost-python{'.'.join(map(str, interpreter.version))}",
             function.logging.system_log_level,
+            "snap-start" if self.snap_start else "on-demand",
         )
 
     # -- the invoke phase ---------------------------------------------------------------------
@@ -100,12 +108,19 @@ class Environment:
         self._lines = []
         self._request_id = ""
         init_ms = None
+        failed = None  # a SnapStart environment's failed init or restore: no suppressed init follows
         if self._process is None and not self._init_failed:
             init = await self._init("init", self._enforced(time.monotonic() + self._settings.init_timeout))
             init_ms = init.duration_ms
-            self._init_failed = not init.ok
+            if self.snap_start and not init.ok:
+                failed = self._failed_restore(init)
+            else:
+                self._init_failed = not init.ok
         started = self._begin(invocation)
-        outcome = await self._run(invocation, started + self.function.timeout)
+        if failed is not None:
+            outcome = failed
+        else:
+            outcome = await self._run(invocation, started + self.function.timeout)
         if self._process is not None:
             # The runtime writes its output before its answer; what the loop has not read yet is
             # read now, before END. (The warm path's poll reads the pipe as it waits.)
@@ -163,9 +178,10 @@ class Environment:
             duration_ms,
             self.function.memory_size,
             memory_used,
-            init_ms,
+            None if self.snap_start else init_ms,
             status,
             error_type if status == "error" else None,
+            init_ms if self.snap_start else None,
         )
         self._emit(self._platform.end(invocation.request_id))
         self._emit(self._platform.report(report))
@@ -182,7 +198,7 @@ class Environment:
             log="".join(line + "\n" for line in self._lines),
             duration_ms=duration_ms,
             billed_duration_ms=report.billed_duration_ms,
-            init_duration_ms=init_ms,
+            init_duration_ms=None if self.snap_start else init_ms,
             memory_size_mb=self.function.memory_size,
             max_memory_used_mb=memory_used,
             log_stream_name=self.log_stream_name,
@@ -257,7 +273,13 @@ class Environment:
     # -- the init phase -----------------------------------------------------------------------
 
     async def _init(self, phase: str, deadline: float | None) -> _Init:
-        self._emit(self._platform.init_start(phase))
+        restore = self._forkserver.restores
+        if restore:
+            try:
+                await self._forkserver.ready()  # (Lambda takes the snapshot before the version's first invocation)
+            except SnapshotFailed as failed:  # its own log stream has its lines
+                return _Init(False, 0.0, "error", failed.error_type, failed.error_body)
+        self._emit(self._platform.restore_start() if restore else self._platform.init_start(phase))
         started = time.monotonic()
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         spec = self._spawn_spec()
@@ -280,6 +302,8 @@ class Environment:
         duration_ms = (time.monotonic() - started) * 1000
         if frame is not None and frame != "timeout" and frame[0] == protocol.INIT_DONE:
             self._max_rss_kb = 0
+            if restore:
+                self._emit(self._platform.restore_report(duration_ms, "success", None))
             return _Init(True, duration_ms)
         process.drain_output()
         self._flush_partial()
@@ -298,8 +322,35 @@ class Environment:
         else:
             init = _Init(False, duration_ms, "error", frame[1]["errorType"], frame[2])
         self.reset()
-        self._emit(self._platform.init_report(phase, duration_ms, init.status, init.error_type))
+        if restore:
+            self._emit(self._platform.restore_report(duration_ms, init.status, init.error_type))
+        else:
+            self._emit(self._platform.init_report(phase, duration_ms, init.status, init.error_type))
         return init
+
+    def _failed_restore(self, init: _Init) -> _Outcome:
+        """A SnapStart environment that could not start: the after-restore hooks failed (the caller
+        gets SnapStartException, as from Lambda), or the snapshot could not be taken (its init
+        error answers, and the next invocation tries again: UNCONFIRMED what Lambda answers for a
+        version whose snapshot failed)."""
+        if init.error_type == AFTER_RESTORE_ERROR:
+            self._send_logs()
+            raise SnapStartException(
+                "The afterRestore() runtime hook encountered an error. For more information, check the Amazon "
+                "CloudWatch logs."
+            )
+        return init.error_body, "Unhandled", init.error_type, "error", "application/json"
+
+    async def take_snapshot(self) -> socket.socket:
+        """SnapStart: run this environment's init as the version's snapshot (init, then the
+        before-snapshot hooks); returns its channel, on which it now forks restored environments.
+        Raises SnapshotFailed."""
+        self._lines = []
+        init = await self._init("init", self._enforced(time.monotonic() + self._settings.init_timeout))
+        self._send_logs()
+        if not init.ok:
+            raise SnapshotFailed(init.error_type, init.error_body)
+        return self._process.detach_channel()
 
     def _spawn_spec(self) -> dict | None:
         """What the fork-server needs to start the process; None if a custom runtime has no bootstrap."""
@@ -314,6 +365,8 @@ class Environment:
             "tmpFolder": str(self.tmp_dir),
             "included": str(self._included),
         }
+        if self.snap_start and not self._forkserver.restores:
+            spec["snapshot"] = True
         if self._debug_port is not None:
             debugpy = importlib.util.find_spec("debugpy")
             spec["debug"] = {
@@ -373,13 +426,14 @@ class Environment:
                 "AWS_LAMBDA_FUNCTION_NAME": function.name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
                 "AWS_LAMBDA_FUNCTION_VERSION": self.version,
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-                "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
-                "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream_name,
+                "AWS_LAMBDA_INITIALIZATION_TYPE": self._platform.initialization_type,
                 "LAMBDA_TASK_ROOT": str(function.code_dir),
                 "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
             }
         )
+        if not self.snap_start:  # a snapshot serves many environments, each with a stream of its own
+            variables["AWS_LAMBDA_LOG_GROUP_NAME"] = function.log_group
+            variables["AWS_LAMBDA_LOG_STREAM_NAME"] = self.log_stream_name
         if function.is_python:  # provided runtimes have no AWS_EXECUTION_ENV
             variables["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{function.runtime}"
         if function.logging.json:

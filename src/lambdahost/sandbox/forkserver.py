@@ -44,6 +44,8 @@ def kill(pid: int) -> None:
 
 
 class ForkServer:
+    restores = False  # its children are new environments; a SnapStart ``Snapshot``'s are restored ones
+
     def __init__(self, interpreter: Interpreter, launched: Launched | None = None) -> None:
         self.interpreter = interpreter
         self._launched = launched

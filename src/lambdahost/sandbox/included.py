@@ -1,6 +1,6 @@
 """The libraries AWS's Python runtime includes for every function: boto3 and what it needs, and
-the SnapStart hooks module ``snapshot_restore_py`` (its hooks never run here, as nothing is
-snapshotted, but code that registers them imports as on Lambda). An environment whose
+the SnapStart hooks module ``snapshot_restore_py`` (``snapshot.py`` runs the hooks registered
+with it). An environment whose
 interpreter lacks them (a python3.12 from pyenv, say) finds lambdahost's own copies, as a
 handler on Lambda can ``import boto3`` without packaging it.
 

@@ -19,7 +19,7 @@ _BOOT = LOAD + "forkserver.main(int(sys.argv[2]))\n"
 @dataclass
 class Launched:
     executable: str
-    process: subprocess.Popen
+    process: subprocess.Popen | None  # None: a snapshot, whose parent is a fork-server
     channel: socket.socket  # SOCK_SEQPACKET, ours; the fork-server holds the other end
 
 

@@ -114,7 +114,9 @@ class EnvironmentProcess(_Process):
     """A Python runtime (``runtime/bootstrap.py``) over a socket pair of frames."""
 
     async def start(self, spec: dict) -> None:
-        self._channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        # A snapshot's channel becomes a fork-server's control socket, whose messages carry descriptors.
+        kind = socket.SOCK_SEQPACKET if spec.get("snapshot") else socket.SOCK_STREAM
+        self._channel, theirs = socket.socketpair(socket.AF_UNIX, kind)
         self._reader = protocol.FrameReader()
         self._receive_buffer = bytearray(1 << 16)
         try:
@@ -183,10 +185,18 @@ class EnvironmentProcess(_Process):
         for frame in self._reader.feed(self._receive_buffer[:received]):
             self.push(frame)
 
+    def detach_channel(self) -> socket.socket:
+        """The channel, for a snapshot that now serves spawn requests on it (``sandbox/snapshot.py``)."""
+        self._loop.remove_reader(self._channel)
+        self._poller.unregister(self._channel)
+        channel, self._channel = self._channel, None
+        return channel
+
     def close(self) -> None:
-        with contextlib.suppress(ValueError, OSError):
-            self._loop.remove_reader(self._channel)
-        self._channel.close()
+        if self._channel is not None:
+            with contextlib.suppress(ValueError, OSError):
+                self._loop.remove_reader(self._channel)
+            self._channel.close()
         super().close()
 
 

@@ -480,6 +480,11 @@ class _Reader:
                 options[option] = _integer(props[prop]) if option != "runtime" else props[prop]
         if "EphemeralStorage" in props:
             options["ephemeral_storage"] = _integer((props["EphemeralStorage"] or {}).get("Size"))
+        if "SnapStart" in props:
+            apply_on = (props["SnapStart"] or {}).get("ApplyOn", "None")
+            if apply_on not in ("PublishedVersions", "None"):
+                raise fail(f"ApplyOn must be PublishedVersions or None, not {apply_on!r}", "SnapStart")
+            options["snap_start"] = apply_on == "PublishedVersions"
         if "TenancyConfig" in props:
             mode = (props["TenancyConfig"] or {}).get("TenantIsolationMode")
             if mode != "PER_TENANT":
