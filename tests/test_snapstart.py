@@ -19,6 +19,8 @@ import os, time
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 INIT_PID = os.getpid()
+with open("/tmp/model.bin", "w") as model:  # what init downloads, kept in the snapshot
+    model.write(str(INIT_PID))
 snapshotted = False
 restored_in = []
 
@@ -39,7 +41,12 @@ def after():
 
 def handler(event, context):
     time.sleep(event.get("sleep", 0))
+    with open("/tmp/model.bin") as model:
+        kept = model.read()
+    with open("/tmp/model.bin", "w") as model:  # this environment's own copy
+        model.write(str(os.getpid()))
     return {
+        "model": kept,
         "init_pid": INIT_PID,
         "pid": os.getpid(),
         "snapshotted": snapshotted,
@@ -94,6 +101,7 @@ def test_published_versions_restore_from_one_snapshot(client) -> None:
         assert answer["snapshotted"] is True, "memory as the before-snapshot hook left it"
         assert answer["restored_in"] == [answer["pid"]], "the after-restore hook ran in each environment"
         assert answer["initialization_type"] == "snap-start"
+        assert answer["model"] == str(answer["init_pid"]), "/tmp as init left it, in each environment"
         assert answer["log_stream"] is None
     lines = first_log.splitlines()
     assert lines[0].startswith("RESTORE_START Runtime Version: python:")

@@ -34,11 +34,12 @@ TMP = "/tmp"
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 
 
-def limit(target: str, size_mb: int, needed: "list[str]") -> "list[str]":
+def limit(target: str, size_mb: int, needed: "list[str]", seed: bool = False) -> "list[str]":
     """Put a ``size_mb`` tmpfs on ``target`` (/tmp, or a folder) for this process and its children,
     for good; over /tmp, with the machine's /tmp folders that hold the ``needed`` paths bound into
-    it. Returns the namespaces made for it ("user" and "mnt", or "mnt" alone). Raises OSError when
-    this machine does not allow it."""
+    it, and with ``seed`` a copy of the rest of what /tmp held (a SnapStart snapshot's files, which
+    Lambda's snapshot keeps with its memory). Returns the namespaces made for it ("user" and "mnt",
+    or "mnt" alone). Raises OSError when this machine does not allow it."""
     if _libc is None:
         raise OSError("ephemeral storage needs Linux mount namespaces")
     made = ["mnt"]
@@ -58,8 +59,11 @@ def limit(target: str, size_mb: int, needed: "list[str]") -> "list[str]":
         options = f"size={size_mb}m,mode={'1777' if target == TMP else '0700'}".encode()
         _check(_libc.mount(b"tmpfs", os.fsencode(target), b"tmpfs", _MS_NOSUID | _MS_NODEV, options), "mount a tmpfs")
         if target == TMP:
-            for name in sorted(_top_level(needed)):
+            bound = _top_level(needed)
+            for name in sorted(bound):
                 _bind(f"/proc/self/fd/{machines}/{name}", os.path.join(TMP, name))
+            if seed:
+                _copy(f"/proc/self/fd/{machines}", TMP, bound)
     finally:
         os.close(machines)
     return made
@@ -71,6 +75,18 @@ def _bind(source: str, target: str) -> None:
     else:
         os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
     _check(_libc.mount(os.fsencode(source), os.fsencode(target), None, _MS_BIND | _MS_REC, None), f"bind {target}")
+
+
+def _copy(source: str, target: str, skipped: "set[str]") -> None:
+    import shutil  # only a SnapStart environment needs it
+
+    for entry in os.scandir(source):
+        if entry.name in skipped:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.copytree(entry.path, os.path.join(target, entry.name), symlinks=True)
+        else:
+            shutil.copy2(entry.path, os.path.join(target, entry.name), follow_symlinks=False)
 
 
 def covers_tmp(needed: "list[str]") -> bool:
@@ -143,9 +159,10 @@ class Folders:
         self.inbox, self._outbox = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.inbox.setblocking(False)
 
-    def in_child(self, spec: dict) -> None:
+    def in_child(self, spec: dict, restored: bool = False) -> None:
         """Enter the folder's namespaces, or make them; the child keeps no other folder's open.
-        With /tmp covered, TMPDIR and HOME (unless the function set its own) are /tmp."""
+        With /tmp covered, TMPDIR and HOME (unless the function set its own) are /tmp; a child
+        ``restored`` from a SnapStart snapshot starts with a copy of the snapshot's /tmp."""
         self.inbox.close()
         folder = None if self.unlimited else spec["tmpFolder"]
         needed = _needed(spec) if folder else []
@@ -160,7 +177,7 @@ class Folders:
                     _check(_libc.setns(fd, 0), "join the environment's namespaces")
                     os.close(fd)
             elif folder:
-                made = limit(TMP if covered else folder, spec["ephemeralStorageMb"], needed)
+                made = limit(TMP if covered else folder, spec["ephemeralStorageMb"], needed, restored)
                 fds = [os.open(f"/proc/self/ns/{name}", os.O_RDONLY) for name in made]
                 socket.send_fds(self._outbox, [os.fsencode(folder)], fds)
                 for fd in fds:

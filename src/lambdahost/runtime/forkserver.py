@@ -89,7 +89,7 @@ def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Fo
         code = 1
         try:
             _become_environment(spec, fds[-1], server_fds)
-            folders.in_child(spec)
+            folders.in_child(spec, restored is not None)
             os.chdir(spec["taskRoot"])  # after the namespaces: joining one leaves the old directory behind
             if restored is not None:
                 code = _run(lambda: bootstrap.restore(socket.socket(fileno=fds[0]), restored))
