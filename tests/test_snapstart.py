@@ -65,14 +65,14 @@ def client(tmp_path_factory):
     server.stop()
 
 
-def create(client, name: str, **options) -> None:
+def create(client, name: str, apply_on: str = "PublishedVersions", **options) -> None:
     client.create_function(
         FunctionName=name,
         Runtime=options.pop("Runtime", "python3.12"),
         Role=ROLE,
         Handler="app.handler",
         Code={"ZipFile": zipped({"app.py": CODE})},
-        SnapStart={"ApplyOn": "PublishedVersions"},
+        SnapStart={"ApplyOn": apply_on},
         **options,
     )
 
@@ -164,14 +164,7 @@ def test_snapstart_refuses_what_it_cannot_go_with(client) -> None:
             create(client, "refused", **options)
         assert raised.value.response["Error"]["Code"] == code
     with pytest.raises(ClientError) as raised:
-        client.create_function(
-            FunctionName="refused",
-            Runtime="python3.12",
-            Role=ROLE,
-            Handler="app.handler",
-            Code={"ZipFile": zipped({"app.py": CODE})},
-            SnapStart={"ApplyOn": "Always"},
-        )
+        create(client, "refused", apply_on="Always")
     assert raised.value.response["Error"]["Code"] == "ValidationException"
     assert "snapStart.applyOn" in raised.value.response["Error"]["Message"]
 
