@@ -5,6 +5,7 @@ outlive a restart; the template's own mappings are listed beside them."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -260,6 +261,89 @@ def test_a_kinesis_mapping_made_with_boto3_reads_a_stream_on_an_endpoint(tmp_pat
     finally:
         server.stop()
     assert [base64.b64decode(b).decode() for b in _bodies(out)] == [f"click {n}" for n in range(5)]
+
+
+WINDOWED = """
+import json, os
+
+def handler(event, context):
+    count = event["state"].get("count", 0) + len(event["Records"])
+    seen = {**event, "Records": len(event["Records"])}
+    with open(os.environ["OUT"], "a") as out:
+        out.write(json.dumps(seen) + "\\n")
+    return {"state": {"count": count}}
+"""
+
+
+def test_a_tumbling_window_carries_state_and_ends_with_a_final_invocation(tmp_path: Path, moto: str) -> None:
+    kinesis = boto3.client("kinesis", endpoint_url=moto, region_name="us-east-1")
+    kinesis.create_stream(StreamName="windowed", ShardCount=1)
+    arn = kinesis.describe_stream(StreamName="windowed")["StreamDescription"]["StreamARN"]
+    for n in range(3):
+        kinesis.put_record(StreamName="windowed", Data=f"click {n}".encode(), PartitionKey="p")
+    out = tmp_path / "windows.jsonl"
+    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch", "--aws-endpoint-url", moto).start()
+    try:
+        client = server.client()
+        client.create_function(
+            FunctionName="windowed",
+            Runtime="python3.11",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": zipped({"app.py": WINDOWED})},
+            Environment={"Variables": {"OUT": str(out)}},
+        )
+        client.create_event_source_mapping(
+            EventSourceArn=arn,
+            FunctionName="windowed",
+            StartingPosition="TRIM_HORIZON",
+            BatchSize=1,
+            TumblingWindowInSeconds=2,
+        )
+        deadline = time.monotonic() + 30
+        while not (calls := [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []) or (
+            sum(c["state"].get("count", 0) for c in calls if c["isFinalInvokeForWindow"]) < 3
+        ):
+            assert time.monotonic() < deadline, f"the windows never closed: {calls}"
+            time.sleep(0.1)
+    finally:
+        server.stop()
+    windows: dict[str, list[dict]] = {}
+    for call in calls:
+        windows.setdefault(call["window"]["start"], []).append(call)
+    for start, window in windows.items():  # the three records may straddle a 2-second boundary
+        *batches, final = window
+        assert [b["state"].get("count", 0) for b in batches] == list(range(len(batches))), "state carried"
+        assert all(b["Records"] == 1 and not b["isFinalInvokeForWindow"] for b in batches)
+        assert final["isFinalInvokeForWindow"] and final["Records"] == 0
+        assert final["state"] == {"count": len(batches)}
+        assert final["shardId"].startswith("shardId-") and final["eventSourceARN"] == arn
+        end = final["window"]["end"]
+        assert dt.datetime.fromisoformat(end[:-1]) - dt.datetime.fromisoformat(start[:-1]) == dt.timedelta(seconds=2)
+
+
+def test_a_windowed_invocation_that_returns_no_state_has_failed(tmp_path: Path, moto: str) -> None:
+    kinesis = boto3.client("kinesis", endpoint_url=moto, region_name="us-east-1")
+    kinesis.create_stream(StreamName="stateless", ShardCount=1)
+    arn = kinesis.describe_stream(StreamName="stateless")["StreamDescription"]["StreamARN"]
+    kinesis.put_record(StreamName="stateless", Data=b"click", PartitionKey="p")
+    out = tmp_path / "worker.jsonl"
+    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch", "--aws-endpoint-url", moto).start()
+    try:
+        client = server.client()
+        _worker(client, out)  # records what it gets, returns None
+        client.create_event_source_mapping(
+            EventSourceArn=arn,
+            FunctionName="worker",
+            StartingPosition="TRIM_HORIZON",
+            TumblingWindowInSeconds=60,
+            MaximumRetryAttempts=1,
+        )
+        _wait_for(out, 2)
+        time.sleep(1.5)  # given up after the retry: no third attempt
+        assert len(_bodies(out)) == 2
+    finally:
+        server.stop()
 
 
 def test_a_source_that_is_not_local_is_read_only_with_an_endpoint(tmp_path: Path) -> None:

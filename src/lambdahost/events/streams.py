@@ -5,7 +5,9 @@ One reader per shard keeps records in order. A failed batch is retried as a whol
 two first with BisectBatchOnFunctionError) until it succeeds or runs out of
 MaximumRetryAttempts / MaximumRecordAgeInSeconds; then its on-failure record goes to the
 destination and the shard moves on. With ReportBatchItemFailures the batch is retried from the
-lowest reported sequence number.
+lowest reported sequence number. With TumblingWindowInSeconds, each batch holds the records of
+one window (by arrival time), the function is handed the state it returned for the window so far,
+and once the window has ended it is invoked one last time with ``isFinalInvokeForWindow``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import datetime as dt
 import json
 import logging
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import LambdaError
@@ -34,6 +37,43 @@ def _epoch(value: Any) -> float:
 def _iso(epoch: float) -> str:
     moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class Window:
+    """A tumbling window of one shard: its bounds (epoch seconds) and the state the function
+    returned for it so far."""
+
+    start: float
+    end: float
+    state: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, arrival: float, seconds: int) -> Window:
+        start = arrival // seconds * seconds
+        return cls(start, start + seconds)
+
+    def event(self, mapping: EventSourceMapping, shard: str, records: list[dict], final: bool = False) -> dict:
+        return {
+            "Records": records,
+            "window": {"start": _window_time(self.start), "end": _window_time(self.end)},
+            "state": self.state,
+            "shardId": shard,
+            "eventSourceARN": mapping.event_source_arn,
+            "isFinalInvokeForWindow": final,
+            "isWindowTerminatedEarly": False,
+        }
+
+    def take(self, payload: bytes) -> bool:
+        """Keep the state a response returns; False if it returns none, which fails the invocation."""
+        try:
+            response = json.loads(payload)
+        except ValueError:
+            return False
+        if not isinstance(response, dict) or not isinstance(response.get("state"), dict):
+            return False
+        self.state = response["state"]
+        return True
 
 
 class StreamPoller:
@@ -93,6 +133,7 @@ class StreamPoller:
         iterator = await asyncio.to_thread(self._iterator, client, mapping, shard, checkpoint)
         pending: list[dict] = []
         patterns = mapping.patterns
+        window: Window | None = None
         while iterator or pending:
             if not pending:
                 response = await asyncio.to_thread(client.get_records, ShardIterator=iterator, Limit=mapping.batch_size)
@@ -100,10 +141,21 @@ class StreamPoller:
                 pending = [self._record(mapping, shard, r) for r in response["Records"]]
                 pending = [r for r in pending if not patterns or any(matches(p, r) for p in patterns)]
                 if not pending:
+                    if window is not None and time.time() >= window.end:
+                        await self._close(mapping, shard, window)
+                        window = None
                     await asyncio.sleep(POLL_INTERVAL[mapping.kind])
                     continue
             batch, pending = pending[: mapping.batch_size], pending[mapping.batch_size :]
-            await self._process(mapping, shard, batch)
+            if mapping.tumbling_window:
+                batch_window = Window.of(_arrival(mapping, batch[0]), mapping.tumbling_window)
+                if window is not None and window.start != batch_window.start:
+                    await self._close(mapping, shard, window)
+                    window = None
+                window = window or batch_window
+                inside = [r for r in batch if _arrival(mapping, r) < window.end]  # one window per batch
+                batch, pending = inside, batch[len(inside) :] + pending
+            await self._process(mapping, shard, batch, window)
             self.host.control.mappings.checkpoint(mapping, shard, _sequence(mapping, batch[-1]))
 
     def _record(self, mapping: EventSourceMapping, shard: str, raw: dict) -> dict:
@@ -129,18 +181,19 @@ class StreamPoller:
             "eventSourceARN": mapping.event_source_arn,
         }
 
-    async def _process(self, mapping: EventSourceMapping, shard: str, batch: list[dict]) -> None:
+    async def _process(self, mapping: EventSourceMapping, shard: str, batch: list[dict], window: Window | None) -> None:
         """Deliver one batch with the mapping's retry, bisect and partial-failure rules."""
         parts, attempts = [batch], 0
         while parts:
             part = parts[0]
             try:
-                result = await self.host.invoke(mapping.function_name, {"Records": part})
+                event = window.event(mapping, shard, part) if window else {"Records": part}
+                result = await self.host.invoke(mapping.function_name, event)
             except LambdaError:  # throttled: does not count as an attempt
                 await asyncio.sleep(0.5)
                 continue
             failed_from = None
-            if result.function_error is None:
+            if result.function_error is None and (window is None or window.take(result.payload)):
                 failed_from = _first_failure(result.payload, part) if mapping.report_failures else None
                 if failed_from is None:
                     self.host.control.mappings.processed(mapping, ok=True)
@@ -160,6 +213,23 @@ class StreamPoller:
                 parts.pop(0)
                 attempts = 0
                 continue
+            await asyncio.sleep(min(0.1 * 2**attempts, 5))
+
+    async def _close(self, mapping: EventSourceMapping, shard: str, window: Window) -> None:
+        """The window's last invocation, with its final state and no records; retried as a batch
+        is (what Lambda does when it keeps failing is UNCONFIRMED: here it is then dropped)."""
+        attempts = 0
+        while True:
+            try:
+                result = await self.host.invoke(mapping.function_name, window.event(mapping, shard, [], final=True))
+            except LambdaError:
+                await asyncio.sleep(0.5)
+                continue
+            ok = result.function_error is None and window.take(result.payload)
+            self.host.control.mappings.processed(mapping, ok=ok)
+            attempts += 1
+            if ok or 0 <= mapping.max_retries < attempts:
+                return
             await asyncio.sleep(min(0.1 * 2**attempts, 5))
 
     def _exhausted(self, mapping: EventSourceMapping, part: list[dict], attempts: int) -> bool:
@@ -206,6 +276,10 @@ class StreamPoller:
             self.host.queues.send(mapping.on_failure.rsplit(":", 1)[1], json.dumps(record))
         else:
             log.warning("no local destination %s: the failure record is dropped", mapping.on_failure)
+
+
+def _window_time(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _stream_name(mapping: EventSourceMapping) -> str:
