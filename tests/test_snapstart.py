@@ -4,9 +4,11 @@ process, with the hooks of ``snapshot_restore_py``; driven by boto3 against ``la
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -53,6 +55,7 @@ def handler(event, context):
         "restored_in": restored_in,
         "initialization_type": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"],
         "log_stream": os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME"),
+        "wrapped": os.environ.get("WRAPPED"),
     }
 """
 
@@ -71,7 +74,7 @@ def create(client, name: str, apply_on: str = "PublishedVersions", **options) ->
         Runtime=options.pop("Runtime", "python3.12"),
         Role=ROLE,
         Handler="app.handler",
-        Code={"ZipFile": zipped({"app.py": CODE})},
+        Code={"ZipFile": options.pop("ZipFile", zipped({"app.py": CODE}))},
         SnapStart={"ApplyOn": apply_on},
         **options,
     )
@@ -178,3 +181,25 @@ def test_json_log_format_has_restore_records(client) -> None:
     assert kinds[0] == "platform.restoreStart" and "platform.restoreReport" in kinds
     report = next(record for record in records if record["type"] == "platform.report")["record"]
     assert report["metrics"]["restoreDurationMs"] > 0 and "initDurationMs" not in report["metrics"]
+
+
+def test_an_exec_wrapper_starts_the_snapshot(client) -> None:
+    """The wrapper starts the interpreter that initializes; the environments restored from it
+    keep what the wrapper set."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", CODE)
+        wrapper = zipfile.ZipInfo("wrapper.sh")
+        wrapper.external_attr = 0o755 << 16
+        archive.writestr(wrapper, '#!/bin/sh\nexport WRAPPED=yes\nexec "$@"\n')
+    create(
+        client,
+        "wrapped",
+        ZipFile=buffer.getvalue(),
+        Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/wrapper.sh"}},
+    )
+    version = client.publish_version(FunctionName="wrapped")["Version"]
+    answer, log = invoke(client, "wrapped", version)
+    assert answer["wrapped"] == "yes" and answer["snapshotted"] is True
+    assert answer["restored_in"] == [answer["pid"]] != [answer["init_pid"]]
+    assert "RESTORE_REPORT" in log

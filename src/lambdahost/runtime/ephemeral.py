@@ -104,6 +104,8 @@ def _needed(spec: dict) -> "list[str]":
         sys.prefix,
         *sys.path,
     ]
+    if spec.get("included") and os.path.isdir(spec["included"]):  # links to the host's boto3 and its kin
+        paths += [os.path.realpath(entry.path) for entry in os.scandir(spec["included"])]
     return [path for path in paths if path]
 
 

@@ -88,7 +88,7 @@ def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Fo
     if pid == 0:
         code = 1
         try:
-            _become_environment(spec, fds[-1], server_fds)
+            _become_environment(spec, fds[-1], server_fds, restored is not None)
             folders.in_child(spec, restored is not None)
             os.chdir(spec["taskRoot"])  # after the namespaces: joining one leaves the old directory behind
             if restored is not None:
@@ -110,7 +110,9 @@ def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Fo
     return pid
 
 
-def _become_environment(spec: dict, log_fd: int, server_fds: tuple) -> None:
+def _become_environment(spec: dict, log_fd: int, server_fds: tuple, restored: bool) -> None:
+    """``restored``: forked from a SnapStart snapshot, whose variables (with what an exec wrapper
+    set) it keeps, as a restored memory does."""
     os.setsid()  # its own process group, so a kill takes the handler's subprocesses too
     signal.set_wakeup_fd(-1)
     for fd in server_fds:
@@ -123,9 +125,10 @@ def _become_environment(spec: dict, log_fd: int, server_fds: tuple) -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard >= FILE_DESCRIPTORS:
         resource.setrlimit(resource.RLIMIT_NOFILE, (FILE_DESCRIPTORS, FILE_DESCRIPTORS))  # Lambda's quota
-    os.environ.clear()
-    os.environ.update(spec["environment"])
-    time.tzset()
+    if not restored:
+        os.environ.clear()
+        os.environ.update(spec["environment"])
+        time.tzset()
 
 
 def _raise_descriptor_limit() -> None:
@@ -171,7 +174,8 @@ _RUN_WRAPPED = "sys.exit(forkserver.run_wrapped(int(sys.argv[2]), sys.argv[3]))\
 def run_wrapped(channel_fd: int, spec_json: str) -> int:
     """The runtime, in the interpreter a wrapper script started, with the variables it left
     (a PYTHONPATH it set keeps the layer folders off sys.path, as on Lambda)."""
-    return _run_python({**json.loads(spec_json), "environment": dict(os.environ)}, channel_fd)
+    spec = {**json.loads(spec_json), "environment": dict(os.environ)}
+    return _run_snapshot(spec, channel_fd) if spec.get("snapshot") else _run_python(spec, channel_fd)
 
 
 def _run_python(spec: dict, channel_fd: int) -> int:
