@@ -346,6 +346,56 @@ def test_a_windowed_invocation_that_returns_no_state_has_failed(tmp_path: Path, 
         server.stop()
 
 
+LANES = """
+import base64, json, os, time
+
+def handler(event, context):
+    started = time.time()
+    time.sleep(0.5)
+    with open(os.environ["OUT"], "a") as out:
+        for record in event["Records"]:
+            data = base64.b64decode(record["kinesis"]["data"]).decode()
+            out.write(json.dumps({"body": data, "start": started, "end": time.time()}) + "\\n")
+"""
+
+
+def test_a_parallelization_factor_runs_lanes_at_once_in_order_per_key(tmp_path: Path, moto: str) -> None:
+    kinesis = boto3.client("kinesis", endpoint_url=moto, region_name="us-east-1")
+    kinesis.create_stream(StreamName="lanes", ShardCount=1)
+    arn = kinesis.describe_stream(StreamName="lanes")["StreamDescription"]["StreamARN"]
+    sent = [f"{key}{n}" for n in range(2) for key in "abg"]  # keys a, b and g fall in three lanes
+    for data in sent:
+        kinesis.put_record(StreamName="lanes", Data=data.encode(), PartitionKey=data[0])
+    out = tmp_path / "lanes.jsonl"
+    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch", "--aws-endpoint-url", moto).start()
+    try:
+        client = server.client()
+        client.create_function(
+            FunctionName="lanes",
+            Runtime="python3.11",
+            Role=ROLE,
+            Handler="app.handler",
+            Timeout=5,
+            Code={"ZipFile": zipped({"app.py": LANES})},
+            Environment={"Variables": {"OUT": str(out)}},
+        )
+        client.create_event_source_mapping(
+            EventSourceArn=arn,
+            FunctionName="lanes",
+            StartingPosition="TRIM_HORIZON",
+            BatchSize=1,
+            ParallelizationFactor=3,
+        )
+        _wait_for(out, 6)
+    finally:
+        server.stop()
+    calls = [json.loads(line) for line in out.read_text().splitlines()]
+    for key in "abg":
+        assert [c["body"] for c in calls if c["body"][0] == key] == [f"{key}0", f"{key}1"], "in order per key"
+    first_round = [c for c in calls if c["body"].endswith("0")]
+    assert max(c["start"] for c in first_round) < min(c["end"] for c in first_round), "the lanes ran at once"
+
+
 def test_a_source_that_is_not_local_is_read_only_with_an_endpoint(tmp_path: Path) -> None:
     """A deploy script's mapping names real queues: without --aws-endpoint-url nothing reads
     them (the poller would delete their messages), and the log says how to allow it."""

@@ -5,9 +5,11 @@ One reader per shard keeps records in order. A failed batch is retried as a whol
 two first with BisectBatchOnFunctionError) until it succeeds or runs out of
 MaximumRetryAttempts / MaximumRecordAgeInSeconds; then its on-failure record goes to the
 destination and the shard moves on. With ReportBatchItemFailures the batch is retried from the
-lowest reported sequence number. With TumblingWindowInSeconds, each batch holds the records of
-one window (by arrival time), the function is handed the state it returned for the window so far,
-and once the window has ended it is invoked one last time with ``isFinalInvokeForWindow``.
+lowest reported sequence number. With a ParallelizationFactor, the records read from a shard are
+spread over that many lanes by partition key, which run at once, each in order. With
+TumblingWindowInSeconds, each batch holds the records of one window (by arrival time), the
+function is handed the state it returned for the window so far, and once the window has ended it
+is invoked one last time with ``isFinalInvokeForWindow`` (windows take no parallel lanes here).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import datetime as dt
 import json
 import logging
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,7 +139,8 @@ class StreamPoller:
         window: Window | None = None
         while iterator or pending:
             if not pending:
-                response = await asyncio.to_thread(client.get_records, ShardIterator=iterator, Limit=mapping.batch_size)
+                limit = mapping.batch_size * mapping.parallelization_factor  # a batch for each lane
+                response = await asyncio.to_thread(client.get_records, ShardIterator=iterator, Limit=limit)
                 iterator = response.get("NextShardIterator")
                 pending = [self._record(mapping, shard, r) for r in response["Records"]]
                 pending = [r for r in pending if not patterns or any(matches(p, r) for p in patterns)]
@@ -146,6 +150,11 @@ class StreamPoller:
                         window = None
                     await asyncio.sleep(POLL_INTERVAL[mapping.kind])
                     continue
+            if mapping.parallelization_factor > 1 and not mapping.tumbling_window:
+                await asyncio.gather(*(self._lane(mapping, shard, lane) for lane in _lanes(mapping, pending)))
+                self.host.control.mappings.checkpoint(mapping, shard, _sequence(mapping, pending[-1]))
+                pending = []
+                continue
             batch, pending = pending[: mapping.batch_size], pending[mapping.batch_size :]
             if mapping.tumbling_window:
                 batch_window = Window.of(_arrival(mapping, batch[0]), mapping.tumbling_window)
@@ -180,6 +189,11 @@ class StreamPoller:
             "awsRegion": region,
             "eventSourceARN": mapping.event_source_arn,
         }
+
+    async def _lane(self, mapping: EventSourceMapping, shard: str, records: list[dict]) -> None:
+        """One of a shard's concurrent lanes (ParallelizationFactor): its batches in order."""
+        for start in range(0, len(records), mapping.batch_size):
+            await self._process(mapping, shard, records[start : start + mapping.batch_size], None)
 
     async def _process(self, mapping: EventSourceMapping, shard: str, batch: list[dict], window: Window | None) -> None:
         """Deliver one batch with the mapping's retry, bisect and partial-failure rules."""
@@ -276,6 +290,19 @@ class StreamPoller:
             self.host.queues.send(mapping.on_failure.rsplit(":", 1)[1], json.dumps(record))
         else:
             log.warning("no local destination %s: the failure record is dropped", mapping.on_failure)
+
+
+def _lanes(mapping: EventSourceMapping, records: list[dict]) -> list[list[dict]]:
+    """Records spread over ``ParallelizationFactor`` lanes by partition key (a DynamoDB item's
+    keys), so that each key's records stay in order, as Lambda keeps them."""
+    lanes: list[list[dict]] = [[] for _ in range(mapping.parallelization_factor)]
+    for record in records:
+        if mapping.kind == "DynamoDB":
+            key = json.dumps(record["dynamodb"].get("Keys"), sort_keys=True)
+        else:
+            key = record["kinesis"]["partitionKey"]
+        lanes[zlib.crc32(key.encode()) % len(lanes)].append(record)
+    return [lane for lane in lanes if lane]
 
 
 def _window_time(epoch: float) -> str:
