@@ -47,6 +47,7 @@ def create_app(
     L = "/2018-10-31/layers/{layer}"
     U = "/2021-10-31/functions/{name}"
     E = "/2015-03-31/event-source-mappings"
+    P = "/2019-09-30/functions/{name}/provisioned-concurrency"
     routes = [
         Route(f"{F}/invocations", api.invoke, methods=["POST"]),
         Route(
@@ -73,6 +74,9 @@ def create_app(
         Route("/2017-10-31/functions/{name}/concurrency", api.put_concurrency, methods=["PUT"]),
         Route("/2017-10-31/functions/{name}/concurrency", api.delete_concurrency, methods=["DELETE"]),
         Route("/2019-09-30/functions/{name}/concurrency", api.get_concurrency, methods=["GET"]),
+        Route(P, api.put_provisioned_concurrency, methods=["PUT"]),
+        Route(P, api.get_provisioned_concurrency, methods=["GET"]),
+        Route(P, api.delete_provisioned_concurrency, methods=["DELETE"]),
         Route("/2019-09-25/functions/{name}/event-invoke-config", api.put_event_invoke_config, methods=["PUT"]),
         Route("/2019-09-25/functions/{name}/event-invoke-config", api.update_event_invoke_config, methods=["POST"]),
         Route("/2019-09-25/functions/{name}/event-invoke-config", api.get_event_invoke_config, methods=["GET"]),
@@ -354,6 +358,22 @@ class _LambdaApi:
 
     async def delete_concurrency(self, request: Request) -> Response:
         self.control.put_concurrency(request.path_params["name"], None)
+        return _no_content()
+
+    async def put_provisioned_concurrency(self, request: Request) -> Response:
+        name, qualifier = request.path_params["name"], request.query_params.get("Qualifier")
+        return _json(self.control.provisioned.put(name, qualifier, await _body(request)), 202)
+
+    async def get_provisioned_concurrency(self, request: Request) -> Response:
+        """GetProvisionedConcurrencyConfig, or ListProvisionedConcurrencyConfigs (``?List=ALL``)."""
+        name = request.path_params["name"]
+        if request.query_params.get("List") == "ALL":
+            configs = self.control.provisioned.list(name)
+            return _json(_page(request, configs, "ProvisionedConcurrencyConfigs"))
+        return _json(self.control.provisioned.get(name, request.query_params.get("Qualifier")))
+
+    async def delete_provisioned_concurrency(self, request: Request) -> Response:
+        self.control.provisioned.delete(request.path_params["name"], request.query_params.get("Qualifier"))
         return _no_content()
 
     def _event_config(self, request: Request, config: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from ..model.registry import LATEST, Alias, FunctionRecord, Version, new_revisio
 from ..store.code import CodeStore, hash_folder
 from ..store.functions import FunctionStore
 from ..store.mappings import MappingStore
+from . import provisioned
 from .kept_settings import KeptSettings, check_enum
 from .layers import Layers
 from .mappings import EventSourceMappings
@@ -51,6 +52,7 @@ class ControlPlane:
         self.urls = FunctionUrls(self)
         self.permissions = Permissions(self)
         self.kept_settings = KeptSettings(self)
+        self.provisioned = provisioned.ProvisionedConcurrency(self)
         self._saved_template_state: dict[str, FunctionRecord] = {}
 
     def restore(self) -> None:
@@ -61,6 +63,7 @@ class ControlPlane:
                 self._saved_template_state[record.name] = record
             elif record.name not in {r.name for r in self.invoker.records}:
                 self.invoker.put_record(record)
+                self.provisioned.resume(record)
 
     def adopt(self, record: FunctionRecord) -> None:
         """Give a template function, as its template has just added it, the versions, aliases
@@ -74,6 +77,7 @@ class ControlPlane:
         record.event_invoke_configs = saved.event_invoke_configs
         record.last_version = saved.last_version
         record.url_configs, record.policies, record.settings = saved.url_configs, saved.policies, saved.settings
+        self.provisioned.resume(record)
 
     def forget(self, name: str) -> None:
         """A template function its template no longer has: gone with its versions, as a deploy
@@ -306,9 +310,11 @@ class ControlPlane:
 
     @staticmethod
     def _forget_qualifier(record: FunctionRecord, qualifier: str) -> None:
-        """A deleted alias or version takes its function URL and policy with it, as on AWS."""
+        """A deleted alias or version takes its function URL, policy and provisioned concurrency
+        with it, as on AWS."""
         record.url_configs.pop(qualifier, None)
         record.policies.pop(qualifier, None)
+        record.settings.get(provisioned.KEY, {}).pop(qualifier, None)
 
     # -- concurrency and asynchronous invocation settings -------------------------------------
 

@@ -35,7 +35,7 @@ from ..sandbox.launch import Launched
 from ..sandbox.snapshot import Snapshot
 from ..settings import HostSettings
 from .concurrency import ConcurrencyLimits
-from .pool import Pool
+from .pool import Pool, Provisioned
 
 INVOCATION_TYPES = ("RequestResponse", "DryRun")  # Event goes through the async queue (invoker/events.py)
 TENANT_ID = re.compile(r"[a-zA-Z0-9\._:\/=+\-@ ]{1,256}")
@@ -283,6 +283,14 @@ class Invoker:
             pool = Pool(lambda: environment(snapshot or forkserver), self.settings.idle_timeout, snapshot)
             self._pools[(function.name, version, tenant_id)] = pool
         return pool
+
+    def provision(self, name: str, version: str, count: int) -> None:
+        """Keep ``count`` environments of a version initialized ahead (provisioned concurrency)."""
+        self._pool(self._records[name].resolve(version)[1], version, "").provision(count)
+
+    def provisioned(self, name: str, version: str) -> Provisioned:
+        pool = self._pools.get((name, version, ""))
+        return pool.provisioned if pool else Provisioned()
 
     def take_snapshot(self, name: str, version: str) -> None:
         """SnapStart: take a version's snapshot now, as Lambda does when it is published (a loop must run)."""

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..sandbox.environment import Environment
 from ..sandbox.snapshot import Snapshot
 
 
+@dataclass(frozen=True)
+class Provisioned:
+    """How far provisioned concurrency has got: environments initialized, and why one failed."""
+
+    ready: int = 0
+    failure: str | None = None
+
+
 class Pool:
-    """Warm environments are reused most recently used first, so the rest age out and are reclaimed."""
+    """Warm environments are reused most recently used first, so the rest age out and are
+    reclaimed; provisioned ones (initialized ahead of any invocation) are never reclaimed."""
 
     def __init__(
         self, create: Callable[[], Environment], idle_timeout: float, snapshot: Snapshot | None = None
@@ -21,6 +32,9 @@ class Pool:
         self._snapshot = snapshot
         self._idle: list[Environment] = []
         self._busy: set[Environment] = set()
+        self._provisioned: set[Environment] = set()  # initialized ahead, or being so
+        self._initializing: set[asyncio.Task] = set()
+        self._provision_failure: str | None = None
         self.retired = False
 
     @property
@@ -52,13 +66,45 @@ class Pool:
         else:
             self._idle.append(environment)
 
+    def provision(self, count: int) -> None:
+        """Keep ``count`` environments initialized ahead of invocations (provisioned concurrency):
+        new ones start their init now; past ``count``, idle ones close and busy ones become on-demand."""
+        self._provision_failure = None
+        for environment in list(self._provisioned)[count:]:
+            self._provisioned.discard(environment)
+            if environment in self._idle:
+                self._idle.remove(environment)
+                environment.close()
+        for _ in range(count - len(self._provisioned)):
+            environment = self._create()
+            self._provisioned.add(environment)
+            task = asyncio.get_running_loop().create_task(self._initialize(environment))
+            self._initializing.add(task)
+            task.add_done_callback(self._initializing.discard)
+
+    async def _initialize(self, environment: Environment) -> None:
+        error_type = await environment.provision()
+        if environment not in self._provisioned or self.retired:
+            environment.close()
+        elif error_type is None:
+            self._idle.append(environment)
+        else:
+            self._provisioned.discard(environment)
+            self._provision_failure = f"FUNCTION_ERROR_INIT_FAILURE: {error_type}"
+            environment.close()
+
+    @property
+    def provisioned(self) -> Provisioned:
+        ready = sum(1 for environment in self._provisioned if environment in self._busy or environment in self._idle)
+        return Provisioned(ready, self._provision_failure)
+
     def reclaim(self) -> int:
         """Close environments idle for longer than the idle timeout; returns how many."""
         if not self._idle or self._idle[0].last_used >= time.monotonic() - self._idle_timeout:
             return 0  # the least recently used is at the front: nothing has expired
         cutoff = time.monotonic() - self._idle_timeout
-        expired = [env for env in self._idle if env.last_used < cutoff]
-        self._idle = [env for env in self._idle if env.last_used >= cutoff]
+        expired = [env for env in self._idle if env.last_used < cutoff and env not in self._provisioned]
+        self._idle = [env for env in self._idle if env not in expired]
         for environment in expired:
             environment.close()
         return len(expired)
@@ -73,7 +119,9 @@ class Pool:
             self._discard_snapshot()
 
     def close(self) -> None:
-        for environment in self.environments:
+        for task in self._initializing:
+            task.cancel()
+        for environment in {*self.environments, *self._provisioned}:
             environment.close()
         self._idle.clear()
         self._busy.clear()

@@ -345,12 +345,24 @@ class Environment:
         """SnapStart: run this environment's init as the version's snapshot (init, then the
         before-snapshot hooks); returns its channel, on which it now forks restored environments.
         Raises SnapshotFailed."""
-        self._lines = []
-        init = await self._init("init", self._enforced(time.monotonic() + self._settings.init_timeout))
-        self._send_logs()
+        init = await self._init_ahead()
         if not init.ok:
             raise SnapshotFailed(init.error_type, init.error_body)
         return self._process.detach_channel()
+
+    async def provision(self) -> str | None:
+        """Provisioned concurrency: the init phase now, ahead of any invocation; the init's error
+        type if it failed."""
+        self._platform.initialization_type = "provisioned-concurrency"
+        init = await self._init_ahead()
+        return None if init.ok else init.error_type or "Runtime.Unknown"
+
+    async def _init_ahead(self) -> _Init:
+        """The init phase outside any invocation; its lines are stored at once."""
+        self._lines = []
+        init = await self._init("init", self._enforced(time.monotonic() + self._settings.init_timeout))
+        self._send_logs()
+        return init
 
     def _spawn_spec(self) -> dict | None:
         """What the fork-server needs to start the process; None if a custom runtime has no bootstrap."""

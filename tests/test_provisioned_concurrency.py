@@ -1,0 +1,127 @@
+"""Provisioned concurrency through the Lambda API: a version keeps environments initialized ahead
+of its invocations; driven by boto3 against ``lambdahost serve``."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from server import ROLE, Server, zipped
+
+CODE = """
+import os, time
+
+INITIALIZED_AT = time.time()
+if os.environ.get("FAIL"):
+    raise RuntimeError("no database")
+
+def handler(event, context):
+    return {"initialized_at": INITIALIZED_AT, "type": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"]}
+"""
+
+
+def create(client, name: str, **options) -> str:
+    """A function with one published version; returns the version."""
+    client.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": zipped({"app.py": CODE})},
+        Publish=True,
+        **options,
+    )
+    return client.list_versions_by_function(FunctionName=name)["Versions"][-1]["Version"]
+
+
+def wait_for_status(client, name: str, qualifier: str, seconds: float = 30) -> dict:
+    deadline = time.monotonic() + seconds
+    while (config := client.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier))[
+        "Status"
+    ] == "IN_PROGRESS":
+        assert time.monotonic() < deadline, config
+        time.sleep(0.05)
+    return config
+
+
+def test_a_version_keeps_its_provisioned_environments_initialized(tmp_path) -> None:
+    server = Server(tmp_path).start()
+    try:
+        client = server.client()
+        version = create(client, "ready")
+        client.create_alias(FunctionName="ready", Name="live", FunctionVersion=version)
+        asked = time.time()
+        put = client.put_provisioned_concurrency_config(
+            FunctionName="ready", Qualifier="live", ProvisionedConcurrentExecutions=2
+        )
+        assert put["ResponseMetadata"]["HTTPStatusCode"] == 202
+        assert (put["RequestedProvisionedConcurrentExecutions"], put["Status"]) == (2, "IN_PROGRESS")
+        config = wait_for_status(client, "ready", "live")
+        assert config["Status"] == "READY"
+        assert (
+            config["AllocatedProvisionedConcurrentExecutions"]
+            == config["AvailableProvisionedConcurrentExecutions"]
+            == 2
+        )
+        time.sleep(0.2)
+        response = client.invoke(FunctionName="ready", Qualifier="live", LogType="Tail")
+        answer, log = json.loads(response["Payload"].read()), base64.b64decode(response["LogResult"]).decode()
+        assert answer["type"] == "provisioned-concurrency"
+        assert asked < answer["initialized_at"] < time.time() - 0.2, "initialized before the invocation"
+        assert "Init Duration" not in log and "INIT_START" not in log
+        listed = client.list_provisioned_concurrency_configs(FunctionName="ready")["ProvisionedConcurrencyConfigs"]
+        assert [c["FunctionArn"].rsplit(":", 1)[1] for c in listed] == ["live"]
+        on_demand = client.invoke(FunctionName="ready", LogType="Tail")  # $LATEST is not provisioned
+        assert json.loads(on_demand["Payload"].read())["type"] == "on-demand"
+    finally:
+        server.stop()
+
+    server.start()  # the configuration outlives a restart, and is provisioned again
+    try:
+        client = server.client()
+        assert wait_for_status(client, "ready", "live")["Status"] == "READY"
+        client.delete_provisioned_concurrency_config(FunctionName="ready", Qualifier="live")
+        with pytest.raises(ClientError) as raised:
+            client.get_provisioned_concurrency_config(FunctionName="ready", Qualifier="live")
+        assert raised.value.response["Error"]["Code"] == "ProvisionedConcurrencyConfigNotFoundException"
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    finally:
+        server.stop()
+
+
+def test_an_init_that_fails_makes_the_status_failed(tmp_path) -> None:
+    server = Server(tmp_path).start()
+    try:
+        client = server.client()
+        version = create(client, "broken", Environment={"Variables": {"FAIL": "1"}})
+        client.put_provisioned_concurrency_config(
+            FunctionName="broken", Qualifier=version, ProvisionedConcurrentExecutions=1
+        )
+        config = wait_for_status(client, "broken", version)
+        assert config["Status"] == "FAILED" and "RuntimeError" in config["StatusReason"]
+    finally:
+        server.stop()
+
+
+def test_provisioned_concurrency_refuses_what_aws_refuses(tmp_path) -> None:
+    server = Server(tmp_path).start()
+    try:
+        client = server.client(validate=False)  # the server's own checks, not botocore's
+        version = create(client, "limited")
+        client.put_function_concurrency(FunctionName="limited", ReservedConcurrentExecutions=1)
+        for qualifier, count, code in (
+            ("$LATEST", 1, "InvalidParameterValueException"),  # unpublished
+            (version, 2, "InvalidParameterValueException"),  # more than the reserved concurrency
+            (version, 0, "ValidationException"),
+        ):
+            with pytest.raises(ClientError) as raised:
+                client.put_provisioned_concurrency_config(
+                    FunctionName="limited", Qualifier=qualifier, ProvisionedConcurrentExecutions=count
+                )
+            assert raised.value.response["Error"]["Code"] == code, (qualifier, count)
+    finally:
+        server.stop()
