@@ -46,16 +46,26 @@ JOBS = "arn:aws:sqs:us-east-1:123456789012:jobs"
 SLOW = "arn:aws:sqs:us-east-1:123456789012:slow"
 
 
-def _worker(client, out: Path, name: str = "worker", timeout: int = 3) -> None:
+def _worker(client, out: Path, name: str = "worker", timeout: int = 3, code: str = CODE) -> None:
     client.create_function(
         FunctionName=name,
         Runtime="python3.11",
         Role=ROLE,
         Handler="app.handler",
         Timeout=timeout,
-        Code={"ZipFile": zipped({"app.py": CODE})},
+        Code={"ZipFile": zipped({"app.py": code})},
         Environment={"Variables": {"OUT": str(out)}},
     )
+
+
+def _stream(moto: str, name: str, records: list[str]) -> str:
+    """A one-shard Kinesis stream on the endpoint holding ``records`` (partition key: the first
+    character); returns its ARN."""
+    kinesis = boto3.client("kinesis", endpoint_url=moto, region_name="us-east-1")
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    for data in records:
+        kinesis.put_record(StreamName=name, Data=data.encode(), PartitionKey=data[0])
+    return kinesis.describe_stream(StreamName=name)["StreamDescription"]["StreamARN"]
 
 
 def _bodies(out: Path) -> list[str]:
@@ -276,23 +286,12 @@ def handler(event, context):
 
 
 def test_a_tumbling_window_carries_state_and_ends_with_a_final_invocation(tmp_path: Path, moto: str) -> None:
-    kinesis = boto3.client("kinesis", endpoint_url=moto, region_name="us-east-1")
-    kinesis.create_stream(StreamName="windowed", ShardCount=1)
-    arn = kinesis.describe_stream(StreamName="windowed")["StreamDescription"]["StreamARN"]
-    for n in range(3):
-        kinesis.put_record(StreamName="windowed", Data=f"click {n}".encode(), PartitionKey="p")
+    arn = _stream(moto, "windowed", [f"click {n}" for n in range(3)])
     out = tmp_path / "windows.jsonl"
     server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch", "--aws-endpoint-url", moto).start()
     try:
         client = server.client()
-        client.create_function(
-            FunctionName="windowed",
-            Runtime="python3.11",
-            Role=ROLE,
-            Handler="app.handler",
-            Code={"ZipFile": zipped({"app.py": WINDOWED})},
-            Environment={"Variables": {"OUT": str(out)}},
-        )
+        _worker(client, out, "windowed", code=WINDOWED)
         client.create_event_source_mapping(
             EventSourceArn=arn,
             FunctionName="windowed",
@@ -323,10 +322,7 @@ def test_a_tumbling_window_carries_state_and_ends_with_a_final_invocation(tmp_pa
 
 
 def test_a_windowed_invocation_that_returns_no_state_has_failed(tmp_path: Path, moto: str) -> None:
-    kinesis = boto3.client("kinesis", endpoint_url=moto, region_name="us-east-1")
-    kinesis.create_stream(StreamName="stateless", ShardCount=1)
-    arn = kinesis.describe_stream(StreamName="stateless")["StreamDescription"]["StreamARN"]
-    kinesis.put_record(StreamName="stateless", Data=b"click", PartitionKey="p")
+    arn = _stream(moto, "stateless", ["click"])
     out = tmp_path / "worker.jsonl"
     server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch", "--aws-endpoint-url", moto).start()
     try:
@@ -360,25 +356,12 @@ def handler(event, context):
 
 
 def test_a_parallelization_factor_runs_lanes_at_once_in_order_per_key(tmp_path: Path, moto: str) -> None:
-    kinesis = boto3.client("kinesis", endpoint_url=moto, region_name="us-east-1")
-    kinesis.create_stream(StreamName="lanes", ShardCount=1)
-    arn = kinesis.describe_stream(StreamName="lanes")["StreamDescription"]["StreamARN"]
-    sent = [f"{key}{n}" for n in range(2) for key in "abg"]  # keys a, b and g fall in three lanes
-    for data in sent:
-        kinesis.put_record(StreamName="lanes", Data=data.encode(), PartitionKey=data[0])
+    arn = _stream(moto, "lanes", [f"{key}{n}" for n in range(2) for key in "abg"])  # a, b, g: three lanes
     out = tmp_path / "lanes.jsonl"
     server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch", "--aws-endpoint-url", moto).start()
     try:
         client = server.client()
-        client.create_function(
-            FunctionName="lanes",
-            Runtime="python3.11",
-            Role=ROLE,
-            Handler="app.handler",
-            Timeout=5,
-            Code={"ZipFile": zipped({"app.py": LANES})},
-            Environment={"Variables": {"OUT": str(out)}},
-        )
+        _worker(client, out, "lanes", timeout=5, code=LANES)
         client.create_event_source_mapping(
             EventSourceArn=arn,
             FunctionName="lanes",
