@@ -84,12 +84,13 @@ def main(control_fd: int, restored=None) -> None:
 def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Folders, restored) -> int:
     """A Python environment gets (channel, log) descriptors; a custom runtime only its log. A
     snapshot's channel is its control socket once it has initialized."""
+    kept = folders.kept(spec)
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
             _become_environment(spec, fds[-1], server_fds, restored is not None)
-            folders.in_child(spec, restored is not None)
+            folders.in_child(spec, kept, restored is not None)
             os.chdir(spec["taskRoot"])  # after the namespaces: joining one leaves the old directory behind
             if restored is not None:
                 code = _run(lambda: bootstrap.restore(socket.socket(fileno=fds[0]), restored))
