@@ -82,7 +82,7 @@ def _bind(machines: int, name: str) -> None:
     _check(_mount(source, os.fsencode(target), None, _MS_BIND | _MS_REC, None), f"bind {target}")
 
 
-def _copy(source: str, target: str, skipped: "set[str]") -> None:
+def _copy(source: str, target: str, skipped: "frozenset[str]") -> None:
     import shutil  # only a SnapStart environment needs it
 
     for entry in os.scandir(source):
