@@ -4,10 +4,10 @@ environments initialized ahead of any invocation, with ``AWS_LAMBDA_INITIALIZATI
 on-demand environments, as on Lambda. The configurations are kept with the function (state.db)
 and provisioned again after a restart.
 
-Chosen where AWS's behaviour is not documented (UNCONFIRMED): the refusals' wording; a
-configuration on an alias provisions the version the alias points to when it is made (or at the
-next start), and stays there if the alias moves; a failed init makes the Status FAILED with the
-init's error type as its StatusReason.
+The refusal of $LATEST and the FUNCTION_ERROR_INIT_FAILURE reason are AWS's (seen in deploy
+tools' issue reports). Chosen where AWS's behaviour is not documented (UNCONFIRMED): the other
+refusals' wording; a configuration on an alias provisions the version the alias points to when
+it is made (or at the next start), and stays there if the alias moves.
 """
 
 from __future__ import annotations
