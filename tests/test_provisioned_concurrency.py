@@ -28,7 +28,7 @@ def create(client, name: str, **options) -> str:
     """A function with one published version; returns the version."""
     client.create_function(
         FunctionName=name,
-        Runtime="python3.11",
+        Runtime=options.pop("Runtime", "python3.11"),
         Role=ROLE,
         Handler="app.handler",
         Code={"ZipFile": zipped({"app.py": CODE})},
@@ -123,5 +123,15 @@ def test_provisioned_concurrency_refuses_what_aws_refuses(tmp_path) -> None:
                     FunctionName="limited", Qualifier=qualifier, ProvisionedConcurrentExecutions=count
                 )
             assert raised.value.response["Error"]["Code"] == code, (qualifier, count)
+        for name, options in (
+            ("snappy", {"Runtime": "python3.12", "SnapStart": {"ApplyOn": "PublishedVersions"}}),
+            ("tenanted", {"TenancyConfig": {"TenantIsolationMode": "PER_TENANT"}}),
+        ):
+            version = create(client, name, **options)
+            with pytest.raises(ClientError) as raised:
+                client.put_provisioned_concurrency_config(
+                    FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1
+                )
+            assert raised.value.response["Error"]["Code"] == "InvalidParameterValueException", name
     finally:
         server.stop()

@@ -43,8 +43,9 @@ class ProvisionedConcurrency:
                 "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
             )
         version, config = record.resolve(qualifier)
-        if config.snap_start:
-            raise InvalidParameterValueException("Provisioned concurrency cannot be used with SnapStart")
+        if config.snap_start or config.tenant_isolation:  # (each tenant has environments of its own)
+            feature = "SnapStart" if config.snap_start else "tenant isolation"
+            raise InvalidParameterValueException(f"Provisioned concurrency cannot be used with {feature}")
         self._check_concurrency(record, qualifier, requested)
         configs = dict(record.settings.get(KEY, {}))
         configs[qualifier] = {"Requested": requested, "LastModified": now_iso()}
