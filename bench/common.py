@@ -26,8 +26,9 @@ def summary(samples: Sequence[float]) -> str:
 
 
 def time_command(command: list[str], runs: int, cwd: Path | None = None) -> list[float]:
-    """Wall-clock milliseconds of whole runs of a command (after one warm-up run)."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
+    """Wall-clock milliseconds of whole runs of a command (after one warm-up run, which leaves
+    bytecode caches written: any value of PYTHONDONTWRITEBYTECODE, even "0", stops that)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
     samples = []
     for _ in range(runs):
