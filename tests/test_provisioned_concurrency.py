@@ -102,7 +102,8 @@ def test_an_init_that_fails_makes_the_status_failed(tmp_path) -> None:
             FunctionName="broken", Qualifier=version, ProvisionedConcurrentExecutions=1
         )
         config = wait_for_status(client, "broken", version)
-        assert config["Status"] == "FAILED" and "RuntimeError" in config["StatusReason"]
+        assert config["Status"] == "FAILED" and config["StatusReason"] == "FUNCTION_ERROR_INIT_FAILURE: RuntimeError"
+        assert f"a provisioned environment of broken:{version} failed its init: RuntimeError" in server.log()
     finally:
         server.stop()
 

@@ -61,11 +61,15 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("snapstart")
-    server = Server(folder).start()
-    yield server.client()
-    server.stop()
+def server(tmp_path_factory):
+    running = Server(tmp_path_factory.mktemp("snapstart")).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return server.client()
 
 
 def create(client, name: str, apply_on: str = "PublishedVersions", **options) -> None:
@@ -148,7 +152,7 @@ def test_a_failed_after_restore_hook_is_a_snapstart_exception(client) -> None:
         assert "afterRestore()" in error["Error"]["Message"]
 
 
-def test_a_failed_before_snapshot_hook_answers_with_its_error(client) -> None:
+def test_a_failed_before_snapshot_hook_answers_with_its_error(client, server) -> None:
     create(client, "unsnappable", Environment={"Variables": {"FAIL": "before"}})
     version = client.publish_version(FunctionName="unsnappable")["Version"]
     response = client.invoke(FunctionName="unsnappable", Qualifier=version)
@@ -156,6 +160,7 @@ def test_a_failed_before_snapshot_hook_answers_with_its_error(client) -> None:
     error = json.loads(response["Payload"].read())
     assert error["errorType"] == "Runtime.BeforeSnapshotError"
     assert error["errorMessage"] == "cannot snapshot the connection pool"
+    assert f"the SnapStart snapshot of unsnappable:{version} failed: Runtime.BeforeSnapshotError" in server.log()
 
 
 def test_snapstart_refuses_what_it_cannot_go_with(client) -> None:

@@ -296,7 +296,7 @@ class Invoker:
         """SnapStart: take a version's snapshot now, as Lambda does when it is published (a loop must run)."""
         function = self._records[name].versions[version].config
         if function.snap_start:
-            self._pool(function, version, "").take_snapshot()
+            self._pool(function, version, "").take_snapshot(f"{name}:{version}")
 
     def reclaim_idle(self) -> int:
         """Close environments idle too long, and store what the others printed while idle."""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..sandbox.environment import Environment
 from ..sandbox.snapshot import Snapshot
+
+log = logging.getLogger("lambdahost")
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class Pool:
         else:
             self._provisioned.discard(environment)
             self._provision_failure = f"FUNCTION_ERROR_INIT_FAILURE: {error_type}"
+            name = f"{environment.function.name}:{environment.version}"
+            log.warning("a provisioned environment of %s failed its init: %s", name, error_type)
             environment.close()
 
     @property
@@ -127,9 +132,9 @@ class Pool:
         self._busy.clear()
         self._discard_snapshot()
 
-    def take_snapshot(self) -> None:
+    def take_snapshot(self, name: str) -> None:
         if self._snapshot is not None:
-            self._snapshot.take()
+            self._snapshot.take(name)
 
     def _discard_snapshot(self) -> None:
         if self._snapshot is not None:

@@ -13,6 +13,7 @@ version is published: here too, when a loop runs) and again after it failed or s
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,8 @@ from .launch import Launched
 
 if TYPE_CHECKING:
     from .environment import Environment
+
+log = logging.getLogger("lambdahost")
 
 
 class SnapshotFailed(Exception):
@@ -53,14 +56,19 @@ class Snapshot(ForkServer):
             if not self.alive:
                 await self._snapshot()
 
-    def take(self) -> None:
-        """Take the snapshot in the background, as Lambda does when the version is published; a
-        failure shows at the first invocation, which tries again."""
+    def take(self, name: str) -> None:
+        """Take the snapshot of version ``name`` in the background, as Lambda does when the version
+        is published; a failure is logged, and answers the first invocation, which tries again."""
         try:
             task = asyncio.get_running_loop().create_task(self.ready())
         except RuntimeError:  # no loop runs: the first cold start takes it
             return
-        task.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved: never logged
+
+        def done(task: asyncio.Task) -> None:
+            if not task.cancelled() and isinstance(task.exception(), SnapshotFailed):
+                log.warning("the SnapStart snapshot of %s failed: %s", name, task.exception().error_type)
+
+        task.add_done_callback(done)
 
     async def _snapshot(self) -> None:
         self.discard()
