@@ -230,8 +230,9 @@ class StreamPoller:
             await asyncio.sleep(min(0.1 * 2**attempts, 5))
 
     async def _close(self, mapping: EventSourceMapping, shard: str, window: Window) -> None:
-        """The window's last invocation, with its final state and no records; retried as a batch
-        is (what Lambda does when it keeps failing is UNCONFIRMED: here it is then dropped)."""
+        """The window's last invocation, with its final state and no records. Its answer needs no
+        state (the window ends with it); a function error retries it as a batch is retried, and
+        then it is dropped (both UNCONFIRMED)."""
         attempts = 0
         while True:
             try:
@@ -239,7 +240,7 @@ class StreamPoller:
             except LambdaError:
                 await asyncio.sleep(0.5)
                 continue
-            ok = result.function_error is None and window.take(result.payload)
+            ok = result.function_error is None
             self.host.control.mappings.processed(mapping, ok=ok)
             attempts += 1
             if ok or 0 <= mapping.max_retries < attempts:
