@@ -198,7 +198,7 @@ class Environment:
             log="".join(line + "\n" for line in self._lines),
             duration_ms=duration_ms,
             billed_duration_ms=report.billed_duration_ms,
-            init_duration_ms=None if self.snap_start else init_ms,
+            init_duration_ms=report.init_duration_ms,
             memory_size_mb=self.function.memory_size,
             max_memory_used_mb=memory_used,
             log_stream_name=self.log_stream_name,
