@@ -17,6 +17,7 @@ class ConcurrencyLimits:
         self._reserved: dict[str, int] = {}
         self._in_flight: Counter[str] = Counter()
         self._unreserved_in_flight = 0
+        self.total_in_flight = 0  # all functions'
 
     @property
     def min_unreserved(self) -> int:
@@ -48,11 +49,13 @@ class ConcurrencyLimits:
         elif self._unreserved_in_flight >= self.unreserved:
             raise TooManyRequestsException("ConcurrentInvocationLimitExceeded")
         self._in_flight[function_name] += 1
+        self.total_in_flight += 1
         self._unreserved_in_flight += reserved is None
         return reserved is None
 
     def release(self, function_name: str, unreserved: bool) -> None:
         self._in_flight[function_name] -= 1
+        self.total_in_flight -= 1
         self._unreserved_in_flight -= unreserved
 
     def in_flight(self, function_name: str) -> int:

@@ -31,13 +31,14 @@ from ..settings import HostSettings
 from .forkserver import ExitStatus, ForkServer
 from .launch import RUNTIME_DIR
 from .platform_log import PlatformLog, Report, timestamp
-from .process import EnvironmentProcess, Frame, RuntimeApiProcess, TimedOut
+from .process import HOT_WAIT, EnvironmentProcess, Frame, RuntimeApiProcess, TimedOut
 from .snapshot import SnapshotFailed
 
 # Lines are handed on in batches, one per invocation: (function name, log stream name, lines).
 LogSink = Callable[[str, str, list[LogLine]], None]
 _Outcome = tuple[bytes, str | None, str | None, str, str]  # payload, function error, error type, status, content type
 
+_HOT_WAIT_US = str(round(HOT_WAIT * 1e6))
 _CREDENTIAL_KEYS = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -244,6 +245,8 @@ class Environment:
         ):
             if value is not None:
                 meta[key] = value
+        if invocation.alone:
+            meta["hotWaitUs"] = _HOT_WAIT_US
         return meta
 
     def _answer(self, frame: Frame) -> _Outcome:

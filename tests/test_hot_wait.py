@@ -1,0 +1,111 @@
+"""Waiting awake: when the host runs one invocation at a time, the runtime polls for the next one
+for a moment instead of sleeping, and the host polls for a quick answer. These tests hold the
+rules around it: only an invocation that is alone asks for it, the wait ends by itself, a slow
+handler turns the host's side off, and nothing an invocation prints strays."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from lambdahost import AsyncHost, FunctionConfig, Host
+from lambdahost.sandbox.process import HOT_WAIT, EnvironmentProcess
+
+CODE = """
+import time
+
+def handler(event, context):
+    time.sleep(event.get("sleep", 0))
+    for n in range(event.get("lines", 0)):
+        print(f"{context.aws_request_id} line {n}")
+    return "done"
+"""
+
+
+def _function(tmp_path: Path, name: str = "waiter") -> FunctionConfig:
+    code_dir = tmp_path / name
+    code_dir.mkdir()
+    (code_dir / "app.py").write_text(CODE)
+    return FunctionConfig(name=name, handler="app.handler", code_dir=code_dir)
+
+
+def _spy_on_invocations(monkeypatch) -> list[dict]:
+    """The metadata of every invocation handed to a runtime (the real exchange still happens)."""
+    sent: list[dict] = []
+    invoke, call = EnvironmentProcess.invoke, EnvironmentProcess.call
+
+    async def spy_invoke(process, meta, payload):
+        sent.append(meta)
+        await invoke(process, meta, payload)
+
+    def spy_call(process, meta, payload, deadline):
+        sent.append(meta)
+        return call(process, meta, payload, deadline)
+
+    monkeypatch.setattr(EnvironmentProcess, "invoke", spy_invoke)
+    monkeypatch.setattr(EnvironmentProcess, "call", spy_call)
+    return sent
+
+
+def test_only_an_invocation_alone_in_the_host_asks_the_runtime_to_wait_awake(tmp_path: Path, monkeypatch) -> None:
+    sent = _spy_on_invocations(monkeypatch)
+
+    async def scenario() -> None:
+        async with AsyncHost(state_dir=tmp_path / "state") as host:
+            host.add_function(_function(tmp_path))
+            await host.invoke("waiter", "{}")
+            await asyncio.gather(*(host.invoke("waiter", '{"sleep": 0.3}') for _ in range(2)))
+
+    asyncio.run(scenario())
+    asked = ["hotWaitUs" in meta for meta in sent]
+    # The first was alone; of the two together, the first admitted was alone and the second not.
+    assert asked == [True, True, False]
+    assert sent[0]["hotWaitUs"] == str(round(HOT_WAIT * 1e6))
+
+
+def test_the_runtime_goes_back_to_sleep_when_no_invocation_follows(tmp_path: Path) -> None:
+    with Host(state_dir=tmp_path / "state") as host:
+        host.add_function(_function(tmp_path))
+        host.invoke("waiter", "{}")
+        result = host.invoke("waiter", "{}")  # warm, alone: the runtime waits awake after it
+        assert result.payload == b'"done"'
+        (environment,) = host.call(lambda h: h.invoker.environments("waiter"))
+        time.sleep(0.2)  # 400 times the wait
+        # A process polling would show as running ("R"); one blocked in recv sleeps ("S").
+        state = Path(f"/proc/{environment._process.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        assert state == "S"
+
+
+def test_a_slow_answer_turns_the_hosts_awake_wait_off_and_a_quick_one_back_on(tmp_path: Path) -> None:
+    with Host(state_dir=tmp_path / "state") as host:
+        host.add_function(_function(tmp_path))
+        host.invoke("waiter", "{}")
+        (environment,) = host.call(lambda h: h.invoker.environments("waiter"))
+        process = environment._process
+
+        def answers_fast_after_quick_calls() -> bool:
+            for _ in range(50):  # on a busy machine a quick answer may still take longer than the wait
+                host.invoke("waiter", "{}")
+                if process._answers_fast:
+                    return True
+            return False
+
+        assert answers_fast_after_quick_calls()
+        host.invoke("waiter", '{"sleep": 0.02}')
+        assert not process._answers_fast
+        assert answers_fast_after_quick_calls()
+
+
+def test_invocations_that_follow_at_once_each_keep_their_own_output(tmp_path: Path) -> None:
+    with Host(state_dir=tmp_path / "state") as host:
+        host.add_function(_function(tmp_path))
+        for _ in range(30):
+            result = host.invoke("waiter", '{"lines": 50}')
+            lines = result.log.splitlines()
+            own = [line for line in lines if line.startswith(result.request_id)]
+            assert len(own) == 50
+            start = lines.index(next(line for line in lines if line.startswith("START RequestId: ")))
+            assert lines[start].startswith(f"START RequestId: {result.request_id}")
+            assert lines[start + 1 : start + 51] == own  # all of them between its START and its END
+            assert lines[start + 51].startswith(f"END RequestId: {result.request_id}")
