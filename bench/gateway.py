@@ -1,9 +1,14 @@
 """An HttpApi route through lambdahost, beside serverless-offline and a plain uvicorn app.
 
-Run: .venv/bin/python bench/gateway.py [--quick] [--serverless-dir DIR]
+Run: .venv/bin/python bench/gateway.py [--quick] [--rounds N] [--serverless-dir DIR]
   wrk (apt-get install wrk) drives all three with 1, 8 and 32 connections. serverless-offline is
   measured when DIR holds node_modules with serverless@3 and serverless-offline@13
   (npm install serverless@3 serverless-offline@13). Prints figures and ratios; never fails on time.
+
+The servers take turns, round after round, each started afresh: on a shared machine whose speed
+moves by tens of percent within minutes, one run of each says little, and a ratio is only fair
+between runs made close together. The summary gives the median of each figure over the rounds,
+and the lowest and highest of the ratios taken round by round.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,7 +116,8 @@ def memory_kb(root_pid: int) -> tuple[int, int]:
 
 
 def measure(name: str, argv: list[str], port: int, work: Path, seconds: int, results: dict, env=None) -> None:
-    """Start a server, load it with wrk at 1, 8 and 32 connections, read its memory, stop it."""
+    """Start a server, load it with wrk at 1, 8 and 32 connections, read its memory, stop it;
+    each figure is appended to ``results[(name, connections or "pss")]``."""
     process = subprocess.Popen(
         argv, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
@@ -120,10 +127,10 @@ def measure(name: str, argv: list[str], port: int, work: Path, seconds: int, res
         wrk(url, 8, 1)  # warm up: environments, imports, JIT
         for connections in (1, 8, 32):
             rate, p50, p99 = wrk(url, connections, seconds)
-            results[(name, connections)] = rate
+            results.setdefault((name, connections), []).append(rate)
             print(f"{name:<20} {connections:>2} connections: {rate:8.0f} requests/s   p50 {p50:>8}   p99 {p99:>8}")
         rss, pss = memory_kb(process.pid)
-        results[(name, "pss")] = pss
+        results.setdefault((name, "pss"), []).append(pss)
         print(f"{name:<20} memory after 32 connections: RSS {rss / 1024:7.1f} MB   PSS {pss / 1024:7.1f} MB")
     finally:
         stop(process)
@@ -140,63 +147,75 @@ def stop(process: subprocess.Popen) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="shorter runs")
+    parser.add_argument("--quick", action="store_true", help="shorter runs, one round")
+    parser.add_argument("--rounds", type=int, help="turns each server takes (default 3; 1 with --quick)")
     parser.add_argument("--serverless-dir", type=Path, help="folder whose node_modules has serverless-offline")
     options = parser.parse_args()
     seconds = 2 if options.quick else 5
+    rounds = options.rounds or (1 if options.quick else 3)
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     results: dict = {}
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        (work / "app.py").write_text(HANDLER)
-        (work / "template.yaml").write_text(textwrap.dedent(TEMPLATE))
-        (work / "uvicorn_app.py").write_text(UVICORN_APP)
+        servers = prepare(work, options.serverless_dir)
+        for turn in range(1, rounds + 1):
+            print(f"-- round {turn} of {rounds}")
+            shutil.rmtree(work / "state", ignore_errors=True)  # each round's lambdahost starts afresh
+            for name, argv, port, env in servers:
+                measure(name, argv, port, work, seconds, results, env)
+    summarize(results, [name for name, *_ in servers])
 
+
+def prepare(work: Path, serverless_dir: Path | None) -> list[tuple[str, list[str], int, dict | None]]:
+    """Write the handler and each server's project into ``work``; the servers to measure, each
+    as (name, command, port, environment)."""
+    (work / "app.py").write_text(HANDLER)
+    (work / "template.yaml").write_text(textwrap.dedent(TEMPLATE))
+    (work / "uvicorn_app.py").write_text(UVICORN_APP)
+    port = free_port()
+    ours = [LAMBDAHOST, "serve", "--port", str(free_port()), "--api-port", str(port), "--no-watch"]
+    servers = [("lambdahost", [*ours, "--state-dir", str(work / "state")], port, None)]
+    port = free_port()
+    plain = [sys.executable, "-m", "uvicorn", "uvicorn_app:app", "--port", str(port), "--log-level", "warning"]
+    servers.append(("plain uvicorn", plain, port, None))
+    if serverless_dir and (serverless_dir / "node_modules" / ".bin" / "serverless").exists():
+        (work / "serverless.yml").write_text(textwrap.dedent(SERVERLESS))
+        (work / "node_modules").symlink_to(serverless_dir / "node_modules")
+        env = {
+            **os.environ,
+            "SLS_TELEMETRY_DISABLED": "1",
+            "SLS_NOTIFICATIONS_MODE": "off",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        }
+        serverless = str(serverless_dir / "node_modules" / ".bin" / "serverless")
         port = free_port()
-        ours = [LAMBDAHOST, "serve", "--port", str(free_port()), "--api-port", str(port), "--no-watch"]
-        measure("lambdahost", [*ours, "--state-dir", str(work / "state")], port, work, seconds, results)
+        offline = [serverless, "offline", "--httpPort", str(port), "--lambdaPort", str(free_port())]
+        servers.append(("serverless-offline", [*offline, "--noPrependStageInUrl"], port, env))
+    else:
+        print("serverless-offline not measured: give --serverless-dir (see the docstring)")
+    return servers
 
-        port = free_port()
-        plain = [sys.executable, "-m", "uvicorn", "uvicorn_app:app", "--port", str(port), "--log-level", "warning"]
-        measure("plain uvicorn", plain, port, work, seconds, results)
 
-        peer = options.serverless_dir
-        if peer and (peer / "node_modules" / ".bin" / "serverless").exists():
-            (work / "serverless.yml").write_text(textwrap.dedent(SERVERLESS))
-            (work / "node_modules").symlink_to(peer / "node_modules")
-            port = free_port()
-            env = {
-                **os.environ,
-                "SLS_TELEMETRY_DISABLED": "1",
-                "SLS_NOTIFICATIONS_MODE": "off",
-                "AWS_ACCESS_KEY_ID": "bench",
-                "AWS_SECRET_ACCESS_KEY": "bench",
-                "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-            }
-            serverless = str(peer / "node_modules" / ".bin" / "serverless")
-            offline = [serverless, "offline", "--httpPort", str(port), "--lambdaPort", str(free_port())]
-            measure("serverless-offline", [*offline, "--noPrependStageInUrl"], port, work, seconds, results, env)
-        else:
-            print("serverless-offline not measured: give --serverless-dir (see the docstring)")
-
+def summarize(results: dict, names: list[str]) -> None:
+    """Medians over the rounds, and lambdahost's ratio to each peer: the ratio of the medians,
+    and the lowest and highest ratio within one round."""
     print()
-    for connections in (1, 8, 32):
-        line = (
-            f"{connections:>2} connections: lambdahost / plain uvicorn = "
-            f"{results[('lambdahost', connections)] / results[('plain uvicorn', connections)]:.2f}"
-        )
-        if ("serverless-offline", connections) in results:
-            line += (
-                f"   lambdahost / serverless-offline = "
-                f"{results[('lambdahost', connections)] / results[('serverless-offline', connections)]:.2f}"
+    for key in (1, 8, 32, "pss"):
+        what = "memory after 32 (PSS, MB)" if key == "pss" else f"{key:>2} connections (requests/s)"
+        scale = 1 / 1024 if key == "pss" else 1
+        medians = "   ".join(f"{name} {statistics.median(results[(name, key)]) * scale:.0f}" for name in names)
+        print(f"{what:<28} median: {medians}")
+        ours = results[("lambdahost", key)]
+        for name in names[1:]:
+            theirs = results[(name, key)]
+            ratios = [mine / other for mine, other in zip(ours, theirs, strict=True)]
+            print(
+                f"{'':<28} lambdahost / {name} = {statistics.median(ours) / statistics.median(theirs):.2f}"
+                f"   (round by round {min(ratios):.2f} to {max(ratios):.2f})"
             )
-        print(line)
-    if ("serverless-offline", "pss") in results:
-        print(
-            f"memory (PSS): lambdahost / serverless-offline = "
-            f"{results[('lambdahost', 'pss')] / results[('serverless-offline', 'pss')]:.2f}"
-        )
 
 
 if __name__ == "__main__":
