@@ -120,6 +120,32 @@ def test_timeout_kills_environment_and_reports_sandbox_timedout(host: Host, make
     assert after.init_duration_ms is not None
 
 
+def test_each_invocation_times_out_at_its_own_deadline(tmp_path: Path) -> None:
+    """The host keeps one deadline timer per environment across invocations: a timer set for
+    the init (10 s) must not let a cold invocation run past its own 1 s, and one set for an
+    earlier invocation must not cut the next one short."""
+    (tmp_path / "app.py").write_text(
+        "import time\ndef handler(event, context):\n    time.sleep(event['sleep'])\n    return 'done'\n"
+    )
+
+    async def scenario() -> list:
+        async with AsyncHost(state_dir=tmp_path / "state") as host:
+            host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=tmp_path, timeout=1))
+            started = time.monotonic()
+            cold = await host.invoke("f", {"sleep": 60})
+            cold_elapsed = time.monotonic() - started
+            first = await host.invoke("f", {"sleep": 0.4})  # its deadline: 1 s from now
+            second = await host.invoke("f", {"sleep": 60})  # its own: 1 s after the first ended
+            return [cold.error_type, cold_elapsed, first.payload, second.error_type, second.duration_ms]
+
+    cold_type, cold_elapsed, first_payload, second_type, second_ms = asyncio.run(scenario())
+    assert cold_type == "Sandbox.Timedout"
+    assert cold_elapsed < 10, "the cold invocation ran on to the init's deadline"
+    assert first_payload == b'"done"'
+    assert second_type == "Sandbox.Timedout"
+    assert second_ms >= 1000, "the invocation was timed out at the deadline of the one before it"
+
+
 def test_remaining_time_counts_down_to_the_deadline(host: Host, make_function) -> None:
     function = make_function(
         """

@@ -39,6 +39,8 @@ class _Process:
         self._loop = asyncio.get_running_loop()
         self._frames: deque[Frame | None] = deque()
         self._waiter: asyncio.Future | None = None
+        self._deadline: float | None = None  # of the wait in ``receive``
+        self._watchdog: asyncio.TimerHandle | None = None
         self._log_read = -1
         self._poller = select.poll()  # for ``call``, which waits outside the event loop
         self._sent_at = 0.0  # when the last invocation went to the runtime (monotonic)
@@ -67,18 +69,28 @@ class _Process:
         """The next frame from the environment, None if it went away; TimedOut at the deadline."""
         if not self._frames:
             self._waiter = self._loop.create_future()
-            timer = self._loop.call_at(deadline, self._time_out) if deadline is not None else None
+            self._deadline = deadline
+            if deadline is not None and (self._watchdog is None or deadline < self._watchdog.when()):
+                if self._watchdog is not None:
+                    self._watchdog.cancel()
+                self._watchdog = self._loop.call_at(deadline, self._watch)
             try:
                 await self._waiter
             finally:
                 self._waiter = None
-                if timer is not None:
-                    timer.cancel()
         return self._frames.popleft()
 
-    def _time_out(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
+    def _watch(self) -> None:
+        """The deadline watchdog: one timer per process, left armed across waits rather than
+        set and cancelled for each (a few microseconds an invocation). When it fires it times
+        out the wait in progress if that wait is due, or moves on to its later deadline."""
+        due, self._watchdog = self._watchdog.when(), None
+        if self._waiter is None or self._waiter.done() or self._deadline is None:
+            return  # nothing waits: the next wait arms it again
+        if self._deadline <= due:
             self._waiter.set_exception(TimedOut())
+        else:
+            self._watchdog = self._loop.call_at(self._deadline, self._watch)
 
     def drain_output(self) -> None:
         """Read whatever the process has written so far; called before an invocation is closed
@@ -109,7 +121,10 @@ class _Process:
         return self._loop.run_until_complete(self.wait_exit())
 
     def close(self) -> None:
-        """Stop the process if it still runs and let go of its pipe."""
+        """Stop the process if it still runs and let go of its pipe and its watchdog."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         if self.exit_status is not None and not self.exit_status.done():
             kill(self.pid)
         if self._log_read >= 0:
