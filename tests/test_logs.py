@@ -213,6 +213,40 @@ def test_concurrent_streams_keep_each_invocations_lines_together(tmp_path, make_
         reopened.close()
 
 
+PRINTER = """
+import sys
+
+def handler(event, context):
+    for n in range(50):
+        print(f"{context.aws_request_id} line {n}")
+    sys.stdout.write(context.aws_request_id + " " + "x" * 100_000 + "\\n")  # more than a pipe holds
+    return "done"
+"""
+
+
+def test_parallel_invocations_each_keep_all_they_printed(tmp_path, make_function) -> None:
+    """Several warm environments answering at once, on the event loop: every line an invocation
+    printed, a long one included, lands between its own START and END."""
+    function = make_function(PRINTER)
+
+    async def run() -> list:
+        async with AsyncHost(state_dir=tmp_path / "parallel") as host:
+            host.add_function(function)
+            results = []
+            for _ in range(10):
+                results += await asyncio.gather(*(host.invoke(function.name) for _ in range(4)))
+            return results
+
+    results = asyncio.run(run())
+    assert len({r.log_stream_name for r in results}) > 1
+    for result in results:
+        lines = result.log.splitlines()
+        start = lines.index(f"START RequestId: {result.request_id} Version: $LATEST")
+        end = lines.index(f"END RequestId: {result.request_id}")
+        expected = [f"{result.request_id} line {n}" for n in range(50)] + [f"{result.request_id} {'x' * 100_000}"]
+        assert lines[start + 1 : end] == expected
+
+
 BACKGROUND = """
 import threading, time
 

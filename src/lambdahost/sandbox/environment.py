@@ -122,10 +122,10 @@ class Environment:
             outcome = failed
         else:
             outcome = await self._run(invocation, started + self.function.timeout)
-        if self._process is not None:
-            # The runtime writes its output before its answer; what the loop has not read yet is
-            # read now, before END. (The warm path's poll reads the pipe as it waits.)
-            self._process.drain_output()
+        # Every line the runtime printed before its answer has been read by now: the pipe was
+        # readable before the channel, so the poll that saw the answer saw the pipe too, and its
+        # reader ran before this resumed. (A process that timed out or exited was read to the
+        # end when it was closed.)
         return self._end(invocation, outcome, started, init_ms)
 
     @property
