@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import time
@@ -375,21 +374,26 @@ def _limit_response(result: InvocationResult) -> InvocationResult:
 def new_request_id(digits: str | None = None) -> str:
     """A random (version 4) UUID, formatted without the uuid module's overhead; ``digits`` are
     32 random hex digits to use."""
-    digits = digits or os.urandom(16).hex()
+    digits = digits or _random_hex(32)
     variant = "89ab"[int(digits[16], 16) & 3]
     return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
 
 
 def new_trace_root(digits: str | None = None) -> str:
     """An X-Ray trace root; ``digits`` are 24 random hex digits to use."""
-    return f"Root=1-{int(time.time()):08x}-{digits or os.urandom(12).hex()}"
+    return f"Root=1-{int(time.time()):08x}-{digits or _random_hex(24)}"
 
 
 def _ids(request_id: str | None, trace_header: str | None) -> tuple[str, str]:
-    """The invocation's request id and X-Ray trace header, from one draw of Python's generator
-    (seeded from the system's random source), not a system call on every invocation's path."""
-    digits = f"{random.getrandbits(288):072x}"
+    """The invocation's request id and X-Ray trace header, from one draw of random digits."""
+    digits = _random_hex(72)
     return request_id or new_request_id(digits[:32]), _trace_id(trace_header, digits[32:])
+
+
+def _random_hex(count: int) -> str:
+    """Random hex digits from Python's generator (seeded from the system's random source): ids,
+    not secrets, and no system call on an invocation's path as ``os.urandom`` makes."""
+    return f"{random.getrandbits(4 * count):0{count}x}"
 
 
 def _trace_id(trace_header: str | None, digits: str) -> str:
