@@ -93,8 +93,9 @@ class _Process:
             self._watchdog = self._loop.call_at(self._deadline, self._watch)
 
     def drain_output(self) -> None:
-        """Read whatever the process has written so far; called before an invocation is closed
-        so that every line it printed lands before its END."""
+        """Read whatever the process has written so far: the loop's reader of the pipe, and the
+        waits outside the loop, call it as soon as the pipe is readable, so the lines an
+        invocation printed before its answer are read before its END; ``close`` reads the rest."""
         while True:
             try:
                 data = os.read(self._log_read, 1 << 14)
