@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 from ..errors import InvalidParameterValueException, TooManyRequestsException
 from ..model import limits
+
+# How long the host must have run one invocation at a time before an invocation counts as alone.
+QUIET = 0.1  # seconds
 
 
 class ConcurrencyLimits:
@@ -18,6 +22,7 @@ class ConcurrencyLimits:
         self._in_flight: Counter[str] = Counter()
         self._unreserved_in_flight = 0
         self.total_in_flight = 0  # all functions'
+        self._crowded_at = -QUIET  # when two or more were last in flight together
 
     @property
     def min_unreserved(self) -> int:
@@ -51,12 +56,23 @@ class ConcurrencyLimits:
         self._in_flight[function_name] += 1
         self.total_in_flight += 1
         self._unreserved_in_flight += reserved is None
+        if self.total_in_flight > 1:
+            self._crowded_at = time.monotonic()
         return reserved is None
 
     def release(self, function_name: str, unreserved: bool) -> None:
+        if self.total_in_flight > 1:
+            self._crowded_at = time.monotonic()
         self._in_flight[function_name] -= 1
         self.total_in_flight -= 1
         self._unreserved_in_flight -= unreserved
+
+    def alone(self) -> bool:
+        """Whether the invocation just admitted is the host's only one, and has been preceded only
+        by lone ones for a while: a caller that sends one request at a time. Only then is it worth
+        a CPU to wait awake for its answer and the next request (``Invocation.alone``); under a
+        load of several, a lone invocation is a passing gap, and the CPU is wanted elsewhere."""
+        return self.total_in_flight == 1 and time.monotonic() - self._crowded_at > QUIET
 
     def in_flight(self, function_name: str) -> int:
         return self._in_flight[function_name]

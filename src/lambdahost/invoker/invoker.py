@@ -251,7 +251,7 @@ class Invoker:
             trace_id=trace_id,
             client_context=client_context,
             tenant_id=tenant_id,
-            alone=self.concurrency.total_in_flight == 1,
+            alone=self.concurrency.alone(),
         )
         return _Call(name, unreserved, pool, environment, invocation)
 

@@ -17,8 +17,9 @@ class Invocation:
     client_context: str | None = None  # JSON text, as the Runtime API header carries it
     cognito_identity: str | None = None
     tenant_id: str | None = None
-    # Nothing else runs in the host: the host waits awake for the answer, and the runtime for the
-    # next invocation, likely to follow at once (sandbox/process.py, ``HOT_WAIT``).
+    # Nothing else runs in the host, nor has for a moment (``ConcurrencyLimits.alone``): the host
+    # waits awake for the answer, and the runtime for the next invocation, likely to follow at
+    # once (sandbox/process.py, ``HOT_WAIT``).
     alone: bool = False
 
 

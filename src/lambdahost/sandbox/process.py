@@ -22,9 +22,10 @@ Frame = tuple[int, dict[str, str], bytes]
 
 # How long either side waits awake (polling, not sleeping) for the other when one invocation
 # follows another: on a virtual machine, waking a sleeping process on another CPU costs tens of
-# microseconds a hop, more than a trivial handler's whole run. When the host runs nothing else
-# (``Invocation.alone``) the runtime waits so for the next invocation and ``invoke`` for the
-# answer; the sync ``Host``'s ``call`` always waits so, unless the last answer took longer.
+# microseconds a hop, more than a trivial handler's whole run. When the host runs nothing else,
+# nor has for a moment (``Invocation.alone``), the runtime waits so for the next invocation and
+# ``invoke`` for the answer; the sync ``Host``'s ``call`` always waits so, unless the last answer
+# took longer.
 HOT_WAIT = 0.0005  # seconds
 
 
