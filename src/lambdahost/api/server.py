@@ -29,6 +29,7 @@ from ..model.invocation import InvocationResult
 from ..settings import HostSettings
 from ..template import ProjectSource
 from ..workspace import Workspace
+from .coalescing import CoalescingHttpProtocol
 from .console import Console, console_token
 from .gateway import GatewayApp
 from .gateway.app import URL_PREFIX
@@ -251,6 +252,7 @@ def serve(options: ServeOptions) -> None:
         lifespan="on",
         server_header=False,
         proxy_headers=False,
+        http=CoalescingHttpProtocol,
     )
     server = uvicorn.Server(config)
     run(server.serve(sockets=sockets))
