@@ -268,6 +268,7 @@ def test_rest_header_merging_and_base64(gateway) -> None:
         ("object", 200, b'{"hello":"world"}', "application/json"),
         ("list", 200, b'["hello",3,true]', "application/json"),
         ("number", 200, b"3", "application/json"),
+        ("big-number", 200, b'{"id":18446744073709551616,"ratio":0.1}', "application/json"),
         ("text", 200, b"hello", "application/json"),
         ("string-status", 201, b"created", "application/json"),
         ("binary", 200, b"\x00\x01binary", "application/octet-stream"),

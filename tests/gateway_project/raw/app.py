@@ -25,6 +25,7 @@ RESPONSES = {
     "object": {"hello": "world"},
     "list": ["hello", 3, True],
     "number": 3,
+    "big-number": {"id": 2**64, "ratio": 0.1},  # past 64 bits: kept exact, never read as a float
     "text": "hello",
     "v2-cookies": {"statusCode": 200, "body": "ok", "cookies": ["a=1; Path=/", "b=2"]},
 }

@@ -56,7 +56,7 @@ class GatewayApp:
             more = message.get("more_body", False)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         source_ip = (scope.get("client") or ("127.0.0.1", 0))[0]
-        headers = [(_title(k.decode("latin-1")), v.decode("latin-1")) for k, v in scope["headers"]]
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         request = HttpRequest(
             method=scope["method"],
             raw_path=raw_path.decode("latin-1").split("?")[0],
@@ -244,26 +244,26 @@ class GatewayApp:
         return response
 
 
-def _title(name: str) -> str:
-    """ASGI servers lowercase header names; REST events carry them as clients nearly always send
-    them (Content-Type, User-Agent). Payload 2.0 lowercases them anyway."""
-    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
-
-
 _FORWARDING = ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id")
 
 
 def _forwarded(headers: list[tuple[str, str]], source_ip: str, port: int, scheme: str) -> list[tuple[str, str]]:
-    """The headers as API Gateway passes them on: the client's address appended to
-    X-Forwarded-For, its own X-Forwarded-Port and -Proto in place of any the client sent, and an
-    X-Amzn-Trace-Id (the client's, or a new trace)."""
-    chain = [value for name, value in headers if name.lower() == "x-forwarded-for"]
-    trace = next((value for name, value in headers if name.lower() == "x-amzn-trace-id"), None)
-    kept = [(name, value) for name, value in headers if name.lower() not in _FORWARDING]
-    return [
-        *kept,
-        ("X-Forwarded-For", ", ".join([*chain, source_ip])),
-        ("X-Forwarded-Port", str(port)),
-        ("X-Forwarded-Proto", scheme),
-        ("X-Amzn-Trace-Id", trace or new_trace_root()),
+    """The headers (lowercase names, as ASGI gives them) as API Gateway passes them on: the
+    client's address appended to X-Forwarded-For, its own X-Forwarded-Port and -Proto in place of
+    any the client sent, and an X-Amzn-Trace-Id (the client's, or a new trace)."""
+    kept, chain, trace = [], [], None
+    for name, value in headers:
+        if name not in _FORWARDING:
+            kept.append((name, value))
+        elif name == "x-forwarded-for":
+            chain.append(value)
+        elif name == "x-amzn-trace-id" and trace is None:
+            trace = value
+    chain.append(source_ip)
+    kept += [
+        ("x-forwarded-for", ", ".join(chain)),
+        ("x-forwarded-port", str(port)),
+        ("x-forwarded-proto", scheme),
+        ("x-amzn-trace-id", trace or new_trace_root()),
     ]
+    return kept

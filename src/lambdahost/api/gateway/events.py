@@ -7,8 +7,7 @@ import fnmatch
 import functools
 import hashlib
 import time
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,26 +31,39 @@ class HttpRequest:
     method: str
     raw_path: str  # as sent, percent-encoding kept
     raw_query: str
-    headers: list[tuple[str, str]]  # names as the client cased them, in order
+    headers: list[tuple[str, str]]  # in order; names as the server gives them (lowercase, in ASGI)
     body: bytes
     source_ip: str
     protocol: str = "HTTP/1.1"
+    _by_name: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Built at once: every request asks for a header or two (functools.cached_property takes
+        # a lock on each first read before Python 3.12).
+        object.__setattr__(self, "_by_name", _joined(self.headers))
 
     def header(self, name: str) -> str | None:
         """A header's value, by any casing of its name; a repeated header's values joined by commas."""
         return self._by_name.get(name.lower())
 
-    @cached_property
-    def _by_name(self) -> dict[str, str]:
-        joined: dict[str, str] = {}
-        for name, value in self.headers:
-            name = name.lower()
-            joined[name] = f"{joined[name]},{value}" if name in joined else value
-        return joined
-
     @property
     def content_type(self) -> str:
         return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+
+def _joined(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """Headers by lowercase name; a repeated header's values joined by commas, as payload 2.0 has them."""
+    joined: dict[str, str] = {}
+    for name, value in headers:
+        name = name.lower()
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined
+
+
+def _title(name: str) -> str:
+    """ASGI servers lowercase header names; REST events carry them as clients nearly always send
+    them (Content-Type, User-Agent). Payload 2.0 lowercases them anyway."""
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,7 @@ def v1_event(
     stage = route.api.stage
     headers, multi_headers = {}, {}
     for name, value in request.headers:
+        name = _title(name)
         headers[name] = value
         multi_headers.setdefault(name, []).append(value)
     query, multi_query = {}, {}
@@ -195,14 +208,10 @@ def v2_event(
     account_id: str | None = None,
 ) -> dict[str, Any]:
     """HTTP API payload 2.0, which function URLs use too."""
-    headers: dict[str, str] = {}
+    headers = dict(request._by_name)
     cookies: list[str] = []
-    for name, value in request.headers:
-        lower = name.lower()
-        if lower == "cookie":
-            cookies += [c.strip() for c in value.split(";") if c.strip()]
-            continue
-        headers[lower] = f"{headers[lower]},{value}" if lower in headers else value
+    if headers.pop("cookie", None) is not None:  # each Cookie header's pairs, in order
+        cookies = [c.strip() for n, v in request.headers if n.lower() == "cookie" for c in v.split(";") if c.strip()]
     query: dict[str, str] = {}
     for name, value in _query(request):
         query[name] = f"{query[name]},{value}" if name in query else value
@@ -217,7 +226,7 @@ def v2_event(
             "path": request.raw_path,
             "protocol": request.protocol,
             "sourceIp": request.source_ip,
-            "userAgent": request.header("user-agent") or "",
+            "userAgent": headers.get("user-agent", ""),
         },
         "requestId": caller.request_id,
         "routeKey": route_key,

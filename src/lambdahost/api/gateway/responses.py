@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ... import fastjson
 from .events import matches_media_type
 
 _V1_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
@@ -56,7 +57,7 @@ HTTP_DENIED = json_error(403, "Forbidden")
 
 def _parse(payload: bytes) -> Any:
     try:
-        return json.loads(payload)
+        return fastjson.loads(payload)
     except ValueError:
         raise Malformed("the function's result is not JSON") from None
 
