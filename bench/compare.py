@@ -1,11 +1,13 @@
-"""This tree's engine throughput against another commit's, in alternating runs.
+"""This tree's engine throughput, or its API route, against another commit's, in alternating runs.
 
-Run: .venv/bin/python bench/compare.py REV [--pairs 6] [--seconds 2]
+Run: .venv/bin/python bench/compare.py REV [--route] [--pairs 6] [--seconds 2]
   REV is checked out in a temporary git worktree; each pair runs its throughput loop (the one of
   bench/engine.py: 1, 2, 4 and 8 environments) and then this tree's, in fresh processes with the
-  same interpreter. On a shared machine whose speed moves by tens of percent within minutes, only
-  runs made in turn compare fairly: the summary gives each side's median, and how many pairs the
-  change won. Prints figures only; nothing here passes or fails.
+  same interpreter. With --route each side runs ``lambdahost serve`` on bench/gateway.py's project
+  instead, and wrk loads its HttpApi route with 1, 8 and 32 connections (the CPU figure is then the
+  serving process's, environments aside). On a shared machine whose speed moves by tens of percent
+  within minutes, only runs made in turn compare fairly: the summary gives each side's median, and
+  how many pairs the change won. Prints figures only; nothing here passes or fails.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+import gateway
 from common import ROOT
 
 ENVIRONMENTS = (1, 2, 4, 8)
+CONNECTIONS = (1, 8, 32)
 RUN = """
 import asyncio, json, sys
 sys.path.insert(0, {bench!r})
@@ -38,12 +42,54 @@ def run(src: Path, seconds: float) -> list[tuple[float, float]]:
     return json.loads(out.stdout.splitlines()[-1])
 
 
+def run_route(src: Path, seconds: float) -> list[tuple[float, float]]:
+    """(requests/s, the serving process's CPU per request) at each number of connections, with
+    ``src`` imported by ``lambdahost serve``."""
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        (work / "app.py").write_text(gateway.HANDLER)
+        (work / "template.yaml").write_text(gateway.TEMPLATE)
+        port = gateway.free_port()
+        serve = [sys.executable, "-c", "from lambdahost.cli import main; main()", "serve", "--no-watch"]
+        serve += ["--port", str(gateway.free_port()), "--api-port", str(port), "--state-dir", str(work / "state")]
+        process = subprocess.Popen(
+            serve,
+            cwd=work,
+            env={**os.environ, "PYTHONPATH": str(src)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}/hello"
+        try:
+            gateway.wait_until_served(url, process)
+            gateway.wrk(url, 8, 1)  # warm up
+            figures = []
+            for connections in CONNECTIONS:
+                cpu = _cpu_seconds(process.pid)
+                rate = gateway.wrk(url, connections, round(seconds))[0]
+                figures.append((rate, (_cpu_seconds(process.pid) - cpu) / (rate * round(seconds)) * 1e6))
+            return figures
+        finally:
+            gateway.stop(process)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system time of a process, all its threads (not its children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("rev", help="the commit to compare with")
     parser.add_argument("--pairs", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=2.0, help="per number of environments and run")
+    parser.add_argument("--route", action="store_true", help="serve's HttpApi route under wrk instead")
     options = parser.parse_args()
+    measure, levels, unit = (run_route, CONNECTIONS, "connections")
+    if not options.route:
+        measure, levels, unit = run, ENVIRONMENTS, "environments"
     runs: dict[str, list] = {"base": [], "this": []}
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "base"
@@ -52,22 +98,21 @@ def main() -> None:
         try:
             for pair in range(1, options.pairs + 1):
                 for name, src in (("base", base / "src"), ("this", ROOT / "src")):
-                    figures = run(src, options.seconds)
+                    figures = measure(src, options.seconds)
                     runs[name].append(figures)
                     cells = "  ".join(
-                        f"{n}: {rate:6.0f}/s {cpu:4.0f} us"
-                        for n, (rate, cpu) in zip(ENVIRONMENTS, figures, strict=True)
+                        f"{n}: {rate:6.0f}/s {cpu:4.0f} us" for n, (rate, cpu) in zip(levels, figures, strict=True)
                     )
                     print(f"pair {pair} {name:<4}  {cells}", flush=True)
         finally:
             subprocess.run([*git, "remove", "--force", str(base)], check=True)
     print()
-    for index, environments in enumerate(ENVIRONMENTS):
+    for index, level in enumerate(levels):
         rates = {name: [figures[index][0] for figures in runs[name]] for name in runs}
         cpus = {name: [figures[index][1] for figures in runs[name]] for name in runs}
         won = sum(mine > theirs for mine, theirs in zip(rates["this"], rates["base"], strict=True))
         print(
-            f"{environments} environments: invocations/s {_change(rates)}, host CPU per invocation (us) "
+            f"{level} {unit}: per second {_change(rates)}, host CPU each (us) "
             f"{_change(cpus)}; this tree faster in {won} of {options.pairs} pairs"
         )
 
