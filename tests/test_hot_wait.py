@@ -56,17 +56,21 @@ def test_only_an_invocation_alone_in_the_host_asks_the_runtime_to_wait_awake(tmp
         async with AsyncHost(state_dir=tmp_path / "state") as host:
             host.add_function(_function(tmp_path))
             await host.invoke("waiter", "{}")
-            await asyncio.gather(*(host.invoke("waiter", '{"sleep": 0.3}') for _ in range(2)))
+            for _ in range(2):  # the second time both environments are warm and end together
+                await asyncio.gather(*(host.invoke("waiter", '{"sleep": 0.3}') for _ in range(2)))
             await host.invoke("waiter", "{}")  # alone, but just after two ran together
             await asyncio.sleep(QUIET * 1.5)
             await host.invoke("waiter", "{}")  # alone after a quiet spell
 
     asyncio.run(scenario())
     asked = ["hotWaitUs" in meta for meta in sent]
-    # The first was alone; of the two together, the first admitted was alone and the second not.
-    # The one right after them is alone only in passing, as under a load of several clients: the
-    # CPU a wait would burn is wanted by the others.
-    assert asked == [True, True, False, False, True]
+    # The first was alone; of the first two together, the first admitted was alone and the second
+    # not; the second two were each admitted just after two ran together (whether the first of
+    # them was depends on how long the cold environment took: not asserted). The one right after
+    # them is alone only in passing, as under a load of several clients: the CPU a wait would
+    # burn is wanted by the others.
+    assert asked[:3] == [True, True, False]
+    assert asked[4:] == [False, False, True]
     assert sent[0]["hotWaitUs"] == str(round(HOT_WAIT * 1e6))
 
 
