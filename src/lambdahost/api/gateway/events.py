@@ -35,16 +35,16 @@ class HttpRequest:
     body: bytes
     source_ip: str
     protocol: str = "HTTP/1.1"
-    _by_name: dict[str, str] = field(init=False, repr=False, compare=False)
+    by_name: dict[str, str] = field(init=False, repr=False, compare=False)  # see ``_joined``
 
     def __post_init__(self) -> None:
         # Built at once: every request asks for a header or two (functools.cached_property takes
         # a lock on each first read before Python 3.12).
-        object.__setattr__(self, "_by_name", _joined(self.headers))
+        object.__setattr__(self, "by_name", _joined(self.headers))
 
     def header(self, name: str) -> str | None:
         """A header's value, by any casing of its name; a repeated header's values joined by commas."""
-        return self._by_name.get(name.lower())
+        return self.by_name.get(name.lower())
 
     @property
     def content_type(self) -> str:
@@ -208,7 +208,7 @@ def v2_event(
     account_id: str | None = None,
 ) -> dict[str, Any]:
     """HTTP API payload 2.0, which function URLs use too."""
-    headers = dict(request._by_name)
+    headers = dict(request.by_name)
     cookies: list[str] = []
     if headers.pop("cookie", None) is not None:  # each Cookie header's pairs, in order
         cookies = [c.strip() for n, v in request.headers if n.lower() == "cookie" for c in v.split(";") if c.strip()]
