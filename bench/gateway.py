@@ -8,7 +8,9 @@ Run: .venv/bin/python bench/gateway.py [--quick] [--rounds N] [--serverless-dir 
 The servers take turns, round after round, each started afresh: on a shared machine whose speed
 moves by tens of percent within minutes, one run of each says little, and a ratio is only fair
 between runs made close together. The summary gives the median of each figure over the rounds,
-and the lowest and highest of the ratios taken round by round.
+and the lowest and highest of the ratios taken round by round. Beside each rate stands the CPU
+time the server spent per request (its whole process tree): what each request costs the machine,
+whichever of the server's processes pays it.
 """
 
 from __future__ import annotations
@@ -92,18 +94,34 @@ def wrk(url: str, connections: int, seconds: int) -> tuple[float, str, str]:
     return rate, re.search(r"50%\s+([\d.]+\w+)", out)[1], re.search(r"99%\s+([\d.]+\w+)", out)[1]
 
 
-def memory_kb(root_pid: int) -> tuple[int, int]:
-    """RSS and PSS of a process and all its descendants."""
+def process_tree(root_pid: int) -> set[int]:
+    """A process and all its descendants."""
     pids, frontier = {root_pid}, [root_pid]
     while frontier:
         pid = frontier.pop()
         for child in Path(f"/proc/{pid}/task").glob("*/children"):
-            for found in child.read_text().split():
-                if int(found) not in pids:
-                    pids.add(int(found))
-                    frontier.append(int(found))
+            with contextlib.suppress(OSError):
+                for found in child.read_text().split():
+                    if int(found) not in pids:
+                        pids.add(int(found))
+                        frontier.append(int(found))
+    return pids
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """User and system time of a process and its living descendants, all their threads."""
+    total = 0
+    for pid in process_tree(root_pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def memory_kb(root_pid: int) -> tuple[int, int]:
+    """RSS and PSS of a process and all its descendants."""
     rss = pss = 0
-    for pid in pids:
+    for pid in process_tree(root_pid):
         try:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Rss:"):
@@ -126,9 +144,15 @@ def measure(name: str, argv: list[str], port: int, work: Path, seconds: int, res
         wait_until_served(url, process)
         wrk(url, 8, 1)  # warm up: environments, imports, JIT
         for connections in (1, 8, 32):
+            cpu = cpu_seconds(process.pid)
             rate, p50, p99 = wrk(url, connections, seconds)
+            cpu = (cpu_seconds(process.pid) - cpu) / (rate * seconds) * 1e6
             results.setdefault((name, connections), []).append(rate)
-            print(f"{name:<20} {connections:>2} connections: {rate:8.0f} requests/s   p50 {p50:>8}   p99 {p99:>8}")
+            results.setdefault((name, f"cpu {connections}"), []).append(cpu)
+            print(
+                f"{name:<20} {connections:>2} connections: {rate:8.0f} requests/s   p50 {p50:>8}   p99 {p99:>8}"
+                f"   CPU {cpu:5.0f} us per request"
+            )
         rss, pss = memory_kb(process.pid)
         results.setdefault((name, "pss"), []).append(pss)
         print(f"{name:<20} memory after 32 connections: RSS {rss / 1024:7.1f} MB   PSS {pss / 1024:7.1f} MB")
@@ -201,10 +225,13 @@ def prepare(work: Path, serverless_dir: Path | None) -> list[tuple[str, list[str
 
 def summarize(results: dict, names: list[str]) -> None:
     """Medians over the rounds, and lambdahost's ratio to each peer: the ratio of the medians,
-    and the lowest and highest ratio within one round."""
+    and the lowest and highest ratio within one round. CPU per request is the server's whole
+    process tree (lambdahost's environments, serverless-offline's Python), wrk aside."""
     print()
-    for key in (1, 8, 32, "pss"):
-        what = "memory after 32 (PSS, MB)" if key == "pss" else f"{key:>2} connections (requests/s)"
+    labels = {key: f"{key:>2} connections (requests/s)" for key in (1, 8, 32)}
+    labels |= {f"cpu {key}": f"CPU per request at {key:>2} (us)" for key in (1, 8, 32)}
+    labels["pss"] = "memory after 32 (PSS, MB)"
+    for key, what in labels.items():
         scale = 1 / 1024 if key == "pss" else 1
         medians = "   ".join(f"{name} {statistics.median(results[(name, key)]) * scale:.0f}" for name in names)
         print(f"{what:<28} median: {medians}")
