@@ -66,18 +66,12 @@ def run_route(src: Path, seconds: float) -> list[tuple[float, float]]:
             gateway.wrk(url, 8, 1)  # warm up
             figures = []
             for connections in CONNECTIONS:
-                cpu = _cpu_seconds(process.pid)
+                cpu = gateway.process_cpu_seconds(process.pid)
                 rate = gateway.wrk(url, connections, round(seconds))[0]
-                figures.append((rate, (_cpu_seconds(process.pid) - cpu) / (rate * round(seconds)) * 1e6))
+                figures.append((rate, (gateway.process_cpu_seconds(process.pid) - cpu) / (rate * round(seconds)) * 1e6))
             return figures
         finally:
             gateway.stop(process)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system time of a process, all its threads (not its children)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

@@ -108,14 +108,19 @@ def process_tree(root_pid: int) -> set[int]:
     return pids
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User and system time of one process, all its threads (not its children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(root_pid: int) -> float:
     """User and system time of a process and its living descendants, all their threads."""
-    total = 0
+    total = 0.0
     for pid in process_tree(root_pid):
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        with contextlib.suppress(OSError):  # one that exited in between
+            total += process_cpu_seconds(pid)
+    return total
 
 
 def memory_kb(root_pid: int) -> tuple[int, int]:
