@@ -56,12 +56,10 @@ class ConcurrencyLimits:
         self._in_flight[function_name] += 1
         self.total_in_flight += 1
         self._unreserved_in_flight += reserved is None
-        if self.total_in_flight > 1:
-            self._crowded_at = time.monotonic()
         return reserved is None
 
     def release(self, function_name: str, unreserved: bool) -> None:
-        if self.total_in_flight > 1:
+        if self.total_in_flight > 1:  # a crowded spell ends only here, so only here is it stamped
             self._crowded_at = time.monotonic()
         self._in_flight[function_name] -= 1
         self.total_in_flight -= 1
