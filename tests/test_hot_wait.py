@@ -1,7 +1,8 @@
 """Waiting awake: when the host runs one invocation at a time, the runtime polls for the next one
 for a moment instead of sleeping, and the host polls for a quick answer. These tests hold the
 rules around it: only an invocation that is alone, after a quiet spell, asks for it; the wait
-ends by itself; a slow handler turns the host's side off; and nothing an invocation prints strays."""
+ends by itself; a slow handler turns the host's side off; nothing an invocation prints strays;
+and a runtime that sleeps instead is woken once per invocation, not again for nothing."""
 
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ def handler(event, context):
 """
 
 
-def _function(tmp_path: Path, name: str = "waiter") -> FunctionConfig:
+def _function(tmp_path: Path, name: str = "waiter", code: str = CODE) -> FunctionConfig:
     code_dir = tmp_path / name
     code_dir.mkdir()
-    (code_dir / "app.py").write_text(CODE)
+    (code_dir / "app.py").write_text(code)
     return FunctionConfig(name=name, handler="app.handler", code_dir=code_dir)
 
 
@@ -119,3 +120,33 @@ def test_invocations_that_follow_at_once_each_keep_their_own_output(tmp_path: Pa
             assert lines[start].startswith(f"START RequestId: {result.request_id}")
             assert lines[start + 1 : start + 51] == own  # all of them between its START and its END
             assert lines[start + 51].startswith(f"END RequestId: {result.request_id}")
+
+
+def _sleeps(pid: int) -> int:
+    """How many times a process has gone to sleep (its voluntary context switches)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("voluntary_ctxt_switches:")[1].split()[0])
+
+
+def test_a_sleeping_runtime_is_woken_once_per_invocation(tmp_path: Path) -> None:
+    """Not also when the host reads its answer: a runtime asleep in ``recv`` on its unix socket is
+    woken by that read too (the kernel tells the writer that space came free), a wake-up across
+    CPUs for nothing; one asleep in ``poll`` for input is not."""
+    rounds = 40
+
+    async def scenario() -> list[int]:
+        async with AsyncHost(state_dir=tmp_path / "state") as host:
+            # A handler that makes no system call, so that each sleep counted is the runtime's own.
+            host.add_function(_function(tmp_path, code="def handler(event, context):\n    return 'done'\n"))
+            for _ in range(3):  # two warm environments, crowded: neither waits awake from now on
+                await asyncio.gather(*(host.invoke("waiter", "{}") for _ in range(2)))
+            pids = [e._process.pid for e in host.invoker.environments("waiter")]
+            before = [_sleeps(pid) for pid in pids]
+            for _ in range(rounds):
+                await asyncio.gather(*(host.invoke("waiter", "{}") for _ in range(2)))
+                await asyncio.sleep(0.002)  # both are asleep again before the next round
+            return [_sleeps(pid) - start for pid, start in zip(pids, before, strict=True)]
+
+    slept = asyncio.run(scenario())
+    assert len(slept) == 2
+    assert sum(slept) < 1.5 * 2 * rounds, slept  # once per invocation; twice when woken for nothing

@@ -15,6 +15,7 @@ import select
 import socket
 import sys
 import time
+from collections.abc import Iterator
 
 from . import logs, protocol
 from .context import LambdaContext
@@ -144,14 +145,9 @@ def _fail_init(channel: socket.socket, exc: Exception, exit_code: int) -> None:
 
 def serve(channel: socket.socket, handler) -> None:
     """One invocation at a time until the host closes the channel."""
-    reader = channel.makefile("rb")
     incoming = select.poll()
     incoming.register(channel, select.POLLIN)
-    while True:
-        frame = protocol.read_frame(reader)
-        if frame is None:
-            return
-        _, meta, body = frame
+    for _, meta, body in _frames(channel, incoming):
         logs.request_id = meta["requestId"]
         logs.tenant_id = meta.get("tenantId")
         if meta.get("traceId"):
@@ -163,6 +159,21 @@ def serve(channel: socket.socket, handler) -> None:
         channel.sendall(protocol.encode(kind, result_meta, payload))
         if "hotWaitUs" in meta:
             _wait_hot(incoming, int(meta["hotWaitUs"]) / 1e6)
+
+
+def _frames(channel: socket.socket, incoming: select.poll) -> "Iterator[protocol.Frame]":
+    """The host's frames, until it closes the channel. This sleeps in ``poll``, never in ``recv``:
+    a process asleep in ``recv`` is also woken when the host reads its answer (the kernel tells a
+    unix socket's writer that space came free), a wake-up across CPUs for nothing, which ``poll``
+    filters out because it waits for input only."""
+    reader = protocol.FrameReader()
+    buffer = bytearray(1 << 16)
+    while True:
+        incoming.poll()
+        received = channel.recv_into(buffer)
+        if not received:
+            return
+        yield from reader.feed(buffer[:received])
 
 
 def _wait_hot(incoming: select.poll, seconds: float) -> None:

@@ -11,6 +11,7 @@ in the body.
 import struct
 
 HEADER = struct.Struct("!BII")
+Frame = tuple[int, dict[str, str], bytes]  # kind, metadata, body
 _SEPARATOR = "\x00"
 
 
@@ -45,7 +46,7 @@ def encode(kind: int, meta: "dict[str, str] | None" = None, body: bytes = b"") -
     return HEADER.pack(kind, len(raw_meta), len(body)) + raw_meta + body
 
 
-def decode(frame: bytes) -> "tuple[int, dict[str, str], bytes]":
+def decode(frame: bytes) -> Frame:
     """Decode one whole frame (as a SOCK_SEQPACKET message delivers it)."""
     kind, meta_len, body_len = HEADER.unpack_from(frame)
     start = HEADER.size
@@ -59,7 +60,7 @@ class FrameReader:
     def __init__(self) -> None:
         self._buffer = bytearray()
 
-    def feed(self, data: bytes) -> "list[tuple[int, dict[str, str], bytes]]":
+    def feed(self, data: bytes) -> "list[Frame]":
         if not self._buffer and len(data) >= HEADER.size:
             # The common case: one whole frame in one read; skip the reassembly buffer.
             kind, meta_len, body_len = HEADER.unpack_from(data)
@@ -75,16 +76,3 @@ class FrameReader:
             frames.append(decode(self._buffer[:end]))
             del self._buffer[:end]
         return frames
-
-
-def read_frame(stream) -> "tuple[int, dict[str, str], bytes] | None":
-    """Read one frame from a blocking binary file object; None at end of stream."""
-    header = stream.read(HEADER.size)
-    if len(header) < HEADER.size:
-        return None
-    kind, meta_len, body_len = HEADER.unpack(header)
-    rest = stream.read(meta_len + body_len)
-    if len(rest) < meta_len + body_len:
-        return None
-    meta = _decode_meta(rest[:meta_len]) if meta_len else {}
-    return kind, meta, rest[meta_len:]

@@ -31,7 +31,7 @@ from ..settings import HostSettings
 from .forkserver import ExitStatus, ForkServer
 from .launch import RUNTIME_DIR
 from .platform_log import PlatformLog, Report, timestamp
-from .process import HOT_WAIT, EnvironmentProcess, Frame, RuntimeApiProcess, TimedOut
+from .process import HOT_WAIT, EnvironmentProcess, RuntimeApiProcess, TimedOut
 from .snapshot import SnapshotFailed
 
 # Lines are handed on in batches, one per invocation: (function name, log stream name, lines).
@@ -249,7 +249,7 @@ class Environment:
             meta["hotWaitUs"] = _HOT_WAIT_US
         return meta
 
-    def _answer(self, frame: Frame) -> _Outcome:
+    def _answer(self, frame: protocol.Frame) -> _Outcome:
         kind, result_meta, body = frame
         self._max_rss_kb = max(self._max_rss_kb, int(result_meta.get("maxRssKb", 0)))
         if kind == protocol.ERROR:

@@ -18,8 +18,6 @@ from collections.abc import Callable
 from ..runtime import protocol
 from .forkserver import ExitStatus, ForkServer, kill
 
-Frame = tuple[int, dict[str, str], bytes]
-
 # How long either side waits awake (polling, not sleeping) for the other when one invocation
 # follows another: on a virtual machine, waking a sleeping process on another CPU costs tens of
 # microseconds a hop, more than a trivial handler's whole run. When the host runs nothing else,
@@ -38,7 +36,7 @@ class _Process:
         self._forkserver = forkserver
         self._on_output = on_output
         self._loop = asyncio.get_running_loop()
-        self._frames: deque[Frame | None] = deque()
+        self._frames: deque[protocol.Frame | None] = deque()
         self._waiter: asyncio.Future | None = None
         self._deadline: float | None = None  # of the wait in ``receive``
         self._watchdog: asyncio.TimerHandle | None = None
@@ -60,13 +58,13 @@ class _Process:
         self._loop.add_reader(self._log_read, self.drain_output)
         self._poller.register(self._log_read, select.POLLIN)
 
-    def push(self, frame: Frame | None) -> None:
+    def push(self, frame: protocol.Frame | None) -> None:
         """A frame from the runtime (None: it went away), for ``receive``."""
         self._frames.append(frame)
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
-    async def receive(self, deadline: float | None) -> Frame | None:
+    async def receive(self, deadline: float | None) -> protocol.Frame | None:
         """The next frame from the environment, None if it went away; TimedOut at the deadline."""
         if not self._frames:
             self._waiter = self._loop.create_future()
@@ -169,7 +167,7 @@ class EnvironmentProcess(_Process):
         if "hotWaitUs" in meta and self._answers_fast:
             self._await_frame(self._sent_at + HOT_WAIT, awake_until=math.inf)
 
-    def call(self, meta: dict, payload: bytes, deadline: float) -> Frame | None:
+    def call(self, meta: dict, payload: bytes, deadline: float) -> protocol.Frame | None:
         """``invoke`` and ``receive`` in one blocking exchange, for a caller that runs no event
         loop (the sync ``Host`` between its calls): no loop turns, futures or timers, about a
         quarter of a warm invocation's time. The log pipe is read as it waits, so all the runtime
