@@ -23,10 +23,12 @@ class CoalescingTransport:
     def __init__(self, transport: asyncio.Transport) -> None:
         self._transport = transport
         self._pending: list[bytes] = []
+        # Taken once: on Python 3.11 each ``get_running_loop`` makes a ``getpid`` system call.
+        self._loop = asyncio.get_running_loop()
 
     def write(self, data: bytes) -> None:
         if not self._pending:
-            asyncio.get_running_loop().call_soon(self._flush)
+            self._loop.call_soon(self._flush)
         self._pending.append(data)
 
     def writelines(self, lines: list[bytes]) -> None:
