@@ -10,7 +10,9 @@ moves by tens of percent within minutes, one run of each says little, and a rati
 between runs made close together. The summary gives the median of each figure over the rounds,
 and the lowest and highest of the ratios taken round by round. Beside each rate stands the CPU
 time the server spent per request (its whole process tree): what each request costs the machine,
-whichever of the server's processes pays it.
+whichever of the server's processes pays it. After it stand the share of one CPU taken by the
+server's busiest thread, and the share of the machine left idle: a server whose one thread is on
+the CPU all the time while the machine idles is bound by that thread, not by the machine.
 """
 
 from __future__ import annotations
@@ -123,6 +125,23 @@ def cpu_seconds(root_pid: int) -> float:
     return total
 
 
+def thread_seconds(root_pid: int) -> dict[tuple[int, str], float]:
+    """User and system time of every thread of a process and its descendants, by (pid, thread id)."""
+    seconds = {}
+    for pid in process_tree(root_pid):
+        for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+            with contextlib.suppress(OSError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                seconds[(pid, stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def machine_idle() -> tuple[int, int]:
+    """The machine's idle and total CPU time so far, in clock ticks (``/proc/stat``)."""
+    ticks = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return ticks[3] + ticks[4], sum(ticks)
+
+
 def memory_kb(root_pid: int) -> tuple[int, int]:
     """RSS and PSS of a process and all its descendants."""
     rss = pss = 0
@@ -149,14 +168,21 @@ def measure(name: str, argv: list[str], port: int, work: Path, seconds: int, res
         wait_until_served(url, process)
         wrk(url, 8, 1)  # warm up: environments, imports, JIT
         for connections in (1, 8, 32):
-            cpu = cpu_seconds(process.pid)
+            cpu, threads, idle = cpu_seconds(process.pid), thread_seconds(process.pid), machine_idle()
+            started = time.monotonic()
             rate, p50, p99 = wrk(url, connections, seconds)
+            elapsed = time.monotonic() - started
             cpu = (cpu_seconds(process.pid) - cpu) / (rate * seconds) * 1e6
+            after = thread_seconds(process.pid)
+            busiest = max((after[key] - spent for key, spent in threads.items() if key in after), default=0) / elapsed
+            idle = [now - then for now, then in zip(machine_idle(), idle, strict=True)]
             results.setdefault((name, connections), []).append(rate)
             results.setdefault((name, f"cpu {connections}"), []).append(cpu)
+            results.setdefault((name, f"thread {connections}"), []).append(busiest * 100)
             print(
                 f"{name:<20} {connections:>2} connections: {rate:8.0f} requests/s   p50 {p50:>8}   p99 {p99:>8}"
-                f"   CPU {cpu:5.0f} us per request"
+                f"   CPU {cpu:5.0f} us per request   busiest thread {busiest:4.0%} of a CPU"
+                f"   machine idle {idle[0] / idle[1]:4.0%}"
             )
         rss, pss = memory_kb(process.pid)
         results.setdefault((name, "pss"), []).append(pss)
@@ -235,11 +261,14 @@ def summarize(results: dict, names: list[str]) -> None:
     print()
     labels = {key: f"{key:>2} connections (requests/s)" for key in (1, 8, 32)}
     labels |= {f"cpu {key}": f"CPU per request at {key:>2} (us)" for key in (1, 8, 32)}
+    labels |= {f"thread {key}": f"busiest thread at {key:>2} (%)" for key in (1, 8, 32)}
     labels["pss"] = "memory after 32 (PSS, MB)"
     for key, what in labels.items():
         scale = 1 / 1024 if key == "pss" else 1
         medians = "   ".join(f"{name} {statistics.median(results[(name, key)]) * scale:.0f}" for name in names)
         print(f"{what:<28} median: {medians}")
+        if str(key).startswith("thread"):
+            continue  # a share of one CPU, no cost: a ratio would say nothing
         ours = results[("lambdahost", key)]
         for name in names[1:]:
             theirs = results[(name, key)]
