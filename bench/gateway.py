@@ -110,10 +110,15 @@ def process_tree(root_pid: int) -> set[int]:
     return pids
 
 
+def stat_seconds(stat: Path) -> float:
+    """User and system time from a ``/proc`` stat file: a process's (all its threads) or a thread's."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def process_cpu_seconds(pid: int) -> float:
     """User and system time of one process, all its threads (not its children)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return stat_seconds(Path(f"/proc/{pid}/stat"))
 
 
 def cpu_seconds(root_pid: int) -> float:
@@ -130,9 +135,8 @@ def thread_seconds(root_pid: int) -> dict[tuple[int, str], float]:
     seconds = {}
     for pid in process_tree(root_pid):
         for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
-            with contextlib.suppress(OSError):
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                seconds[(pid, stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            with contextlib.suppress(OSError):  # one that ended in between
+                seconds[(pid, stat.parent.name)] = stat_seconds(stat)
     return seconds
 
 
