@@ -172,21 +172,23 @@ def measure(name: str, argv: list[str], port: int, work: Path, seconds: int, res
         wait_until_served(url, process)
         wrk(url, 8, 1)  # warm up: environments, imports, JIT
         for connections in (1, 8, 32):
-            cpu, threads, idle = cpu_seconds(process.pid), thread_seconds(process.pid), machine_idle()
+            cpu, threads = cpu_seconds(process.pid), thread_seconds(process.pid)
+            idle_then, total_then = machine_idle()
             started = time.monotonic()
             rate, p50, p99 = wrk(url, connections, seconds)
             elapsed = time.monotonic() - started
             cpu = (cpu_seconds(process.pid) - cpu) / (rate * seconds) * 1e6
             after = thread_seconds(process.pid)
             busiest = max((after[key] - spent for key, spent in threads.items() if key in after), default=0) / elapsed
-            idle = [now - then for now, then in zip(machine_idle(), idle, strict=True)]
+            idle_now, total_now = machine_idle()
+            idle = (idle_now - idle_then) / (total_now - total_then)
             results.setdefault((name, connections), []).append(rate)
             results.setdefault((name, f"cpu {connections}"), []).append(cpu)
             results.setdefault((name, f"thread {connections}"), []).append(busiest * 100)
             print(
                 f"{name:<20} {connections:>2} connections: {rate:8.0f} requests/s   p50 {p50:>8}   p99 {p99:>8}"
                 f"   CPU {cpu:5.0f} us per request   busiest thread {busiest:4.0%} of a CPU"
-                f"   machine idle {idle[0] / idle[1]:4.0%}"
+                f"   machine idle {idle:4.0%}"
             )
         rss, pss = memory_kb(process.pid)
         results.setdefault((name, "pss"), []).append(pss)
