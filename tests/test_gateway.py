@@ -155,7 +155,9 @@ def test_powertools_http_resolver(gateway) -> None:
 
 
 def test_rest_event_shape(gateway) -> None:
-    event = echo(gateway, "/raw/one%2Btwo/deeper/path/?plus=test+alias@x&m=1&m=2", headers={"x-repeat": "a"})
+    event = echo(
+        gateway, "/raw/one%2Btwo/deeper/path/?plus=test+alias@x&m=1&m=2", headers={"X-Repeat": "a", "x-lower": "b"}
+    )
     assert event["resource"] == "/raw/{first}/{rest+}"
     assert event["path"] == "/raw/one%2Btwo/deeper/path/"
     assert event["httpMethod"] == "GET"
@@ -163,6 +165,7 @@ def test_rest_event_shape(gateway) -> None:
     assert event["queryStringParameters"] == {"plus": "test alias@x", "m": "2"}
     assert event["multiValueQueryStringParameters"] == {"plus": ["test alias@x"], "m": ["1", "2"]}
     assert event["headers"]["X-Repeat"] == "a" and event["multiValueHeaders"]["X-Repeat"] == ["a"]
+    assert event["headers"]["x-lower"] == "b", "REST events keep the client's casing of header names"
     assert event["stageVariables"] is None and event["body"] is None and event["isBase64Encoded"] is False
     context = event["requestContext"]
     assert context["stage"] == "Prod" and context["path"] == "/Prod/raw/one%2Btwo/deeper/path/"

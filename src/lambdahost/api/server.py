@@ -33,6 +33,7 @@ from .coalescing import CoalescingHttpProtocol
 from .console import Console, console_token
 from .gateway import GatewayApp
 from .gateway.app import URL_PREFIX
+from .gateway.protocol import GatewayServer
 from .gateway.routes import RouteTable
 from .gateway.signing_keys import SigningKeys
 from .lambda_api import create_app
@@ -40,6 +41,7 @@ from .local_api import local_routes
 from .sigv4 import SignatureVerifier
 
 _PRINT_INTERVAL = 0.05  # seconds an invocation's line on the terminal may wait for others
+_GRACE_SECONDS = 30  # what a stop gives the requests in flight
 
 log = logging.getLogger("lambdahost")
 
@@ -74,15 +76,17 @@ def check_exposure(options: ServeOptions) -> None:
         )
 
 
-def build_app(options: ServeOptions):
-    """One ASGI app for both ports: the Lambda API, and API Gateway on ``api_port``."""
+def build_app(options: ServeOptions, api_listener: socket.socket | None = None):
+    """The ASGI app of the Lambda API and the console; its lifespan serves API Gateway on
+    ``api_listener`` (a ``GatewayServer``, not ASGI) while the host runs."""
     host = AsyncHost(options.settings)
     verifier = SignatureVerifier(options.credentials) if options.credentials else None
     lambda_app = create_app(host, verifier, f"http://{options.host}:{options.api_port or 3000}")
     workspaces: list[Workspace] = []
     signing_keys = SigningKeys(options.settings.boto3_endpoint_url) if options.verify_jwt_signatures else None
     gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None, verifier, signing_keys)
-    lambda_app.router.lifespan_context = _lifespan(host, options, workspaces)
+    api = GatewayServer(gateway, api_listener) if api_listener is not None else None
+    lambda_app.router.lifespan_context = _lifespan(host, options, workspaces, api)
 
     def current() -> Workspace | None:
         return workspaces[0] if workspaces else None
@@ -92,9 +96,6 @@ def build_app(options: ServeOptions):
     console = Starlette(routes=Console(host, current, token).routes())  # its own token, not SigV4
 
     async def app(scope, receive, send):
-        server = scope.get("server")
-        if scope["type"] == "http" and server and server[1] == options.api_port:
-            return await gateway(scope, receive, send)
         if scope["type"] == "http" and _foreign_origin(scope):
             return await JSONResponse({"message": "cross-site request refused"}, status_code=403)(scope, receive, send)
         if scope["type"] == "http" and _is_console(scope["path"]):
@@ -116,7 +117,7 @@ def _foreign_origin(scope) -> bool:
     return origin is not None and origin != b"http://" + headers.get(b"host", b"")
 
 
-def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace]):
+def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace], api: GatewayServer | None):
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await host.start()
@@ -142,6 +143,8 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
                 for trigger in workspace.sources().buckets():
                     folder = bucket_folder(host.state_dir, trigger.bucket)
                     click.echo(f"lambdahost: bucket {trigger.bucket} is the folder {folder}", err=True)
+            if api is not None:
+                await api.start()
             click.echo(
                 f"lambdahost: Lambda API on http://{options.host}:{options.port} (state in {host.state_dir})", err=True
             )
@@ -157,6 +160,8 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
             click.echo(f"lambdahost: console on http://{options.host}:{options.port}/{token}", err=True)
             yield
         finally:
+            if api is not None:
+                await api.stop(_GRACE_SECONDS)
             tasks = [task for task in (watcher, triggers, pollers) if task is not None]
             for task in tasks:
                 task.cancel()
@@ -238,17 +243,15 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def serve(options: ServeOptions) -> None:
     check_exposure(options)
-    app, _ = build_app(options)
     sockets = [_listen(options.host, options.port)]
-    if options.api_port:
-        sockets.append(_listen(options.host, options.api_port))
+    app, _ = build_app(options, _listen(options.host, options.api_port) if options.api_port else None)
     # proxy_headers off: sourceIp is the TCP peer, as on API Gateway, not what X-Forwarded-For claims.
     # No access log: each invocation prints its own line.
     config = uvicorn.Config(
         app,
         log_level="warning",
         access_log=False,
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=_GRACE_SECONDS,
         lifespan="on",
         server_header=False,
         proxy_headers=False,

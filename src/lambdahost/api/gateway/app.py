@@ -1,4 +1,4 @@
-"""The ASGI app on the API port: API Gateway routes, and function URLs under ``/lambda-url/<name>/``.
+"""API Gateway routes and function URLs (under ``/lambda-url/<name>/``): one request in, one response out.
 
 Function URLs are whole hosts on AWS; locally they share the API port under a prefix of their
 own, which the function does not see (its ``rawPath`` starts after the prefix).
@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from ... import fastjson
 from ...errors import LambdaError
-from ...invoker.invoker import new_request_id, new_trace_root
+from ...invoker.invoker import new_request_id
 from ...template import Project
 from .. import sigv4
 from . import responses
@@ -45,37 +45,6 @@ class GatewayApp:
         if self._table is None or self._table[0] is not project:
             self._table = (project, RouteTable(project) if project else RouteTable(Project(None)))
         return self._table[1]
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            return
-        chunks, more = [], True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        source_ip = (scope.get("client") or ("127.0.0.1", 0))[0]
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        request = HttpRequest(
-            method=scope["method"],
-            raw_path=raw_path.decode("latin-1").split("?")[0],
-            raw_query=scope.get("query_string", b"").decode("latin-1"),
-            headers=_forwarded(headers, source_ip, (scope.get("server") or ("", 80))[1], scope.get("scheme", "http")),
-            body=b"".join(chunks),
-            source_ip=source_ip,
-            protocol=f"HTTP/{scope.get('http_version', '1.1')}",
-        )
-        response = await self.handle(request)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status,
-                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-                + [(b"content-length", str(len(response.body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": response.body})
 
     def _caller(self) -> Caller:
         settings = self.host.settings
@@ -242,28 +211,3 @@ class GatewayApp:
         if cors is not None:
             cors.decorate(inner, response)
         return response
-
-
-_FORWARDING = ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id")
-
-
-def _forwarded(headers: list[tuple[str, str]], source_ip: str, port: int, scheme: str) -> list[tuple[str, str]]:
-    """The headers (lowercase names, as ASGI gives them) as API Gateway passes them on: the
-    client's address appended to X-Forwarded-For, its own X-Forwarded-Port and -Proto in place of
-    any the client sent, and an X-Amzn-Trace-Id (the client's, or a new trace)."""
-    kept, chain, trace = [], [], None
-    for name, value in headers:
-        if name not in _FORWARDING:
-            kept.append((name, value))
-        elif name == "x-forwarded-for":
-            chain.append(value)
-        elif name == "x-amzn-trace-id" and trace is None:
-            trace = value
-    chain.append(source_ip)
-    kept += [
-        ("x-forwarded-for", ", ".join(chain)),
-        ("x-forwarded-port", str(port)),
-        ("x-forwarded-proto", scheme),
-        ("x-amzn-trace-id", trace or new_trace_root()),
-    ]
-    return kept

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from ...invoker.invoker import new_trace_root
 from .routes import Route
 
 # Bodies of these types travel as text; anything else (images, zips, multipart forms) as base64.
@@ -31,7 +32,7 @@ class HttpRequest:
     method: str
     raw_path: str  # as sent, percent-encoding kept
     raw_query: str
-    headers: list[tuple[str, str]]  # in order; names as the server gives them (lowercase, in ASGI)
+    headers: list[tuple[str, str]]  # in order, names cased as the client sent them (REST events keep that)
     body: bytes
     source_ip: str
     protocol: str = "HTTP/1.1"
@@ -51,6 +52,32 @@ class HttpRequest:
         return (self.header("content-type") or "").split(";")[0].strip().lower()
 
 
+_FORWARDING = ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id")
+
+
+def forwarded(headers: list[tuple[str, str]], source_ip: str, port: int, scheme: str) -> list[tuple[str, str]]:
+    """The headers as API Gateway passes them on: the client's address appended to
+    X-Forwarded-For, its own X-Forwarded-Port and -Proto in place of any the client sent, and an
+    X-Amzn-Trace-Id (the client's, or a new trace)."""
+    kept, chain, trace = [], [], None
+    for name, value in headers:
+        lower = name.lower()
+        if lower not in _FORWARDING:
+            kept.append((name, value))
+        elif lower == "x-forwarded-for":
+            chain.append(value)
+        elif lower == "x-amzn-trace-id" and trace is None:
+            trace = value
+    chain.append(source_ip)
+    kept += [
+        ("X-Forwarded-For", ", ".join(chain)),
+        ("X-Forwarded-Port", str(port)),
+        ("X-Forwarded-Proto", scheme),
+        ("X-Amzn-Trace-Id", trace or new_trace_root()),
+    ]
+    return kept
+
+
 def _joined(headers: list[tuple[str, str]]) -> dict[str, str]:
     """Headers by lowercase name; a repeated header's values joined by commas, as payload 2.0 has them."""
     joined: dict[str, str] = {}
@@ -58,12 +85,6 @@ def _joined(headers: list[tuple[str, str]]) -> dict[str, str]:
         name = name.lower()
         joined[name] = f"{joined[name]},{value}" if name in joined else value
     return joined
-
-
-def _title(name: str) -> str:
-    """ASGI servers lowercase header names; REST events carry them as clients nearly always send
-    them (Content-Type, User-Agent). Payload 2.0 lowercases them anyway."""
-    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
 @dataclass(frozen=True)
@@ -125,7 +146,6 @@ def v1_event(
     stage = route.api.stage
     headers, multi_headers = {}, {}
     for name, value in request.headers:
-        name = _title(name)
         headers[name] = value
         multi_headers.setdefault(name, []).append(value)
     query, multi_query = {}, {}

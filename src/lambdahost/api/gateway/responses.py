@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,20 @@ def _status(value: Any) -> int:
     return status
 
 
+# What HTTP/1.1 lets a header name and value hold. A function's header that breaks these (a line
+# break, a character beyond Latin-1) makes the response malformed: that API Gateway answers such a
+# response as it answers other malformed ones is UNCONFIRMED, but it cannot pass one on as sent.
+_NOT_TOKEN = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")
+_NOT_FIELD_TEXT = re.compile(r"[^\t\x20-\x7e\x80-\xff]")
+
+
+def _sendable(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    for name, value in headers:
+        if not name or _NOT_TOKEN.search(name) or _NOT_FIELD_TEXT.search(value):
+            raise Malformed(f"the header {name!r}: {value!r} cannot be sent over HTTP")
+    return headers
+
+
 def _header_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -120,7 +135,7 @@ def v1_response(
         first_accept = (accept or "").split(",")[0].split(";")[0].strip().lower()
         if not rest or matches_media_type(first_accept, binary_media_types):
             data = _b64decode(body or "")
-    return HttpResponse(status, headers, data)
+    return HttpResponse(status, _sendable(headers), data)
 
 
 def v2_response(payload: bytes) -> HttpResponse:
@@ -142,7 +157,7 @@ def v2_response(payload: bytes) -> HttpResponse:
         data = _b64decode(body) if result.get("isBase64Encoded") else body.encode()
     else:
         data = json.dumps(body, separators=(",", ":")).encode()
-    return HttpResponse(status, headers, data)
+    return HttpResponse(status, _sendable(headers), data)
 
 
 def _b64decode(text: str) -> bytes:
