@@ -120,3 +120,11 @@ class Server:
 
     def log(self) -> str:
         return self.output.read_text()
+
+
+def api_server(folder: Path, *args: str) -> Server:
+    """A started ``lambdahost serve`` with an API port of its own, as ``api_port``."""
+    api_port = free_port()
+    server = Server(folder, "--api-port", str(api_port), "--no-watch", *args).start()
+    server.api_port = api_port
+    return server

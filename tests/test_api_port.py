@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from server import Server, free_port, write_project
+from server import Server, api_server, write_project
 
 TEMPLATE = """
 Resources:
@@ -45,10 +45,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("api-port")
-    api_port = free_port()
-    server = Server(write_project(folder, TEMPLATE, CODE), "--api-port", str(api_port), "--no-watch").start()
-    server.api_port = api_port
+    server = api_server(write_project(tmp_path_factory.mktemp("api-port"), TEMPLATE, CODE))
     yield server
     server.stop()
 
@@ -174,9 +171,7 @@ def test_an_idle_keep_alive_connection_is_closed_after_five_seconds(api) -> None
 
 
 def test_a_stop_lets_a_request_in_flight_finish(tmp_path) -> None:
-    api_port = free_port()
-    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--api-port", str(api_port), "--no-watch").start()
-    server.api_port = api_port
+    server = api_server(write_project(tmp_path, TEMPLATE, CODE))
     outcome = {}
 
     def call() -> None:

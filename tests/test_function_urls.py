@@ -9,7 +9,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from server import ROLE, Server, free_port, sigv4_headers, write_project, zipped
+from server import ROLE, api_server, sigv4_headers, write_project, zipped
 
 TEMPLATE = """
 Resources:
@@ -27,10 +27,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("urls")
-    api_port = free_port()
-    running = Server(write_project(folder, TEMPLATE, CODE), "--api-port", str(api_port), "--no-watch").start()
-    running.api_port = api_port
+    running = api_server(write_project(tmp_path_factory.mktemp("urls"), TEMPLATE, CODE))
     yield running
     running.stop()
 
