@@ -243,12 +243,11 @@ class Invoker:
         if environment is None:  # no warm environment free: the slot goes back
             self.concurrency.release(name, unreserved)
             return None
-        request_id, trace_id = _ids(request_id, trace_header)
         invocation = Invocation(
-            request_id=request_id,
+            request_id=request_id or new_request_id(),
             payload=body,
             invoked_function_arn=self.arn(name, qualifier),
-            trace_id=trace_id,
+            trace_id=_trace_id(trace_header),
             client_context=client_context,
             tenant_id=tenant_id,
             alone=self.concurrency.alone(),
@@ -371,40 +370,34 @@ def _limit_response(result: InvocationResult) -> InvocationResult:
     )
 
 
-def new_request_id(digits: str | None = None) -> str:
-    """A random (version 4) UUID, formatted without the uuid module's overhead; ``digits`` are
-    32 random hex digits to use."""
-    digits = digits or _random_hex(32)
-    variant = "89ab"[int(digits[16], 16) & 3]
-    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
+# A version 4 UUID's fixed bits: the version nibble (4) and the variant's two top bits (10).
+_UUID_CLEAR = ~(0xF << 76 | 0xC << 60)
+_UUID_SET = 0x4 << 76 | 0x8 << 60
 
 
-def new_trace_root(digits: str | None = None) -> str:
-    """An X-Ray trace root; ``digits`` are 24 random hex digits to use."""
-    return f"Root=1-{int(time.time()):08x}-{digits or _random_hex(24)}"
+def new_request_id() -> str:
+    """A random (version 4) UUID, formatted without the uuid module's overhead. The digits come
+    from Python's generator (seeded from the system's random source): ids, not secrets, and no
+    system call on an invocation's path as ``os.urandom`` makes."""
+    digits = "%032x" % (random.getrandbits(128) & _UUID_CLEAR | _UUID_SET)
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
-def _ids(request_id: str | None, trace_header: str | None) -> tuple[str, str]:
-    """The invocation's request id and X-Ray trace header, from one draw of random digits."""
-    digits = _random_hex(72)
-    return request_id or new_request_id(digits[:32]), _trace_id(trace_header, digits[32:])
+def new_trace_root() -> str:
+    """An X-Ray trace root."""
+    return f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x}"
 
 
-def _random_hex(count: int) -> str:
-    """Random hex digits from Python's generator (seeded from the system's random source): ids,
-    not secrets, and no system call on an invocation's path as ``os.urandom`` makes."""
-    return f"{random.getrandbits(4 * count):0{count}x}"
-
-
-def _trace_id(trace_header: str | None, digits: str) -> str:
+def _trace_id(trace_header: str | None) -> str:
     """The caller's (API Gateway's) trace root carried on, or a new one, with this invocation as
-    the parent segment and sampling off unless the caller decided; ``digits``: 40 random hex."""
+    the parent segment and sampling off unless the caller decided."""
+    parent = f"{random.getrandbits(64):016x}"
     if trace_header is None:  # the common case, kept cheap
-        return f"{new_trace_root(digits[:24])};Parent={digits[24:]};Sampled=0"
+        return f"{new_trace_root()};Parent={parent};Sampled=0"
     parts = [p.strip() for p in trace_header.split(";") if p.strip()]
     keys = {p.split("=", 1)[0] for p in parts}
     if "Parent" not in keys:
-        parts.append(f"Parent={digits[24:]}")
+        parts.append(f"Parent={parent}")
     if "Sampled" not in keys:
         parts.append("Sampled=0")
     return ";".join(parts)
