@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import limits
@@ -31,7 +31,7 @@ class InvocationResult:
     function_error: str | None = None  # "Unhandled" when the function or the runtime failed
     error_type: str | None = None
     content_type: str = "application/json"
-    log: str = ""  # everything this invocation wrote to its stream, platform lines included
+    log_lines: list[str] = field(default_factory=list)  # what it wrote to its stream, platform lines included
     duration_ms: float = 0.0
     billed_duration_ms: int = 0
     init_duration_ms: float | None = None
@@ -39,6 +39,11 @@ class InvocationResult:
     max_memory_used_mb: int = 0
     log_stream_name: str = ""
     status_code: int = 200  # 204 for DryRun
+
+    @property
+    def log(self) -> str:
+        """The invocation's log as text; joined only when asked for, which API Gateway never does."""
+        return "".join(line + "\n" for line in self.log_lines)
 
     @property
     def log_tail(self) -> str:

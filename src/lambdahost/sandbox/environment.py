@@ -188,6 +188,7 @@ class Environment:
         self._emit(self._platform.report(report))
         self._send_logs()
         self._request_id = ""  # what it prints from now on belongs to no invocation
+        lines, self._lines = self._lines, []  # (a new list: later prints are not this result's)
         self.last_used = time.monotonic()
         return InvocationResult(
             request_id=invocation.request_id,
@@ -196,7 +197,7 @@ class Environment:
             function_error=function_error,
             error_type=error_type,
             content_type=content_type,
-            log="".join(line + "\n" for line in self._lines),
+            log_lines=lines,
             duration_ms=duration_ms,
             billed_duration_ms=report.billed_duration_ms,
             init_duration_ms=report.init_duration_ms,
