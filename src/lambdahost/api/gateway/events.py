@@ -27,8 +27,11 @@ _TEXT_TYPES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class HttpRequest:
+    """One request to the API port. Not frozen: a frozen dataclass sets each field through
+    ``object.__setattr__``, twice the time to build, on every request."""
+
     method: str
     raw_path: str  # as sent, percent-encoding kept
     raw_query: str
@@ -41,7 +44,7 @@ class HttpRequest:
     def __post_init__(self) -> None:
         # Built at once: every request asks for a header or two (functools.cached_property takes
         # a lock on each first read before Python 3.12).
-        object.__setattr__(self, "by_name", _joined(self.headers))
+        self.by_name = _joined(self.headers)
 
     def header(self, name: str) -> str | None:
         """A header's value, by any casing of its name; a repeated header's values joined by commas."""
@@ -87,7 +90,7 @@ def _joined(headers: list[tuple[str, str]]) -> dict[str, str]:
     return joined
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Caller:
     """Who asks, and what the platform stamps on the request."""
 
