@@ -109,7 +109,10 @@ class GatewayProtocol(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
         self._source_ip, self._port = "127.0.0.1", 0
         self._waiting: collections.deque[tuple[HttpRequest, bool]] = collections.deque()
+        self._arrival: asyncio.Future | None = None  # what the answering task awaits when nothing waits
+        self._answerer: asyncio.Task | None = None
         self._answering = False
+        self._closed = False
         self._paused = False
         self.idle_since: float | None = None  # the loop's time when the last response went out
         self._url = b""
@@ -127,11 +130,14 @@ class GatewayProtocol(asyncio.Protocol):
         if local:
             self._port = local[1]
         self._server.connections.add(self)
-        self.idle_since = self._loop.time()
+        self._answerer = self._loop.create_task(self._answer())
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """A request being answered goes on to its end (cancelling it would reset its environment)."""
         self._server.connections.discard(self)
         self._waiting.clear()
+        self._closed = True
+        self._wake()
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -173,17 +179,30 @@ class GatewayProtocol(asyncio.Protocol):
             protocol=f"HTTP/{self._parser.get_http_version()}",
         )
         self._waiting.append((request, self._parser.should_keep_alive()))
-        if not self._answering:
-            self._answering = True
-            self._loop.create_task(self._answer())
-        elif len(self._waiting) >= _PIPELINE_DEPTH and not self._paused:
+        if len(self._waiting) >= _PIPELINE_DEPTH and not self._paused:
             self._paused = True
             self._transport.pause_reading()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._arrival is not None and not self._arrival.done():
+            self._arrival.set_result(None)
 
     # Answering
 
     async def _answer(self) -> None:
-        while self._waiting:
+        """The connection's requests, in order, for as long as it is open. One task for the whole
+        connection, waking on each request, costs less than a task per request."""
+        while True:
+            while not self._waiting:
+                self._answering = False
+                if self._closed or self._server.stopping:
+                    self._transport.close()
+                    return
+                self.idle_since = self._loop.time()
+                self._arrival = self._loop.create_future()
+                await self._arrival
+            self._answering = True
             request, keep_alive = self._waiting.popleft()
             try:
                 response = await self._server.gateway.handle(request)
@@ -198,11 +217,6 @@ class GatewayProtocol(asyncio.Protocol):
             if self._paused:
                 self._paused = False
                 self._transport.resume_reading()
-        self._answering = False
-        if self._server.stopping:
-            self._transport.close()
-        else:
-            self.idle_since = self._loop.time()
 
     def _write(self, response: HttpResponse, head: bool, keep_alive: bool) -> None:
         status = response.status
@@ -221,7 +235,7 @@ class GatewayProtocol(asyncio.Protocol):
         self._transport.write(b"".join(parts))
 
     def close_if_idle(self) -> None:
-        if not self._answering:
+        if not self._answering and not self._waiting:
             self._transport.close()
 
     def abort(self) -> None:
