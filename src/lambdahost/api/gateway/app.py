@@ -63,9 +63,9 @@ class GatewayApp:
             return responses.REST_NO_ROUTE if table.kinds == {"rest"} else responses.HTTP_NO_ROUTE
         route, params = match
         response = await self._route(route, params, request)
-        response = HttpResponse(response.status, list(response.headers), response.body)  # never decorate a shared one
         cors = self._cors(route)
-        if cors is not None:
+        if cors is not None:  # it adds headers: never to a shared response
+            response = HttpResponse(response.status, list(response.headers), response.body)
             cors.decorate(request, response)
         return response
 

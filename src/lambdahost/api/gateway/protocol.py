@@ -158,11 +158,10 @@ class GatewayProtocol(asyncio.Protocol):
         self._url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name.decode("latin-1"), value.rstrip(b" \t").decode("latin-1")))
-
-    def on_headers_complete(self) -> None:
-        if any(name.lower() == "expect" and value.lower() == "100-continue" for name, value in self._headers):
-            self._transport.write(_CONTINUE)
+        value = value.rstrip(b" \t")
+        if len(name) == 6 and name.lower() == b"expect" and value.lower() == b"100-continue":
+            self._transport.write(_CONTINUE)  # the client may wait for it before it sends the body
+        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_body(self, body: bytes) -> None:
         self._body.append(body)
@@ -221,7 +220,7 @@ class GatewayProtocol(asyncio.Protocol):
     def _write(self, response: HttpResponse, head: bool, keep_alive: bool) -> None:
         status = response.status
         parts = [_STATUS_LINES.get(status) or f"HTTP/1.1 {status} \r\n".encode(), self._server.clock.date_header()]
-        parts += [f"{name}: {value}\r\n".encode("latin-1") for name, value in response.headers]
+        parts.append("".join([f"{name}: {value}\r\n" for name, value in response.headers]).encode("latin-1"))
         body = response.body
         if status in (204, 304):  # these carry no body, and so no length
             body = b""
