@@ -96,6 +96,30 @@ def test_pipelined_requests_are_answered_in_order(api) -> None:
         assert [json.loads(reader.response()[2])["path"] for _ in range(5)] == [f"/p/{n}" for n in range(5)]
 
 
+def test_more_pipelined_requests_than_it_holds_are_all_answered(api) -> None:
+    """Past 16 waiting the connection stops reading, and reads on once they are answered."""
+    with connect(api) as connection:
+        connection.sendall(b"".join(get(f"/many/{n}") for n in range(40)))
+        reader = Reader(connection)
+        assert [json.loads(reader.response()[2])["path"] for _ in range(40)] == [f"/many/{n}" for n in range(40)]
+
+
+def test_a_client_that_goes_away_mid_request_leaves_the_port_serving(api) -> None:
+    with connect(api) as gone:
+        gone.sendall(get("/sleep"))
+        time.sleep(0.2)  # the request is with the function
+    with connect(api) as connection:
+        reader = Reader(connection)
+        for n in range(2):
+            connection.sendall(get(f"/after/{n}"))
+            status, _, body = reader.response()
+            assert status == "HTTP/1.1 200 OK" and json.loads(body)["path"] == f"/after/{n}"
+        time.sleep(2)  # the abandoned invocation has ended by now, and its answer went nowhere
+        connection.sendall(get("/later"))
+        status, _, body = reader.response()
+        assert status == "HTTP/1.1 200 OK" and json.loads(body)["path"] == "/later"
+
+
 def test_connection_close_and_http_1_0_end_the_connection(api) -> None:
     with connect(api) as connection:
         connection.sendall(get("/bye", "connection: close"))
