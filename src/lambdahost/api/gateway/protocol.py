@@ -110,7 +110,7 @@ class GatewayProtocol(asyncio.Protocol):
         self._source_ip, self._port = "127.0.0.1", 0
         self._waiting: collections.deque[tuple[HttpRequest, bool]] = collections.deque()
         self._arrival: asyncio.Future | None = None  # what the answering task awaits when nothing waits
-        self._answerer: asyncio.Task | None = None
+        self._answerer: asyncio.Task | None = None  # held here: the loop keeps only a weak reference
         self._answering = False
         self._closed = False
         self._paused = False
