@@ -112,7 +112,6 @@ class GatewayProtocol(asyncio.Protocol):
         self._arrival: asyncio.Future | None = None  # what the answering task awaits when nothing waits
         self._answerer: asyncio.Task | None = None  # held here: the loop keeps only a weak reference
         self._answering = False
-        self._closed = False
         self._paused = False
         self.idle_since: float | None = None  # the loop's time when the last response went out
         self._url = b""
@@ -136,7 +135,6 @@ class GatewayProtocol(asyncio.Protocol):
         """A request being answered goes on to its end (cancelling it would reset its environment)."""
         self._server.connections.discard(self)
         self._waiting.clear()
-        self._closed = True
         self._wake()
 
     def data_received(self, data: bytes) -> None:
@@ -195,7 +193,7 @@ class GatewayProtocol(asyncio.Protocol):
         while True:
             while not self._waiting:
                 self._answering = False
-                if self._closed or self._server.stopping:
+                if self._transport.is_closing() or self._server.stopping:
                     self._transport.close()
                     return
                 self.idle_since = self._loop.time()
