@@ -392,8 +392,10 @@ def _trace_id(trace_header: str | None) -> str:
     """The caller's (API Gateway's) trace root carried on, or a new one, with this invocation as
     the parent segment and sampling off unless the caller decided."""
     parent = f"{random.getrandbits(64):016x}"
-    if trace_header is None:  # the common case, kept cheap
+    if trace_header is None:
         return f"{new_trace_root()};Parent={parent};Sampled=0"
+    if ";" not in trace_header and trace_header.startswith("Root="):  # a bare root, as API Gateway's own
+        return f"{trace_header};Parent={parent};Sampled=0"
     parts = [p.strip() for p in trace_header.split(";") if p.strip()]
     keys = {p.split("=", 1)[0] for p in parts}
     if "Parent" not in keys:

@@ -30,7 +30,7 @@ class Minute:
         self.errors += error
         if len(self.durations) < SAMPLES:
             self.durations.append(duration_ms)
-        elif (slot := random.randrange(self.invocations)) < SAMPLES:
+        elif (slot := int(random.random() * self.invocations)) < SAMPLES:
             self.durations[slot] = duration_ms
 
     def percentile(self, fraction: float) -> float | None:

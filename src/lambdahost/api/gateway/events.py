@@ -120,9 +120,8 @@ def matches_media_type(content_type: str, patterns: tuple[str, ...] | list[str])
     return bool(content_type) and any(fnmatch.fnmatch(content_type, p.lower()) for p in patterns)
 
 
-def _body(request: HttpRequest, binary: bool) -> tuple[str | None, bool]:
-    if not request.body:
-        return None, False
+def _body(request: HttpRequest, binary: bool) -> tuple[str, bool]:
+    """A body that is there, as the event carries it: text, or base64 (``True``)."""
     if binary:
         return base64.b64encode(request.body).decode(), True
     try:
@@ -132,7 +131,7 @@ def _body(request: HttpRequest, binary: bool) -> tuple[str | None, bool]:
 
 
 def _query(request: HttpRequest) -> list[tuple[str, str]]:
-    return parse_qsl(request.raw_query, keep_blank_values=True)
+    return parse_qsl(request.raw_query, keep_blank_values=True) if request.raw_query else []
 
 
 def v1_event(
@@ -155,8 +154,10 @@ def v1_event(
     for name, value in _query(request):
         query[name] = value
         multi_query.setdefault(name, []).append(value)
-    binary = rest and matches_media_type(request.content_type, route.api.binary_media_types)
-    body, encoded = _body(request, binary or (not rest and not _text(request.content_type)))
+    body, encoded = None, False
+    if request.body:
+        binary = rest and matches_media_type(request.content_type, route.api.binary_media_types)
+        body, encoded = _body(request, binary or (not rest and not _text(request.content_type)))
     identifier = api_id(route.api.logical_id)
     context: dict[str, Any] = {
         "accountId": caller.account_id,
@@ -238,7 +239,7 @@ def v2_event(
     query: dict[str, str] = {}
     for name, value in _query(request):
         query[name] = f"{query[name]},{value}" if name in query else value
-    body, encoded = _body(request, not _text(request.content_type))
+    body, encoded = _body(request, not _text(request.content_type)) if request.body else (None, False)
     context: dict[str, Any] = {
         "accountId": account_id or caller.account_id,
         "apiId": api_key,

@@ -16,7 +16,7 @@ from .events import matches_media_type
 _V1_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 
 
-@dataclass
+@dataclass(slots=True)
 class HttpResponse:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
@@ -146,10 +146,10 @@ def v2_response(payload: bytes) -> HttpResponse:
         return HttpResponse(200, [("content-type", "application/json")], body.encode())
     status = _status(result["statusCode"])
     headers = [(k, _header_value(v)) for k, v in (result.get("headers") or {}).items() if v is not None]
+    headers += [("set-cookie", str(cookie)) for cookie in result.get("cookies") or ()]
+    _sendable(headers)
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("content-type", "application/json"))
-    for cookie in result.get("cookies") or []:
-        headers.append(("set-cookie", str(cookie)))
     body = result.get("body")
     if body is None:
         data = b""
@@ -157,7 +157,7 @@ def v2_response(payload: bytes) -> HttpResponse:
         data = _b64decode(body) if result.get("isBase64Encoded") else body.encode()
     else:
         data = json.dumps(body, separators=(",", ":")).encode()
-    return HttpResponse(status, _sendable(headers), data)
+    return HttpResponse(status, headers, data)
 
 
 def _b64decode(text: str) -> bytes:
