@@ -15,6 +15,16 @@ KEEP_MINUTES = 24 * 60
 SAMPLES = 1000  # durations kept per function and minute; past that, a uniform sample of them
 
 
+@dataclass(slots=True)
+class Totals:
+    """A function's counts since the host started (Prometheus counters)."""
+
+    invocations: int = 0
+    errors: int = 0
+    throttles: int = 0
+    duration_ms: float = 0.0
+
+
 @dataclass
 class Minute:
     invocations: int = 0
@@ -44,7 +54,7 @@ class Metrics:
     def __init__(self, invoker: Invoker) -> None:
         self._invoker = invoker
         self._minutes: dict[str, dict[int, Minute]] = defaultdict(dict)
-        self._totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self._totals: dict[str, Totals] = defaultdict(Totals)
         invoker.observers.append(self._invocation)
         invoker.throttle_observers.append(self._throttle)
 
@@ -64,13 +74,13 @@ class Metrics:
         minute.add(result.duration_ms, result.function_error is not None)
         minute.concurrency = max(minute.concurrency, self._invoker.concurrency.in_flight(name) + 1)
         totals = self._totals[name]
-        totals["invocations"] += 1
-        totals["errors"] += result.function_error is not None
-        totals["duration_ms"] += result.duration_ms
+        totals.invocations += 1
+        totals.errors += result.function_error is not None
+        totals.duration_ms += result.duration_ms
 
     def _throttle(self, name: str) -> None:
         self._minute(name).throttles += 1
-        self._totals[name]["throttles"] += 1
+        self._totals[name].throttles += 1
 
     def series(self, name: str, minutes: int = 60) -> list[dict]:
         """One point per minute, oldest first, for the last ``minutes`` minutes."""
@@ -107,7 +117,7 @@ class Metrics:
         for metric, kind, help_text, key in metrics:
             lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} {kind}"]
             for name in sorted(self._totals):
-                lines.append(f'{metric}{{function="{name}"}} {self._totals[name][key]:g}')
+                lines.append(f'{metric}{{function="{name}"}} {getattr(self._totals[name], key):g}')
         lines += [
             "# HELP lambdahost_concurrent_executions Invocations running now",
             "# TYPE lambdahost_concurrent_executions gauge",

@@ -8,6 +8,7 @@ warm invocation over both sides. Anything structured (a fork-server's spawn spec
 in the body.
 """
 
+import itertools
 import struct
 
 HEADER = struct.Struct("!BII")
@@ -16,7 +17,7 @@ _SEPARATOR = "\x00"
 
 
 def _encode_meta(meta: "dict[str, str]") -> bytes:
-    text = _SEPARATOR.join(map(_SEPARATOR.join, meta.items()))
+    text = _SEPARATOR.join(itertools.chain.from_iterable(meta.items()))
     if text.count(_SEPARATOR) != 2 * len(meta) - 1:
         raise ValueError(f"frame metadata cannot hold a NUL character: {meta!r}")
     return text.encode()
