@@ -7,6 +7,7 @@ import fnmatch
 import functools
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -120,9 +121,12 @@ def matches_media_type(content_type: str, patterns: tuple[str, ...] | list[str])
     return bool(content_type) and any(fnmatch.fnmatch(content_type, p.lower()) for p in patterns)
 
 
-def _body(request: HttpRequest, binary: bool) -> tuple[str, bool]:
-    """A body that is there, as the event carries it: text, or base64 (``True``)."""
-    if binary:
+def _body(request: HttpRequest, binary: Callable[[str], bool]) -> tuple[str | None, bool]:
+    """The body as the event carries it: text, or base64 (``True``) when ``binary`` says so of its
+    content type. No body, no content type to look at."""
+    if not request.body:
+        return None, False
+    if binary(request.content_type):
         return base64.b64encode(request.body).decode(), True
     try:
         return request.body.decode(), False
@@ -154,10 +158,11 @@ def v1_event(
     for name, value in _query(request):
         query[name] = value
         multi_query.setdefault(name, []).append(value)
-    body, encoded = None, False
-    if request.body:
-        binary = rest and matches_media_type(request.content_type, route.api.binary_media_types)
-        body, encoded = _body(request, binary or (not rest and not _text(request.content_type)))
+
+    def binary(content_type: str) -> bool:  # a REST API sends only its BinaryMediaTypes as base64
+        return matches_media_type(content_type, route.api.binary_media_types)
+
+    body, encoded = _body(request, binary if rest else _binary)
     identifier = api_id(route.api.logical_id)
     context: dict[str, Any] = {
         "accountId": caller.account_id,
@@ -239,7 +244,7 @@ def v2_event(
     query: dict[str, str] = {}
     for name, value in _query(request):
         query[name] = f"{query[name]},{value}" if name in query else value
-    body, encoded = _body(request, not _text(request.content_type)) if request.body else (None, False)
+    body, encoded = _body(request, _binary)
     context: dict[str, Any] = {
         "accountId": account_id or caller.account_id,
         "apiId": api_key,
@@ -280,5 +285,6 @@ def v2_event(
     return event
 
 
-def _text(content_type: str) -> bool:
-    return not content_type or matches_media_type(content_type, _TEXT_TYPES)
+def _binary(content_type: str) -> bool:
+    """Whether an HTTP API sends a body of this type as base64: any type but text's."""
+    return bool(content_type) and not matches_media_type(content_type, _TEXT_TYPES)
