@@ -17,7 +17,12 @@ DUMP = """
 import os, resource, sys
 
 def handler(event, context):
-    return {"env": dict(os.environ), "path": sys.path[:6], "files": resource.getrlimit(resource.RLIMIT_NOFILE)}
+    return {
+        "env": dict(os.environ),
+        "path": sys.path[:6],
+        "files": resource.getrlimit(resource.RLIMIT_NOFILE),
+        "batch": os.sched_getscheduler(0) == os.SCHED_BATCH if hasattr(os, "SCHED_BATCH") else None,
+    }
 """
 
 CONTEXT = """
@@ -61,6 +66,8 @@ def test_lambda_environment_variables(host: Host, make_function) -> None:
     assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", env["_X_AMZN_TRACE_ID"])
     assert env["GREETING"] == "hi"
     assert json.loads(result.payload)["files"] == [1024, 1024], "Lambda's file descriptor quota"
+    if sys.platform == "linux":
+        assert json.loads(result.payload)["batch"], "an environment yields to the host's serving thread"
     second = json.loads(host.invoke(function.name).payload)["env"]
     assert second["_X_AMZN_TRACE_ID"] != env["_X_AMZN_TRACE_ID"], "the trace id is per invocation"
 
