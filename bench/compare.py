@@ -1,9 +1,10 @@
 """This tree's engine throughput, or its API route, against another commit's, in alternating runs.
 
-Run: .venv/bin/python bench/compare.py REV [--route] [--pairs 6] [--seconds 2]
+Run: .venv/bin/python bench/compare.py REV [--route] [--uvloop] [--pairs 6] [--seconds 2]
   REV is checked out in a temporary git worktree; each pair runs its throughput loop (the one of
-  bench/engine.py: 1, 2, 4 and 8 environments) and then this tree's, in fresh processes with the
-  same interpreter. With --route each side runs ``lambdahost serve`` on bench/gateway.py's project
+  bench/engine.py: 1, 2, 4 and 8 environments, on asyncio's loop or with --uvloop on the loop
+  serve runs) and then this tree's, in fresh processes with the same interpreter. With --route
+  each side runs ``lambdahost serve`` on bench/gateway.py's project
   instead, and wrk loads its HttpApi route with 1, 8 and 32 connections (the CPU figure is then the
   serving process's, environments aside). On a shared machine whose speed moves by tens of percent
   within minutes, only runs made in turn compare fairly: the summary gives each side's median, and
@@ -27,16 +28,17 @@ from common import ROOT
 ENVIRONMENTS = (1, 2, 4, 8)
 CONNECTIONS = (1, 8, 32)
 RUN = """
-import asyncio, json, sys
+import asyncio, json, sys, uvloop
 sys.path.insert(0, {bench!r})
 from engine import _throughput
-print(json.dumps([asyncio.run(_throughput(n, {seconds})) for n in {environments}]))
+print(json.dumps([{loop}.run(_throughput(n, {seconds})) for n in {environments}]))
 """
 
 
-def run(src: Path, seconds: float) -> list[tuple[float, float]]:
-    """(rate, host CPU per invocation) at each number of environments, with ``src`` imported."""
-    code = RUN.format(bench=str(ROOT / "bench"), seconds=seconds, environments=ENVIRONMENTS)
+def run(src: Path, seconds: float, loop: str = "asyncio") -> list[tuple[float, float]]:
+    """(rate, host CPU per invocation) at each number of environments, with ``src`` imported,
+    on ``loop`` (asyncio or uvloop)."""
+    code = RUN.format(bench=str(ROOT / "bench"), seconds=seconds, environments=ENVIRONMENTS, loop=loop)
     env = {**os.environ, "PYTHONPATH": str(src)}
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.splitlines()[-1])
@@ -80,10 +82,15 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=2.0, help="per number of environments and run")
     parser.add_argument("--route", action="store_true", help="serve's HttpApi route under wrk instead")
+    parser.add_argument("--uvloop", action="store_true", help="the engine on uvloop, the loop serve runs")
     options = parser.parse_args()
     measure, levels, unit = (run_route, CONNECTIONS, "connections")
     if not options.route:
-        measure, levels, unit = run, ENVIRONMENTS, "environments"
+        levels, unit = ENVIRONMENTS, "environments"
+
+        def measure(src: Path, seconds: float) -> list[tuple[float, float]]:
+            return run(src, seconds, "uvloop" if options.uvloop else "asyncio")
+
     runs: dict[str, list] = {"base": [], "this": []}
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "base"

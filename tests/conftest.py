@@ -1,22 +1,61 @@
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import boto3
 import pytest
+import uvloop
 
-from lambdahost import FunctionConfig, Host
+from lambdahost import FunctionConfig, Host, eventloop
 from server import free_port
+
+T = TypeVar("T")
+
+
+LOOPS = {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``pytest.mark.both_loops``: each test that runs a host runs on both loops lambdahost may
+    run on. For the engine's behaviour (lifecycle, deadlines, crashes): a difference between
+    them once let ``serve`` run environments with no deadline at all while the suite, on the
+    other loop, saw nothing wrong."""
+    if metafunc.definition.get_closest_marker("both_loops") and "loop_factory" in metafunc.fixturenames:
+        metafunc.parametrize("loop_factory", list(LOOPS.values()), ids=list(LOOPS))
 
 
 @pytest.fixture
-def host(tmp_path: Path) -> Iterator[Host]:
-    with Host(state_dir=tmp_path / "state") as host:
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    """The event loop of the test's hosts: lambdahost's own choice, as users get it (but see
+    ``both_loops``)."""
+    return eventloop.new_event_loop
+
+
+@pytest.fixture
+def run(loop_factory) -> Callable[[Coroutine[Any, Any, T]], T]:
+    """``asyncio.run`` on the test's loop."""
+
+    def run(main: Coroutine[Any, Any, T]) -> T:
+        loop = loop_factory()
+        try:
+            return loop.run_until_complete(main)
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    return run
+
+
+@pytest.fixture
+def host(tmp_path: Path, loop_factory) -> Iterator[Host]:
+    with Host(state_dir=tmp_path / "state", loop_factory=loop_factory) as host:
         yield host
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from lambdahost import AsyncHost, FunctionConfig, InvalidParameterValueException, TooManyRequestsException
 
+pytestmark = pytest.mark.both_loops
+
 SLOW = """
 import os, time
 
@@ -32,7 +34,7 @@ async def _gather(host: AsyncHost, name: str, count: int, sleep: float) -> list:
     return await asyncio.gather(*calls, return_exceptions=True)
 
 
-def test_parallel_invocations_run_in_separate_environments(tmp_path: Path, code: Path) -> None:
+def test_parallel_invocations_run_in_separate_environments(tmp_path: Path, code: Path, run) -> None:
     async def scenario():
         async with AsyncHost(state_dir=tmp_path / "state") as host:
             host.add_function(FunctionConfig(name="slow", handler="app.handler", code_dir=code))
@@ -43,7 +45,7 @@ def test_parallel_invocations_run_in_separate_environments(tmp_path: Path, code:
             again = await _gather(host, "slow", 4, 0)
             return results, elapsed, again
 
-    results, elapsed, again = asyncio.run(scenario())
+    results, elapsed, again = run(scenario())
     bodies = [json.loads(r.payload) for r in results]
     assert len({b["pid"] for b in bodies}) == 4
     assert len({b["stream"] for b in bodies}) == 4, "one log stream per environment"
@@ -51,7 +53,7 @@ def test_parallel_invocations_run_in_separate_environments(tmp_path: Path, code:
     assert {json.loads(r.payload)["pid"] for r in again} == {b["pid"] for b in bodies}, "all four stay warm"
 
 
-def test_reserved_concurrency_throttles_with_the_real_reason(tmp_path: Path, code: Path) -> None:
+def test_reserved_concurrency_throttles_with_the_real_reason(tmp_path: Path, code: Path, run) -> None:
     async def scenario():
         async with AsyncHost(state_dir=tmp_path / "state") as host:
             host.add_function(FunctionConfig(name="slow", handler="app.handler", code_dir=code, reserved_concurrency=2))
@@ -60,7 +62,7 @@ def test_reserved_concurrency_throttles_with_the_real_reason(tmp_path: Path, cod
             off = await _gather(host, "off", 1, 0)
             return results, off
 
-    results, off = asyncio.run(scenario())
+    results, off = run(scenario())
     throttled = [r for r in results if isinstance(r, TooManyRequestsException)]
     assert len(throttled) == 1 and len(results) - len(throttled) == 2
     assert throttled[0].reason == "ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -73,23 +75,23 @@ def test_reserved_concurrency_throttles_with_the_real_reason(tmp_path: Path, cod
     assert isinstance(off[0], TooManyRequestsException)
 
 
-def test_host_wide_limit_throttles_unreserved_functions(tmp_path: Path, code: Path) -> None:
+def test_host_wide_limit_throttles_unreserved_functions(tmp_path: Path, code: Path, run) -> None:
     async def scenario():
         async with AsyncHost(state_dir=tmp_path / "state", concurrency_limit=20) as host:
             host.add_function(FunctionConfig(name="a", handler="app.handler", code_dir=code, reserved_concurrency=17))
             host.add_function(FunctionConfig(name="b", handler="app.handler", code_dir=code))
             return await _gather(host, "b", 4, 0.5)
 
-    results = asyncio.run(scenario())
+    results = run(scenario())
     throttled = [r for r in results if isinstance(r, TooManyRequestsException)]
     assert len(throttled) == 1, "3 of 20 are unreserved"
     assert throttled[0].reason == "ConcurrentInvocationLimitExceeded"
 
 
-def test_reservations_keep_a_minimum_unreserved(tmp_path: Path, code: Path) -> None:
+def test_reservations_keep_a_minimum_unreserved(tmp_path: Path, code: Path, run) -> None:
     async def scenario():
         async with AsyncHost(state_dir=tmp_path / "state") as host:
             host.add_function(FunctionConfig(name="a", handler="app.handler", code_dir=code, reserved_concurrency=901))
 
     with pytest.raises(InvalidParameterValueException, match=r"below its minimum value of \[100\]"):
-        asyncio.run(scenario())
+        run(scenario())

@@ -14,6 +14,8 @@ import pytest
 
 from lambdahost import FunctionConfig, Host
 
+pytestmark = pytest.mark.both_loops
+
 
 def _bootstrap(folder: Path, script: str) -> None:
     path = folder / "bootstrap"
@@ -49,6 +51,27 @@ def ric(tmp_path: Path) -> Path:
     """)
     )
     return folder
+
+
+def test_the_runtime_api_answers_only_requests_that_name_it(host: Host, ric: Path) -> None:
+    """A web page reaching it through DNS rebinding could take the function's events."""
+    (ric / "probe.py").write_text(
+        textwrap.dedent("""
+        import json, os, urllib.error, urllib.request
+
+        def handler(event, context):
+            url = f"http://{os.environ['AWS_LAMBDA_RUNTIME_API']}/2018-06-01/runtime/invocation/next"
+            try:
+                urllib.request.urlopen(urllib.request.Request(url, headers={"Host": event["host"]}), timeout=5)
+            except urllib.error.HTTPError as error:
+                return [error.code, json.loads(error.read())["errorType"]]
+    """)
+    )
+    host.add_function(FunctionConfig(name="probe", handler="probe.handler", code_dir=ric, runtime="provided.al2023"))
+    foreign = host.invoke("probe", {"host": "evil.example"})
+    assert json.loads(foreign.payload) == [403, "AccessDeniedException"]
+    own = host.invoke("probe", {"host": "127.0.0.1"})  # heard: its invocation is still running
+    assert json.loads(own.payload) == [403, "InvalidStateTransition"]
 
 
 def test_awslambdaric_runs_python_handlers_through_the_runtime_api(host: Host, ric: Path) -> None:

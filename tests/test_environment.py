@@ -13,6 +13,8 @@ from lambdahost import FunctionConfig, Host, InvalidParameterValueException, Inv
 from lambdahost.model import limits
 from lambdahost.sandbox.interpreter import InterpreterResolver
 
+pytestmark = pytest.mark.both_loops
+
 DUMP = """
 import os, resource, sys
 
@@ -72,7 +74,7 @@ def test_lambda_environment_variables(host: Host, make_function) -> None:
     assert second["_X_AMZN_TRACE_ID"] != env["_X_AMZN_TRACE_ID"], "the trace id is per invocation"
 
 
-def test_host_credentials_are_passed_only_when_configured(tmp_path: Path, monkeypatch) -> None:
+def test_host_credentials_are_passed_only_when_configured(tmp_path: Path, monkeypatch, loop_factory) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAHOSTKEY")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "host-secret")
     code = tmp_path / "code"
@@ -80,7 +82,9 @@ def test_host_credentials_are_passed_only_when_configured(tmp_path: Path, monkey
     (code / "app.py").write_text(DUMP)
     config = FunctionConfig(name="f", handler="app.handler", code_dir=code)
     for passed in (False, True):
-        with Host(state_dir=tmp_path / f"state{passed}", pass_aws_credentials=passed) as host:
+        with Host(
+            state_dir=tmp_path / f"state{passed}", loop_factory=loop_factory, pass_aws_credentials=passed
+        ) as host:
             host.add_function(config)
             env = json.loads(host.invoke("f").payload)["env"]
         assert ("AWS_ACCESS_KEY_ID" in env) is passed
@@ -224,7 +228,9 @@ def _available(runtime: str) -> bool:
         return False
 
 
-def test_missing_runtime_falls_back_with_a_warning_or_is_refused_when_strict(tmp_path: Path, caplog) -> None:
+def test_missing_runtime_falls_back_with_a_warning_or_is_refused_when_strict(
+    tmp_path: Path, caplog, loop_factory
+) -> None:
     missing = next((r for r in limits.PYTHON_RUNTIMES if not _available(r)), None)
     if missing is None:
         pytest.skip("every Python runtime has an interpreter here")
@@ -232,19 +238,19 @@ def test_missing_runtime_falls_back_with_a_warning_or_is_refused_when_strict(tmp
     code.mkdir()
     (code / "app.py").write_text("import sys\ndef handler(e, c):\n    return list(sys.version_info[:2])\n")
     config = FunctionConfig(name="f", handler="app.handler", code_dir=code, runtime=missing)
-    with Host(state_dir=tmp_path / "lenient") as host:
+    with Host(state_dir=tmp_path / "lenient", loop_factory=loop_factory) as host:
         host.add_function(config)
         assert json.loads(host.invoke("f").payload) == list(sys.version_info[:2])
     assert any(f"No {missing} interpreter found" in r.getMessage() for r in caplog.records)
     with (
-        Host(state_dir=tmp_path / "strict", strict_runtimes=True) as host,
+        Host(state_dir=tmp_path / "strict", loop_factory=loop_factory, strict_runtimes=True) as host,
         pytest.raises(InvalidParameterValueException, match=f"Runtime {missing} needs a {missing} interpreter"),
     ):
         host.add_function(config)
 
 
 @pytest.mark.parametrize("runtime", limits.PYTHON_RUNTIMES)
-def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runtime: str) -> None:
+def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runtime: str, loop_factory) -> None:
     if not _available(runtime):
         pytest.skip(f"no {runtime} interpreter on this machine")
     code = tmp_path / "code"
@@ -259,7 +265,7 @@ def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runt
         "    region = boto3.client('sts', region_name='eu-west-1').meta.region_name\n"
         "    return {'version': 'python%d.%d' % sys.version_info[:2], 'text': 'h\u00e9', 'boto3': region}\n"
     )
-    with Host(state_dir=tmp_path / "state", strict_runtimes=True) as host:
+    with Host(state_dir=tmp_path / "state", loop_factory=loop_factory, strict_runtimes=True) as host:
         host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code, runtime=runtime))
         ok = host.invoke("f")
         failed = host.invoke("f", {"fail": True})
@@ -276,7 +282,7 @@ def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runt
     assert f"INIT_START Runtime Version: {runtime.replace('python', 'python:')}.local" in ok.log
 
 
-def test_configured_interpreter_is_resolved_to_its_real_binary(tmp_path: Path) -> None:
+def test_configured_interpreter_is_resolved_to_its_real_binary(tmp_path: Path, loop_factory) -> None:
     code = tmp_path / "code"
     code.mkdir()
     (code / "app.py").write_text("import sys\ndef handler(e, c):\n    return sys.executable\n")
@@ -284,7 +290,7 @@ def test_configured_interpreter_is_resolved_to_its_real_binary(tmp_path: Path) -
     shim = tmp_path / "shim"
     shim.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
     shim.chmod(0o755)
-    with Host(state_dir=tmp_path / "state", interpreters={runtime: str(shim)}) as host:
+    with Host(state_dir=tmp_path / "state", loop_factory=loop_factory, interpreters={runtime: str(shim)}) as host:
         host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code, runtime=runtime))
         executable = json.loads(host.invoke("f").payload)
     assert executable != str(shim)

@@ -9,7 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from lambdahost import AsyncHost, FunctionConfig, Host
+
+pytestmark = pytest.mark.both_loops
 
 COUNTER = """
 import os
@@ -120,10 +124,9 @@ def test_timeout_kills_environment_and_reports_sandbox_timedout(host: Host, make
     assert after.init_duration_ms is not None
 
 
-def test_each_invocation_times_out_at_its_own_deadline(tmp_path: Path) -> None:
-    """The host keeps one deadline timer per environment across invocations: a timer set for
-    the init (10 s) must not let a cold invocation run past its own 1 s, and one set for an
-    earlier invocation must not cut the next one short."""
+def test_each_invocation_times_out_at_its_own_deadline(tmp_path: Path, run) -> None:
+    """Each wait has its own deadline: the init's (10 s) must not let a cold invocation run past
+    its own 1 s, and an earlier invocation's must not cut the next one short."""
     (tmp_path / "app.py").write_text(
         "import time\ndef handler(event, context):\n    time.sleep(event['sleep'])\n    return 'done'\n"
     )
@@ -138,7 +141,7 @@ def test_each_invocation_times_out_at_its_own_deadline(tmp_path: Path) -> None:
             second = await host.invoke("f", {"sleep": 60})  # its own: 1 s after the first ended
             return [cold.error_type, cold_elapsed, first.payload, second.error_type, second.duration_ms]
 
-    cold_type, cold_elapsed, first_payload, second_type, second_ms = asyncio.run(scenario())
+    cold_type, cold_elapsed, first_payload, second_type, second_ms = run(scenario())
     assert cold_type == "Sandbox.Timedout"
     assert cold_elapsed < 10, "the cold invocation ran on to the init's deadline"
     assert first_payload == b'"done"'
@@ -163,11 +166,11 @@ def test_remaining_time_counts_down_to_the_deadline(host: Host, make_function) -
     assert 100 <= first - second < 1000
 
 
-def test_idle_environments_are_reclaimed(tmp_path: Path) -> None:
+def test_idle_environments_are_reclaimed(tmp_path: Path, loop_factory) -> None:
     code = tmp_path / "code"
     code.mkdir()
     (code / "app.py").write_text("import os\ndef handler(event, context):\n    return os.getpid()\n")
-    with Host(state_dir=tmp_path / "state", idle_timeout=0.3) as host:
+    with Host(state_dir=tmp_path / "state", loop_factory=loop_factory, idle_timeout=0.3) as host:
         host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code))
         first = host.invoke("f")
         time.sleep(0.2)
@@ -186,7 +189,7 @@ def test_replacing_a_function_recycles_its_environments(host: Host, make_functio
     assert host.invoke(function.name).payload == b'"v2"'
 
 
-def test_init_past_its_limit_is_retried_inside_the_invoke(tmp_path: Path) -> None:
+def test_init_past_its_limit_is_retried_inside_the_invoke(tmp_path: Path, loop_factory) -> None:
     code = tmp_path / "code"
     code.mkdir()
     (code / "app.py").write_text(
@@ -198,7 +201,7 @@ def test_init_past_its_limit_is_retried_inside_the_invoke(tmp_path: Path) -> Non
         "def handler(event, context):\n"
         "    return 'ready'\n"
     )
-    with Host(state_dir=tmp_path / "state", init_timeout=0.5) as host:
+    with Host(state_dir=tmp_path / "state", loop_factory=loop_factory, init_timeout=0.5) as host:
         host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code, timeout=5))
         started = time.monotonic()
         result = host.invoke("f")
@@ -208,7 +211,7 @@ def test_init_past_its_limit_is_retried_inside_the_invoke(tmp_path: Path) -> Non
     assert result.log.index("Phase: init\tStatus: timeout") < result.log.index("START RequestId")
 
 
-def test_a_cancelled_invocation_never_answers_the_next_one(tmp_path: Path) -> None:
+def test_a_cancelled_invocation_never_answers_the_next_one(tmp_path: Path, run) -> None:
     """Cancelling a caller (a server shutting down) resets the environment it was waiting on."""
     (tmp_path / "app.py").write_text(
         "import time\ndef handler(event, context):\n    time.sleep(event['sleep'])\n    return event['n']\n"
@@ -225,10 +228,10 @@ def test_a_cancelled_invocation_never_answers_the_next_one(tmp_path: Path) -> No
             second = await host.invoke("slow", {"sleep": 0.6, "n": 2})
             return [second.payload, b"Init Duration" in second.log.encode()]
 
-    assert asyncio.run(scenario()) == [b"2", True]
+    assert run(scenario()) == [b"2", True]
 
 
-def test_a_cold_start_cancelled_while_forking_leaves_no_error_behind(tmp_path: Path) -> None:
+def test_a_cold_start_cancelled_while_forking_leaves_no_error_behind(tmp_path: Path, run) -> None:
     """The fork-server's answer for a spawn whose caller is gone is dropped, not an error in the
     loop, and the host goes on starting environments."""
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return 'ok'\n")
@@ -251,6 +254,6 @@ def test_a_cold_start_cancelled_while_forking_leaves_no_error_behind(tmp_path: P
             payloads = [(await host.invoke(name)).payload for name in ("warm", "cold")]
         return errors, payloads
 
-    errors, payloads = asyncio.run(scenario())
+    errors, payloads = run(scenario())
     assert errors == []
     assert payloads == [b'"ok"', b'"ok"']

@@ -14,6 +14,8 @@ import pytest
 
 from lambdahost import AsyncHost, FunctionConfig, Host, InvalidRequestContentException, RequestEntityTooLargeException
 
+pytestmark = pytest.mark.both_loops
+
 CRASHER = """
 import ctypes, os, signal, sys
 
@@ -149,7 +151,7 @@ def test_payload_that_python_reads_is_accepted(host: Host, make_function, payloa
     assert json.loads(host.invoke(function.name, payload).payload) == event
 
 
-def test_environments_that_exit_at_once_are_each_reported(tmp_path) -> None:
+def test_environments_that_exit_at_once_are_each_reported(tmp_path, run) -> None:
     """Many environments whose init exits the process: the fork-server's "spawned" and "exited"
     messages for one child can arrive together, and each invocation still gets its ExitError."""
     (tmp_path / "app.py").write_text("import os\nos._exit(3)\n")
@@ -162,7 +164,7 @@ def test_environments_that_exit_at_once_are_each_reported(tmp_path) -> None:
                 results += await asyncio.gather(*(host.invoke("gone") for _ in range(64)), return_exceptions=True)
             return results
 
-    results = asyncio.run(scenario())
+    results = run(scenario())
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert {r.error_type for r in results} == {"Runtime.ExitError"}
     assert all(b"Runtime exited with error: exit status 3" in r.payload for r in results)
@@ -243,7 +245,7 @@ def handler(event, context):
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="/tmp is each environment's own with Linux mount namespaces")
-def test_tmp_is_each_environments_own(tmp_path: Path) -> None:
+def test_tmp_is_each_environments_own(tmp_path: Path, run) -> None:
     """Two environments writing the same /tmp path each read back their own file; the machine's
     /tmp gets neither, and what it holds is not theirs to see (the code folder, bound in, is)."""
     (tmp_path / "app.py").write_text(ISOLATED)
@@ -256,7 +258,7 @@ def test_tmp_is_each_environments_own(tmp_path: Path) -> None:
             return await asyncio.gather(host.invoke("scratch"), host.invoke("scratch"))
 
     try:
-        results = asyncio.run(scenario())
+        results = run(scenario())
     finally:
         machines.unlink()
     answers = [json.loads(result.payload) for result in results]

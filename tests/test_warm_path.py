@@ -13,6 +13,8 @@ import pytest
 from lambdahost import Host
 from lambdahost.sandbox.environment import Environment
 
+pytestmark = pytest.mark.both_loops
+
 WORKER = """
 import os, sys, time
 
@@ -38,9 +40,9 @@ def handler(event, context):
 
 
 @pytest.fixture
-def host(tmp_path: Path) -> Iterator[Host]:
+def host(tmp_path: Path, loop_factory) -> Iterator[Host]:
     """A Host whose warm invocations never give the loop a turn (``make_function`` adds to it)."""
-    with Host(state_dir=tmp_path / "state") as host:
+    with Host(state_dir=tmp_path / "state", loop_factory=loop_factory) as host:
         host.loop_turn_interval = 3600
         yield host
 
@@ -112,10 +114,10 @@ def test_a_warm_call_carries_large_payloads_and_output_whole(host: Host, worker:
     assert lines[4001] == f"END RequestId: {printed.request_id}"
 
 
-def test_the_loop_keeps_turning_between_warm_calls(tmp_path: Path, make_function) -> None:
+def test_the_loop_keeps_turning_between_warm_calls(tmp_path: Path, make_function, loop_factory) -> None:
     """An Event invocation queued before a run of warm calls is delivered during it."""
     function = make_function(WORKER)
-    with Host(state_dir=tmp_path / "default") as host:
+    with Host(state_dir=tmp_path / "default", loop_factory=loop_factory) as host:
         host.add_function(function)
         host.invoke(function.name, {})
         queued = host.invoke(function.name, {"how": "queued"}, invocation_type="Event")

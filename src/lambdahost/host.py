@@ -1,7 +1,8 @@
 """The public entry points: ``AsyncHost`` in an asyncio program, ``Host`` everywhere else.
 
-``Host`` runs an ``AsyncHost`` on an event loop in a background thread, so scripts and tests get
-plain method calls while environments, timeouts and logs are served by one loop.
+``Host`` runs an ``AsyncHost`` on an event loop of its own, in the calling thread for the length
+of each call, so scripts and tests get plain method calls while environments, timeouts and logs
+are served by one loop.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import shutil
 import tempfile
 import threading
@@ -17,6 +19,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import eventloop
 from .control import ControlPlane
 from .control.layers import Layers
 from .invoker import Invoker
@@ -34,6 +37,7 @@ from .store.mappings import MappingStore
 from .store.queues import QueueStore
 
 T = TypeVar("T")
+log = logging.getLogger("lambdahost")
 
 
 class AsyncHost:
@@ -112,10 +116,15 @@ class AsyncHost:
         return self.invoker.invoke_warm(function_name, payload, **options)
 
     async def _reclaim_idle(self) -> None:
+        """The idle reaper. A failure is logged and the next round tries again: one bad
+        environment must not leave every other one warm for ever."""
         interval = min(1.0, self.settings.idle_timeout / 4)
         while True:
             await asyncio.sleep(interval)
-            self.invoker.reclaim_idle()
+            try:
+                self.invoker.reclaim_idle()
+            except Exception:
+                log.exception("reclaiming idle environments failed; trying again in %.1f s", interval)
 
 
 class Host:
@@ -131,8 +140,15 @@ class Host:
 
     loop_turn_interval = 0.01  # at most this many seconds of warm invocations between loop turns
 
-    def __init__(self, settings: HostSettings | None = None, **overrides: Any) -> None:
-        self._loop = asyncio.new_event_loop()
+    def __init__(
+        self,
+        settings: HostSettings | None = None,
+        *,
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] = eventloop.new_event_loop,
+        **overrides: Any,
+    ) -> None:
+        """``loop_factory``: the event loop to run on; by default the one ``serve`` runs on."""
+        self._loop = loop_factory()
         self._lock = threading.Lock()
         self._turned = 0.0  # when the loop last ran (monotonic)
         self._host = self._call(self._make(settings, overrides))

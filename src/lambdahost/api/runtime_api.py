@@ -19,8 +19,10 @@ import h11
 
 from ..model import limits
 from ..runtime import protocol
+from .exposure import HostCheck
 
 PREFIX = "/2018-06-01/runtime/"
+_LOOPBACK = HostCheck("127.0.0.1")
 _HEADERS = (
     ("requestId", "Lambda-Runtime-Aws-Request-Id"),
     ("deadlineMs", "Lambda-Runtime-Deadline-Ms"),
@@ -91,6 +93,9 @@ class RuntimeApiServer:
             return _error(404, "NotFound", f"No Runtime API route for {method} {path}")
         route = path[len(PREFIX) :].split("/")
         headers = {k.decode().lower(): v.decode() for k, v in request.headers}
+        refusal = _LOOPBACK.refusal(headers.get("host"))
+        if refusal is not None:  # a web page, through DNS rebinding, taking the function's events
+            return _error(refusal.status, refusal.code, refusal.message)
         if method == "GET" and route == ["invocation", "next"]:
             return await self._next()
         if method == "POST" and route == ["init", "error"]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import socket
 import sys
@@ -21,6 +20,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 
+from .. import eventloop
 from ..events.runner import TriggerRunner, bucket_folder
 from ..events.sqs import QueuePoller
 from ..events.streams import StreamPoller
@@ -31,6 +31,7 @@ from ..template import ProjectSource
 from ..workspace import Workspace
 from .coalescing import CoalescingHttpProtocol
 from .console import Console, console_token
+from .exposure import HostCheck, is_foreign_origin, is_loopback
 from .gateway import GatewayApp
 from .gateway.app import URL_PREFIX
 from .gateway.protocol import GatewayServer
@@ -38,10 +39,10 @@ from .gateway.routes import RouteTable
 from .gateway.signing_keys import SigningKeys
 from .lambda_api import create_app
 from .local_api import local_routes
+from .responses import error_response
 from .sigv4 import SignatureVerifier
 
 _PRINT_INTERVAL = 0.05  # seconds an invocation's line on the terminal may wait for others
-_GRACE_SECONDS = 30  # what a stop gives the requests in flight
 
 log = logging.getLogger("lambdahost")
 
@@ -56,15 +57,8 @@ class ServeOptions:
     credentials: dict[str, str] = field(default_factory=dict)  # access key id -> secret: verify SigV4
     watch: bool = True
     verify_jwt_signatures: bool = True  # JWT and Cognito authorizers fetch the issuer's keys
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    grace_period: float = 30.0  # seconds a stop gives the invocations in flight before it kills them
+    allowed_hosts: tuple[str, ...] = ()  # names answered besides loopback's and ``host`` (see exposure.py)
 
 
 def check_exposure(options: ServeOptions) -> None:
@@ -77,8 +71,8 @@ def check_exposure(options: ServeOptions) -> None:
 
 
 def build_app(options: ServeOptions, api_listener: socket.socket | None = None):
-    """The ASGI app of the Lambda API and the console; its lifespan serves API Gateway on
-    ``api_listener`` (a ``GatewayServer``, not ASGI) while the host runs."""
+    """The ASGI app of the Lambda API and the console, and the ``GatewayServer`` (not ASGI)
+    that its lifespan serves on ``api_listener`` while the host runs."""
     host = AsyncHost(options.settings)
     verifier = SignatureVerifier(options.credentials) if options.credentials else None
     lambda_app = create_app(host, verifier, f"http://{options.host}:{options.api_port or 3000}")
@@ -95,26 +89,27 @@ def build_app(options: ServeOptions, api_listener: socket.socket | None = None):
     token = console_token(next(iter(options.credentials.values()))) if options.credentials else None
     console = Starlette(routes=Console(host, current, token).routes())  # its own token, not SigV4
 
+    host_check = HostCheck(options.host, options.allowed_hosts)
+
     async def app(scope, receive, send):
-        if scope["type"] == "http" and _foreign_origin(scope):
+        if scope["type"] != "http":
+            return await lambda_app(scope, receive, send)
+        headers = dict(scope["headers"])
+        host_header = headers.get(b"host")
+        refusal = host_check.refusal(None if host_header is None else host_header.decode("latin-1"))
+        if refusal is not None:
+            return await error_response(refusal)(scope, receive, send)
+        if is_foreign_origin(headers):
             return await JSONResponse({"message": "cross-site request refused"}, status_code=403)(scope, receive, send)
-        if scope["type"] == "http" and _is_console(scope["path"]):
+        if _is_console(scope["path"]):
             return await console(scope, receive, send)
         return await lambda_app(scope, receive, send)
 
-    return app, host
+    return app, api
 
 
 def _is_console(path: str) -> bool:
     return path in ("/", "/metrics") or path.startswith("/console/")
-
-
-def _foreign_origin(scope) -> bool:
-    """A browser on another site asking the Lambda API or the console to act: refused (CSRF).
-    SDKs and the CLI send no Origin header."""
-    headers = dict(scope["headers"])
-    origin = headers.get(b"origin")
-    return origin is not None and origin != b"http://" + headers.get(b"host", b"")
 
 
 def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace], api: GatewayServer | None):
@@ -161,7 +156,7 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
             yield
         finally:
             if api is not None:
-                await api.stop(_GRACE_SECONDS)
+                await api.stop(options.grace_period)  # (under way since the stop began: see _Server)
             tasks = [task for task in (watcher, triggers, pollers) if task is not None]
             for task in tasks:
                 task.cancel()
@@ -202,16 +197,6 @@ class InvocationPrinter:
             sys.stderr.write("".join(lines))
 
 
-def run(main) -> None:
-    """Run the server's loop on uvloop where it is installed (about 15% more requests per second)."""
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main)
-    else:
-        uvloop.run(main)
-
-
 def _print_routes(project, options: ServeOptions) -> None:
     base = f"http://{options.host}:{options.api_port}"
     for route in RouteTable(project).routes:
@@ -241,23 +226,43 @@ def _listen(host: str, port: int) -> socket.socket:
     return listener
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, whose stop begins by stopping the API port too, so that the requests in
+    flight on both ports share one grace period. After it the host closes, killing every
+    environment's process group, whatever the environment is doing."""
+
+    def __init__(self, config: uvicorn.Config, api: GatewayServer | None, grace_period: float) -> None:
+        super().__init__(config)
+        self._api = api
+        self._grace_period = grace_period
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        stopping = asyncio.ensure_future(self._api.stop(self._grace_period)) if self._api is not None else None
+        try:
+            await super().shutdown(sockets)
+        finally:
+            if stopping is not None:
+                await stopping
+
+
 def serve(options: ServeOptions) -> None:
     check_exposure(options)
     sockets = [_listen(options.host, options.port)]
-    app, _ = build_app(options, _listen(options.host, options.api_port) if options.api_port else None)
+    api_listener = _listen(options.host, options.api_port) if options.api_port else None
+    app, api = build_app(options, api_listener)
     # proxy_headers off: sourceIp is the TCP peer, as on API Gateway, not what X-Forwarded-For claims.
     # No access log: each invocation prints its own line.
     config = uvicorn.Config(
         app,
         log_level="warning",
         access_log=False,
-        timeout_graceful_shutdown=_GRACE_SECONDS,
+        timeout_graceful_shutdown=options.grace_period,
         lifespan="on",
         server_header=False,
         proxy_headers=False,
         http=CoalescingHttpProtocol,
     )
-    server = uvicorn.Server(config)
-    run(server.serve(sockets=sockets))
+    server = _Server(config, api, options.grace_period)
+    eventloop.run(server.serve(sockets=sockets))
     if not server.started:
         sys.exit(1)

@@ -191,6 +191,21 @@ def _duration(text: str) -> float:
 )
 @click.option("--no-watch", is_flag=True, help="Do not reload code and template when they change.")
 @click.option(
+    "--grace-period",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds a stop (Ctrl-C, SIGTERM) lets invocations in flight finish before it kills their environments.",
+)
+@click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests addressed to this host name (repeatable); by default only loopback names and "
+    "addresses, and --host, are answered, which keeps web pages out through DNS rebinding.",
+)
+@click.option(
     "--aws-endpoint-url",
     help="Read queues and streams that are not local (DynamoDB, Kinesis, SQS), and Cognito user pools' signing "
     "keys, from this endpoint: an emulator's URL, or 'aws' for AWS itself. Without it such sources are not read.",
@@ -211,6 +226,8 @@ def serve(
     async_delay_scale,
     idle_timeout,
     no_watch,
+    grace_period,
+    allowed_hosts,
     aws_endpoint_url,
     debug_port,
     debug_function,
@@ -258,6 +275,8 @@ def serve(
                 credentials=keys,
                 watch=not no_watch,
                 verify_jwt_signatures=not ignore_jwt_signature,
+                grace_period=grace_period,
+                allowed_hosts=allowed_hosts,
             )
         )
     except (TemplateError, LambdaError) as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import os
 import select
@@ -26,6 +27,8 @@ from .forkserver import ExitStatus, ForkServer, kill
 # took longer.
 HOT_WAIT = 0.0005  # seconds
 
+log = logging.getLogger("lambdahost")
+
 
 class TimedOut(Exception):
     pass
@@ -38,8 +41,7 @@ class _Process:
         self._loop = asyncio.get_running_loop()
         self._frames: deque[protocol.Frame | None] = deque()
         self._waiter: asyncio.Future | None = None
-        self._deadline: float | None = None  # of the wait in ``receive``
-        self._watchdog: asyncio.TimerHandle | None = None
+        self._watchdog: asyncio.Handle | None = None  # the deadline of the wait in ``receive``
         self._log_read = -1
         self._poller = select.poll()  # for ``call``, which waits outside the event loop
         self._sent_at = 0.0  # when the last invocation went to the runtime (monotonic)
@@ -65,31 +67,36 @@ class _Process:
             self._waiter.set_result(None)
 
     async def receive(self, deadline: float | None) -> protocol.Frame | None:
-        """The next frame from the environment, None if it went away; TimedOut at the deadline."""
+        """The next frame from the environment, None if it went away; TimedOut at the deadline
+        (monotonic seconds)."""
         if not self._frames:
-            self._waiter = self._loop.create_future()
-            self._deadline = deadline
-            if deadline is not None and (self._watchdog is None or deadline < self._watchdog.when()):
-                if self._watchdog is not None:
-                    self._watchdog.cancel()
-                self._watchdog = self._loop.call_at(deadline, self._watch)
+            waiter = self._waiter = self._loop.create_future()
+            if deadline is not None:
+                self._watchdog = self._loop.call_later(deadline - time.monotonic(), self._expire, waiter, deadline)
             try:
-                await self._waiter
+                await waiter
             finally:
                 self._waiter = None
+                if self._watchdog is not None:
+                    self._watchdog.cancel()
+                    self._watchdog = None
         return self._frames.popleft()
 
-    def _watch(self) -> None:
-        """The deadline watchdog: one timer per process, left armed across waits rather than
-        set and cancelled for each (a few microseconds an invocation). When it fires it times
-        out the wait in progress if that wait is due, or moves on to its later deadline."""
-        due, self._watchdog = self._watchdog.when(), None
-        if self._waiter is None or self._waiter.done() or self._deadline is None:
-            return  # nothing waits: the next wait arms it again
-        if self._deadline <= due:
-            self._waiter.set_exception(TimedOut())
-        else:
-            self._watchdog = self._loop.call_at(self._deadline, self._watch)
+    def _expire(self, waiter: asyncio.Future, deadline: float) -> None:
+        """The deadline watchdog: one timer per wait, in the plain form a correctness mechanism
+        wants. It reads the clock itself rather than trust the timer's precision (uvloop keeps
+        time in whole milliseconds and may fire a little early: then it waits out the rest), and
+        if anything goes wrong here it times the wait out now rather than let the environment
+        run with no deadline."""
+        try:
+            remaining = deadline - time.monotonic()
+            if remaining > 0 and not waiter.done():
+                self._watchdog = self._loop.call_later(remaining, self._expire, waiter, deadline)
+                return
+        except Exception:
+            log.exception("the deadline watchdog of environment process %s failed: timing it out now", self.pid)
+        if not waiter.done():
+            waiter.set_exception(TimedOut())
 
     def drain_output(self) -> None:
         """Read whatever the process has written so far: the loop's reader of the pipe, and the

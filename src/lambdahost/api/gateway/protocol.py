@@ -67,6 +67,7 @@ class GatewayServer:
         self.stopping = False
         self._server: asyncio.AbstractServer | None = None
         self._sweeper: asyncio.TimerHandle | None = None
+        self._stopped: asyncio.Future | None = None
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -84,7 +85,13 @@ class GatewayServer:
 
     async def stop(self, timeout: float) -> None:
         """Take no more connections, close the idle ones, and give those answering a request up
-        to ``timeout`` seconds to finish; each closes after its response."""
+        to ``timeout`` seconds to finish; each closes after its response. A second call waits for
+        the stop under way."""
+        if self._stopped is None:
+            self._stopped = asyncio.ensure_future(self._stop(timeout))
+        await asyncio.shield(self._stopped)
+
+    async def _stop(self, timeout: float) -> None:
         self.stopping = True
         if self._sweeper is not None:
             self._sweeper.cancel()
