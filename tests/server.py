@@ -104,6 +104,16 @@ class Server:
             config=config,
         )
 
+    def aws_client(self, service: str):
+        """A client of another AWS service, through the same endpoint (the local AWS behind it)."""
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
     def kill(self) -> None:
         self.process.kill()
         self.process.wait(10)

@@ -228,19 +228,22 @@ def _available(runtime: str) -> bool:
         return False
 
 
-def test_missing_runtime_falls_back_with_a_warning_or_is_refused_when_strict(
+def test_missing_runtime_falls_back_to_the_closest_with_a_warning_or_is_refused_when_strict(
     tmp_path: Path, caplog, loop_factory
 ) -> None:
     missing = next((r for r in limits.PYTHON_RUNTIMES if not _available(r)), None)
     if missing is None:
         pytest.skip("every Python runtime has an interpreter here")
+    minor = int(missing.rsplit(".", 1)[1])
+    available = [int(r.rsplit(".", 1)[1]) for r in limits.PYTHON_RUNTIMES if _available(r)]
+    closest = min(available, key=lambda m: (abs(m - minor), -m))
     code = tmp_path / "code"
     code.mkdir()
     (code / "app.py").write_text("import sys\ndef handler(e, c):\n    return list(sys.version_info[:2])\n")
     config = FunctionConfig(name="f", handler="app.handler", code_dir=code, runtime=missing)
     with Host(state_dir=tmp_path / "lenient", loop_factory=loop_factory) as host:
         host.add_function(config)
-        assert json.loads(host.invoke("f").payload) == list(sys.version_info[:2])
+        assert json.loads(host.invoke("f").payload) == [3, closest]
     assert any(f"No {missing} interpreter found" in r.getMessage() for r in caplog.records)
     with (
         Host(state_dir=tmp_path / "strict", loop_factory=loop_factory, strict_runtimes=True) as host,
@@ -271,7 +274,7 @@ def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runt
         failed = host.invoke("f", {"fail": True})
     assert json.loads(ok.payload)["version"] == runtime
     assert json.loads(ok.payload)["boto3"] == "eu-west-1", "boto3 is there, as Lambda's runtime includes it"
-    ascii_only = runtime in ("python3.10", "python3.11")
+    ascii_only = runtime in ("python3.9", "python3.10", "python3.11")  # before 3.12, AWS escapes non-ASCII
     assert (b"\\u00e9" in ok.payload) is ascii_only
     assert json.loads(failed.payload)["errorType"] == "KeyError"
     # AWS's shape on every version: no caret lines under the code (Python 3.13 would add them)
@@ -295,3 +298,17 @@ def test_configured_interpreter_is_resolved_to_its_real_binary(tmp_path: Path, l
         executable = json.loads(host.invoke("f").payload)
     assert executable != str(shim)
     assert Path(executable).resolve() == Path(sys.executable).resolve()
+
+
+def test_a_python38_function_runs_on_the_closest_interpreter_with_the_deprecation_date(
+    tmp_path: Path, caplog, loop_factory
+) -> None:
+    """Lambda still runs python3.8 functions it has; lambdahost's runtime needs python3.9 at least."""
+    (tmp_path / "app.py").write_text("import sys\ndef handler(e, c):\n    return list(sys.version_info[:2])\n")
+    config = FunctionConfig(name="old", handler="app.handler", code_dir=tmp_path, runtime="python3.8")
+    with Host(state_dir=tmp_path / "state", loop_factory=loop_factory) as host:
+        host.add_function(config)
+        version = json.loads(host.invoke("old").payload)
+    assert version[0] == 3 and version[1] >= 9
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("python3.8 is deprecated since 2024-10-14") for m in messages)

@@ -384,9 +384,10 @@ def test_a_parallelization_factor_runs_lanes_at_once_in_order_per_key(tmp_path: 
 
 
 def test_a_source_that_is_not_local_is_read_only_with_an_endpoint(tmp_path: Path) -> None:
-    """A deploy script's mapping names real queues: without --aws-endpoint-url nothing reads
-    them (the poller would delete their messages), and the log says how to allow it."""
-    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch").start()
+    """A deploy script's mapping names real queues: with neither the local AWS nor
+    --aws-endpoint-url nothing reads them (the poller would delete their messages), and the log
+    says how to allow it."""
+    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--no-watch", "--no-local-aws").start()
     try:
         client = server.client()
         _worker(client, tmp_path / "worker.jsonl")

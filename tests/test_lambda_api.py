@@ -214,6 +214,23 @@ def test_create_invoke_update_and_delete_a_function(client) -> None:
         client.get_function(FunctionName="made")
 
 
+def test_a_deprecated_runtime_runs_but_takes_no_new_function_once_lambda_refuses_them(client) -> None:
+    """python3.8 no longer takes new functions (from 2025-02-28); python3.9 still does until its
+    date (Lambda's runtime table). The message is AWS's, as CloudFormation and the CLI have shown it."""
+    code = zipped({"h.py": "import sys\ndef m(e, c):\n    return list(sys.version_info[:2])\n"})
+    with pytest.raises(client.exceptions.InvalidParameterValueException) as caught:
+        client.create_function(
+            FunctionName="old38", Runtime="python3.8", Role=ROLE, Handler="h.m", Code={"ZipFile": code}
+        )
+    assert caught.value.response["Error"]["Message"] == (
+        "The runtime parameter of python3.8 is no longer supported for creating or updating AWS Lambda functions. "
+        "We recommend you use a supported runtime while creating or updating functions."
+    )
+    client.create_function(FunctionName="old39", Runtime="python3.9", Role=ROLE, Handler="h.m", Code={"ZipFile": code})
+    assert json.loads(client.invoke(FunctionName="old39")["Payload"].read())[0] == 3
+    client.delete_function(FunctionName="old39")
+
+
 def test_bad_configuration_gets_awss_validation_message(server) -> None:
     client = server.client(validate=False)  # boto3 would refuse these itself; the server must too
     code = zipped({"h.py": "def m(e, c):\n    return 1\n"})

@@ -243,3 +243,17 @@ def test_sqs_send_to_a_fifo_queue_needs_a_group(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "must contain the parameter MessageGroupId" in refused.stderr
     first, again = send("--group-id", "g"), send("--group-id", "g")  # the template deduplicates by content
     assert first.returncode == 0 and first.stdout == again.stdout, again.stderr
+
+
+def test_a_standard_queue_takes_a_message_group_and_shares_it_fairly(tmp_path: Path) -> None:
+    """Standard queues accept MessageGroupId since SQS's fair queues (2025); the group does not
+    hold the others back, as a FIFO queue's would. A deduplication id stays a FIFO queue's."""
+    store = QueueStore(tmp_path / "state.db")
+    first = store.send("Jobs", "a1", group_id="tenant-a")
+    store.send("Jobs", "a2", group_id="tenant-a")
+    received = store.receive("Jobs", 10, 30)
+    assert [m.body for m in received] == ["a1", "a2"], "both at once: a standard queue does not serialise a group"
+    assert received[0].message_id == first and received[0].group_id == "tenant-a"
+    with pytest.raises(QueueError, match="MessageDeduplicationId is for FIFO queues; Jobs is not one"):
+        store.send("Jobs", "x", dedup_id="d")
+    store.close()

@@ -204,12 +204,17 @@ def test_parameter_overrides_change_values_and_conditions(full: Path) -> None:
     assert api.logging.application_log_level == "WARN"
 
 
-def test_env_vars_file_overrides_only_declared_variables(full: Path) -> None:
-    env_vars = {"Parameters": {"STAGE": "from-parameters", "UNDECLARED": "x"}, "Api": {"SHARED": "from-file"}}
+def test_env_vars_file_overrides_and_adds_variables_for_all_or_one_function(full: Path) -> None:
+    env_vars = {
+        "Parameters": {"STAGE": "from-parameters", "EVERYWHERE": "x"},
+        "Api": {"SHARED": "from-file", "ONLY_API": "y"},
+    }
     project = load_project(full, env_vars=env_vars, inline_code_dir=full.parent / "inline")
     api = project.functions["Api"].config.environment
     assert (api["STAGE"], api["SHARED"]) == ("from-parameters", "from-file")
-    assert "UNDECLARED" not in api
+    assert (api["EVERYWHERE"], api["ONLY_API"]) == ("x", "y"), "a variable the template does not declare is added"
+    others = [f.config.environment for name, f in project.functions.items() if name != "Api"]
+    assert others and all(env["EVERYWHERE"] == "x" and "ONLY_API" not in env for env in others)
 
 
 def test_json_templates_use_the_long_forms(tmp_path: Path) -> None:

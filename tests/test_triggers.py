@@ -224,18 +224,12 @@ def _cli(project: Path, *args: str) -> subprocess.CompletedProcess:
 def test_triggers_deliver_real_shaped_events(project: Path) -> None:
     server = Server(project, "--async-delay-scale", "0.01", "--api-port", "0").start()
     try:
-        # S3: a bucket is a folder; created files pass the prefix/suffix filter, deletions all notify
-        bucket = project / ".lambdahost" / "buckets" / "uploads"
-        deadline = time.monotonic() + 15
-        while not bucket.is_dir():
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-        time.sleep(0.5)
-        (bucket / "images").mkdir()
-        (bucket / "images" / "red flower.png").write_bytes(b"not really a png")
-        (bucket / "notes.txt").write_text("filtered out")
+        # S3, in the local AWS: created objects pass the prefix/suffix filter, deletions all notify
+        s3 = server.aws_client("s3")
+        s3.put_object(Bucket="uploads", Key="images/red flower.png", Body=b"not really a png")
+        s3.put_object(Bucket="uploads", Key="notes.txt", Body=b"filtered out")
         (s3_created,) = _wait_for(project, "OnUpload", 1)
-        (bucket / "notes.txt").unlink()
+        s3.delete_object(Bucket="uploads", Key="notes.txt")
         s3_events = _wait_for(project, "OnUpload", 2)
 
         # SNS: the filter policy decides who hears what

@@ -9,6 +9,8 @@ from pathlib import Path
 from .model import limits
 
 AWS = "aws"  # --aws-endpoint-url's word for AWS itself
+# What functions sign their calls to a local AWS with (an emulator checks no signature): never the user's own.
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,10 @@ class HostSettings:
     # Where queues and streams that are not local are read with boto3: an emulator's URL, or AWS
     # for AWS itself. None: they are not read (a mapping would delete messages from real queues).
     aws_endpoint_url: str | None = None
+    # Every environment's AWS_ENDPOINT_URL (lambdahost's endpoint for every service), with
+    # ``function_credentials`` (by default LOCAL_CREDENTIALS); None: functions call AWS itself.
+    function_endpoint_url: str | None = None
+    function_credentials: Mapping[str, str] = field(default_factory=lambda: dict(LOCAL_CREDENTIALS))
     debug_port: int | None = None  # environments wait for a debugger (debugpy) here, with no timeouts
     debug_function: str | None = None  # the function debugged (None: every Python function)
     async_delay_scale: float = 1.0  # multiplies asynchronous retry delays and event ages (0.01: 1 min -> 0.6 s)
@@ -37,3 +43,19 @@ class HostSettings:
     def boto3_endpoint_url(self) -> str | None:
         """``endpoint_url`` for boto3: None means AWS itself."""
         return None if self.aws_endpoint_url == AWS else self.aws_endpoint_url
+
+    def aws_client(self, service: str):
+        """A boto3 client of the AWS the host reads (queues, streams): AWS itself with the caller's
+        credentials, or an emulator, which takes any key (so the local ones)."""
+        import boto3
+
+        endpoint = self.boto3_endpoint_url
+        if endpoint is None:
+            return boto3.client(service, region_name=self.region)
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name=self.region,
+            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 from .host import AsyncHost
@@ -94,6 +95,11 @@ class Workspace:
     ) -> list[str]:
         """SNS Publish: every subscribed function whose filter policy passes is invoked asynchronously."""
         deliveries = self.sources().publish(topic, message, subject, attributes)
+        return [await self.host.events.put(d.function_name, d.payload) for d in deliveries]
+
+    async def notify_object(self, bucket: str, name: str, key: str, size: int | None, etag: str | None) -> list[str]:
+        """An S3 notification: the functions listening to the bucket are invoked asynchronously."""
+        deliveries = self.sources().object_events(bucket, name, key, size, etag, time.time_ns())
         return [await self.host.events.put(d.function_name, d.payload) for d in deliveries]
 
     async def watch(self) -> None:

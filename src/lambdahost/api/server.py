@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 import uvicorn
@@ -21,14 +24,17 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 
 from .. import eventloop
-from ..events.runner import TriggerRunner, bucket_folder
+from ..events.runner import ScheduleRunner
 from ..events.sqs import QueuePoller
 from ..events.streams import StreamPoller
 from ..host import AsyncHost
+from ..localaws import LocalAws
+from ..localaws.resources import TemplateResources
 from ..model.invocation import InvocationResult
 from ..settings import HostSettings
 from ..template import ProjectSource
 from ..workspace import Workspace
+from .aws_proxy import AwsProxy, signed_for
 from .coalescing import CoalescingHttpProtocol
 from .console import Console, console_token
 from .exposure import HostCheck, is_foreign_origin, is_loopback
@@ -58,6 +64,7 @@ class ServeOptions:
     watch: bool = True
     verify_jwt_signatures: bool = True  # JWT and Cognito authorizers fetch the issuer's keys
     grace_period: float = 30.0  # seconds a stop gives the invocations in flight before it kills them
+    local_aws: bool = True  # run a local AWS for the functions, unless settings.aws_endpoint_url names one
     allowed_hosts: tuple[str, ...] = ()  # names answered besides loopback's and ``host`` (see exposure.py)
 
 
@@ -73,17 +80,28 @@ def check_exposure(options: ServeOptions) -> None:
 def build_app(options: ServeOptions, api_listener: socket.socket | None = None):
     """The ASGI app of the Lambda API and the console, and the ``GatewayServer`` (not ASGI)
     that its lifespan serves on ``api_listener`` while the host runs."""
-    host = AsyncHost(options.settings)
+    settings, local_aws = _with_local_aws(options)
+    host = AsyncHost(settings)
     verifier = SignatureVerifier(options.credentials) if options.credentials else None
     lambda_app = create_app(host, verifier, f"http://{options.host}:{options.api_port or 3000}")
     workspaces: list[Workspace] = []
     signing_keys = SigningKeys(options.settings.boto3_endpoint_url) if options.verify_jwt_signatures else None
     gateway = GatewayApp(host, lambda: workspaces[0].project if workspaces else None, verifier, signing_keys)
     api = GatewayServer(gateway, api_listener) if api_listener is not None else None
-    lambda_app.router.lifespan_context = _lifespan(host, options, workspaces, api)
 
     def current() -> Workspace | None:
         return workspaces[0] if workspaces else None
+
+    aws = None
+    if settings.boto3_endpoint_url is not None:  # an emulator: lambdahost's or the user's
+        resources = TemplateResources(settings, local_aws.start if local_aws is not None else lambda: None)
+        aws = AwsProxy(
+            settings.boto3_endpoint_url,
+            lambda: resources.ready(current() and current().project),
+            current,
+            verifier,  # served past loopback: the local AWS takes only signed calls, as the Lambda API does
+        )
+    lambda_app.router.lifespan_context = _lifespan(host, options, workspaces, api, local_aws, aws)
 
     lambda_app.router.routes.extend(local_routes(current))
     token = console_token(next(iter(options.credentials.values()))) if options.credentials else None
@@ -101,6 +119,9 @@ def build_app(options: ServeOptions, api_listener: socket.socket | None = None):
             return await error_response(refusal)(scope, receive, send)
         if is_foreign_origin(headers):
             return await JSONResponse({"message": "cross-site request refused"}, status_code=403)(scope, receive, send)
+        service = signed_for(headers, scope["query_string"])
+        if service is not None and service != "lambda" and aws is not None:
+            return await aws(scope, receive, send, service)
         if _is_console(scope["path"]):
             return await console(scope, receive, send)
         return await lambda_app(scope, receive, send)
@@ -108,22 +129,52 @@ def build_app(options: ServeOptions, api_listener: socket.socket | None = None):
     return app, api
 
 
+def _with_local_aws(options: ServeOptions) -> tuple[HostSettings, LocalAws | None]:
+    """The settings with the AWS endpoint functions call: the local AWS by default, the emulator
+    of --aws-endpoint-url, or AWS itself (``aws``: functions get no endpoint, and the caller's
+    credentials)."""
+    settings, local_aws = options.settings, None
+    if settings.aws_endpoint_url is None and options.local_aws:
+        state_dir = Path(settings.state_dir or tempfile.mkdtemp(prefix="lambdahost-aws-"))
+        local_aws = LocalAws(state_dir)
+        settings = dataclasses.replace(settings, aws_endpoint_url=local_aws.url)
+    if settings.boto3_endpoint_url is not None:
+        address = "127.0.0.1" if options.host in ("0.0.0.0", "::", "localhost") else options.host
+        credentials = dict(settings.function_credentials)
+        if options.credentials:  # the signature must verify: the functions get the first key
+            key, secret = next(iter(options.credentials.items()))
+            credentials.update({"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret})
+        settings = dataclasses.replace(
+            settings,
+            function_endpoint_url=f"http://{f'[{address}]' if ':' in address else address}:{options.port}",
+            function_credentials=credentials,
+        )
+    return settings, local_aws
+
+
 def _is_console(path: str) -> bool:
     return path in ("/", "/metrics") or path.startswith("/console/")
 
 
-def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace], api: GatewayServer | None):
+def _lifespan(
+    host: AsyncHost,
+    options: ServeOptions,
+    workspaces: list[Workspace],
+    api: GatewayServer | None,
+    local_aws: LocalAws | None,
+    aws: AwsProxy | None,
+):
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await host.start()
         printer = InvocationPrinter()
         host.invoker.observers.append(printer)
-        watcher = triggers = None
+        watcher = triggers = provisioning = None
         # Event source mappings run with or without a template: the API can make them too.
         pollers = asyncio.ensure_future(
             asyncio.gather(
                 QueuePoller(host, lambda: workspaces[0].project if workspaces else None).run(),
-                StreamPoller(host).run(),
+                StreamPoller(host, aws.ready if aws is not None else None).run(),
             )
         )
         try:
@@ -134,15 +185,23 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
                 click.echo(f"lambdahost: functions from {options.source.template_path.name}: {names}", err=True)
                 if options.watch:
                     watcher = asyncio.get_running_loop().create_task(workspace.watch())
-                triggers = asyncio.ensure_future(TriggerRunner(workspace).run())
-                for trigger in workspace.sources().buckets():
-                    folder = bucket_folder(host.state_dir, trigger.bucket)
-                    click.echo(f"lambdahost: bucket {trigger.bucket} is the folder {folder}", err=True)
+                triggers = asyncio.ensure_future(ScheduleRunner(workspace).run())
+            if aws is not None and (
+                (workspaces and workspaces[0].project.resources) or any(host.control.mappings.enabled())
+            ):  # in the background: the endpoint takes calls at once, and answers them once it is up
+                provisioning = asyncio.ensure_future(aws.ready())
             if api is not None:
                 await api.start()
             click.echo(
                 f"lambdahost: Lambda API on http://{options.host}:{options.port} (state in {host.state_dir})", err=True
             )
+            if aws is not None:
+                behind = "a local AWS (moto)" if local_aws is not None else host.settings.aws_endpoint_url
+                click.echo(
+                    f"lambdahost: every AWS service on http://{options.host}:{options.port} ({behind}): "
+                    f"AWS_ENDPOINT_URL=http://{options.host}:{options.port}",
+                    err=True,
+                )
             if options.api_port and workspaces:
                 _print_routes(workspaces[0].project, options)
             for mapping in host.control.mappings.enabled():
@@ -157,12 +216,16 @@ def _lifespan(host: AsyncHost, options: ServeOptions, workspaces: list[Workspace
         finally:
             if api is not None:
                 await api.stop(options.grace_period)  # (under way since the stop began: see _Server)
-            tasks = [task for task in (watcher, triggers, pollers) if task is not None]
+            tasks = [task for task in (watcher, triggers, pollers, provisioning) if task is not None]
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await host.close()
             printer.flush()
+            if aws is not None:
+                await aws.close()
+            if local_aws is not None:
+                await local_aws.close()
 
     return lifespan
 

@@ -207,9 +207,10 @@ def _duration(text: str) -> float:
 )
 @click.option(
     "--aws-endpoint-url",
-    help="Read queues and streams that are not local (DynamoDB, Kinesis, SQS), and Cognito user pools' signing "
-    "keys, from this endpoint: an emulator's URL, or 'aws' for AWS itself. Without it such sources are not read.",
+    help="The AWS the functions call, instead of the local one: an emulator's URL (LocalStack, a moto server), "
+    "or 'aws' for AWS itself with your credentials. Queues, streams and Cognito's signing keys are read there too.",
 )
+@click.option("--no-local-aws", is_flag=True, help="Run no local AWS: functions get no AWS_ENDPOINT_URL.")
 @debug_port_option
 @click.option("--debug-function", help="The function --debug-port debugs (default: every Python function).")
 @click.option(
@@ -229,6 +230,7 @@ def serve(
     grace_period,
     allowed_hosts,
     aws_endpoint_url,
+    no_local_aws,
     debug_port,
     debug_function,
     ignore_jwt_signature,
@@ -276,6 +278,7 @@ def serve(
                 watch=not no_watch,
                 verify_jwt_signatures=not ignore_jwt_signature,
                 grace_period=grace_period,
+                local_aws=not no_local_aws,
                 allowed_hosts=allowed_hosts,
             )
         )

@@ -82,7 +82,7 @@ def sqs_group() -> None:
 @click.argument("queue")
 @click.argument("body")
 @_attribute_option("color=String:red")
-@click.option("--group-id", help="A FIFO queue's MessageGroupId (its name ends in .fifo).")
+@click.option("--group-id", help="The MessageGroupId: a FIFO queue's order, a standard queue's fair share.")
 @click.option("--deduplication-id", help="A FIFO queue's MessageDeduplicationId (unless it deduplicates by content).")
 @template_options
 def sqs_send(

@@ -9,6 +9,7 @@ what is done here to them (versions, aliases, settings) is stored too and comes 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from typing import Any
 
@@ -20,6 +21,7 @@ from ..errors import (
     ValidationException,
 )
 from ..invoker import Invoker
+from ..model import limits
 from ..model.function import FunctionConfig, LoggingConfig
 from ..model.names import parse_function_name
 from ..model.registry import LATEST, Alias, FunctionRecord, Version, new_revision
@@ -118,6 +120,7 @@ class ControlPlane:
             )
         if request.get("PackageType", "Zip") != "Zip":
             raise InvalidParameterValueException("Container image functions need Docker; lambdahost runs Zip functions")
+        _check_runtime_takes_new_functions(request.get("Runtime", ""))
         if zip_file is None:
             raise InvalidParameterValueException("Code.ZipFile is required: lambdahost does not fetch code from S3")
         code_dir, code = self.code.unpack(name, zip_file)
@@ -438,3 +441,13 @@ def _weights(request: dict[str, Any]) -> dict[str, float]:
 
 def _same_settings(a: FunctionConfig, b: FunctionConfig) -> bool:
     return dataclasses.replace(a, code_dir=b.code_dir) == b
+
+
+def _check_runtime_takes_new_functions(runtime: str) -> None:
+    """A deprecated runtime runs existing functions, and from a set day takes no new ones."""
+    dates = limits.DEPRECATED_RUNTIMES.get(runtime)
+    if dates is not None and dt.date.today() >= dates[1]:
+        raise InvalidParameterValueException(
+            f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
+            "functions. We recommend you use a supported runtime while creating or updating functions."
+        )

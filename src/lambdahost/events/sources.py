@@ -1,16 +1,13 @@
 """The template's event sources that lambdahost delivers itself: EventBridge rules and schedules,
-SNS topics and S3 buckets (local folders). Each turns what happened into the payloads of
+SNS topics and S3 buckets (in the local AWS). Each turns what happened into the payloads of
 asynchronous invocations, shaped as AWS shapes them (apis-and-events §4)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -179,43 +176,44 @@ class Sources:
             )
         return triggers
 
-    def object_event(self, trigger: BucketTrigger, key: str, path: Path | None, sequencer: int) -> Delivery | None:
-        """The S3 notification for a file written (path) or deleted (None) in a bucket folder."""
-        name = "ObjectCreated:Put" if path is not None else "ObjectRemoved:Delete"
-        if not any(_s3_event_matches(pattern, name) for pattern in trigger.events):
-            return None
-        if not (key.startswith(trigger.prefix) and key.endswith(trigger.suffix)):
-            return None
-        obj: dict[str, Any] = {"key": quote_plus(key, safe="/"), "sequencer": f"{sequencer:018X}"}
-        if path is not None:
-            data = path.read_bytes()
-            obj = {
-                "key": obj["key"],
-                "size": len(data),
-                "eTag": hashlib.md5(data).hexdigest(),
-                "sequencer": obj["sequencer"],
-            }
-        record = {
-            "eventVersion": "2.1",
-            "eventSource": "aws:s3",
-            "awsRegion": self.region,
-            "eventTime": _milliseconds(dt.datetime.now(dt.timezone.utc)),
-            "eventName": name,
-            "userIdentity": {"principalId": "AWS:LOCAL"},
-            "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-            "responseElements": {"x-amz-request-id": uuid.uuid4().hex[:16].upper(), "x-amz-id-2": uuid.uuid4().hex},
-            "s3": {
-                "s3SchemaVersion": "1.0",
-                "configurationId": f"{trigger.function_name}-notification",
-                "bucket": {
-                    "name": trigger.bucket,
-                    "ownerIdentity": {"principalId": "LOCAL"},
-                    "arn": f"arn:aws:s3:::{trigger.bucket}",
+    def object_events(
+        self, bucket: str, name: str, key: str, size: int | None, etag: str | None, sequencer: int
+    ) -> list[Delivery]:
+        """The S3 notifications of an object created (with its size and ETag) or deleted
+        (``name``: ``ObjectCreated:Put``, ``ObjectRemoved:Delete``, ...) for the functions that
+        listen to the bucket."""
+        deliveries = []
+        for trigger in self.buckets():
+            if trigger.bucket != bucket or not any(_s3_event_matches(pattern, name) for pattern in trigger.events):
+                continue
+            if not (key.startswith(trigger.prefix) and key.endswith(trigger.suffix)):
+                continue
+            obj: dict[str, Any] = {"key": quote_plus(key, safe="/")}
+            if size is not None:
+                obj.update({"size": size, "eTag": etag})
+            obj["sequencer"] = f"{sequencer:018X}"
+            record = {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": self.region,
+                "eventTime": _milliseconds(dt.datetime.now(dt.timezone.utc)),
+                "eventName": name,
+                "userIdentity": {"principalId": "AWS:LOCAL"},
+                "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+                "responseElements": {"x-amz-request-id": uuid.uuid4().hex[:16].upper(), "x-amz-id-2": uuid.uuid4().hex},
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": f"{trigger.function_name}-notification",
+                    "bucket": {
+                        "name": bucket,
+                        "ownerIdentity": {"principalId": "LOCAL"},
+                        "arn": f"arn:aws:s3:::{bucket}",
+                    },
+                    "object": obj,
                 },
-                "object": obj,
-            },
-        }
-        return Delivery(trigger.function_name, json.dumps({"Records": [record]}).encode())
+            }
+            deliveries.append(Delivery(trigger.function_name, json.dumps({"Records": [record]}).encode()))
+        return deliveries
 
 
 def _s3_event_matches(pattern: str, name: str) -> bool:
@@ -260,7 +258,3 @@ def _seconds(moment: dt.datetime) -> str:
 
 def _milliseconds(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def now_sequencer() -> int:
-    return time.time_ns()

@@ -56,10 +56,11 @@ def record(message: Message, queue: QueueDefinition, region: str) -> dict[str, A
 
 def _attributes(message: Message) -> dict[str, str]:
     """The record's system attributes, in SQS's order; a FIFO queue's add the group, sequence
-    number and deduplication id."""
+    number and deduplication id (a standard queue's message sent with a group, the group)."""
     attributes = {"ApproximateReceiveCount": str(message.receive_count), "SentTimestamp": str(message.sent_ms)}
-    if message.group_id is not None:
+    if message.sequence is not None:
         attributes["SequenceNumber"] = f"{message.sequence:020d}"
+    if message.group_id is not None:
         attributes["MessageGroupId"] = message.group_id
     attributes["SenderId"] = "AIDALOCALSENDER"
     if message.dedup_id is not None:
@@ -111,10 +112,8 @@ class EndpointQueues:
     """Queues on an SQS endpoint (AWS itself, or an emulator), read with boto3 behind the same
     calls the poller makes on local queues. The endpoint keeps visibility and redrive itself."""
 
-    def __init__(self, endpoint_url: str | None, region: str) -> None:
-        import boto3
-
-        self._client = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
+    def __init__(self, settings) -> None:
+        self._client = settings.aws_client("sqs")
         self._urls: dict[str, str] = {}
         self._receipts: dict[str, tuple[str, str]] = {}  # message id -> (queue url, receipt handle)
 
@@ -182,7 +181,7 @@ class QueuePoller:
         if not queue.external:
             return self.store
         if self._endpoint is None:
-            self._endpoint = EndpointQueues(self.host.settings.boto3_endpoint_url, self.host.settings.region)
+            self._endpoint = EndpointQueues(self.host.settings)
         return self._endpoint
 
     async def _call(self, queue: QueueDefinition, method: str, *args):

@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import datetime as dt
 import json
 import logging
 import time
 import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import LambdaError
 from ..model.mappings import EventSourceMapping
+from ..template.intrinsics import LOCAL_STREAM
 from .patterns import matches
 from .runner import may_read_remote, run_each
 
@@ -82,14 +85,13 @@ class Window:
 class StreamPoller:
     """Runs the host's DynamoDB and Kinesis mappings (the template's and the API's)."""
 
-    def __init__(self, host) -> None:
+    def __init__(self, host, ready: Callable[[], Awaitable[None]] | None = None) -> None:
+        """``ready``: awaited before a stream is read (the template's tables and streams exist then)."""
         self.host = host
+        self._ready = ready
 
     def _client(self, service: str):
-        import boto3
-
-        settings = self.host.settings
-        return boto3.client(service, endpoint_url=settings.boto3_endpoint_url, region_name=settings.region)
+        return self.host.settings.aws_client(service)
 
     async def run(self) -> None:
         mappings = self.host.control.mappings
@@ -101,6 +103,11 @@ class StreamPoller:
         client = self._client("dynamodbstreams" if mapping.kind == "DynamoDB" else "kinesis")
         readers: dict[str, asyncio.Task] = {}
         try:
+            if self._ready is not None:
+                await self._ready()
+            if mapping.event_source_arn.endswith(LOCAL_STREAM):
+                live = await asyncio.to_thread(self._latest_stream_arn, mapping)
+                mapping = dataclasses.replace(mapping, event_source_arn=live)
             while True:
                 for shard in await asyncio.to_thread(self._shards, client, mapping):
                     if shard not in readers:
@@ -111,6 +118,11 @@ class StreamPoller:
         finally:
             for task in readers.values():
                 task.cancel()
+
+    def _latest_stream_arn(self, mapping: EventSourceMapping) -> str:
+        """A template table's stream, as the endpoint named it when it created the table."""
+        table = mapping.event_source_arn.split(":table/", 1)[1].split("/", 1)[0]
+        return self._client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
 
     def _shards(self, client, mapping: EventSourceMapping) -> list[str]:
         if mapping.kind == "DynamoDB":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
 import re
 import time
@@ -25,7 +26,7 @@ from ..model.function import FunctionConfig
 from ..model.invocation import Invocation, InvocationResult
 from ..model.names import parse_function_name
 from ..model.registry import LATEST, FunctionRecord
-from ..sandbox import bytecode
+from ..sandbox import bytecode, packages
 from ..sandbox.environment import Environment, LogSink
 from ..sandbox.forkserver import ForkServer
 from ..sandbox.included import link_included
@@ -36,6 +37,10 @@ from ..settings import HostSettings
 from .concurrency import ConcurrencyLimits
 from .pool import Pool, Provisioned
 
+log = logging.getLogger("lambdahost")
+# lambdahost's own boto3 and its kin import on this version and later; an older interpreter
+# (python3.8, python3.9) gets copies installed for it (sandbox/packages.py).
+_INCLUDED_NEEDS = (3, 10)
 INVOCATION_TYPES = ("RequestResponse", "DryRun")  # Event goes through the async queue (invoker/events.py)
 TENANT_ID = re.compile(r"[a-zA-Z0-9\._:\/=+\-@ ]{1,256}")
 
@@ -57,6 +62,7 @@ class Invoker:
         self.concurrency = ConcurrencyLimits(settings.concurrency_limit)
         self._tmp_root = tmp_root
         self._included = link_included(tmp_root.parent / "included")
+        self._included_for: dict[str, Path] = {}  # interpreter -> its included libraries, if not the host's
         self._sink = sink
         self._interpreters = InterpreterResolver(
             settings.interpreters, settings.strict_runtimes, tmp_root.parent / "interpreters.json"
@@ -98,6 +104,14 @@ class Invoker:
     def prepare(self, config: FunctionConfig) -> None:
         """Check that a configuration can run here, and start its interpreter's fork-server."""
         interpreter = self._interpreter(config)
+        if interpreter.version < _INCLUDED_NEEDS and interpreter.executable not in self._included_for:
+            self._included_for[interpreter.executable] = self._included
+            try:
+                self._included_for[interpreter.executable] = packages.install(
+                    interpreter, "boto3\nsnapshot-restore-py\n", "boto3 (as Lambda's runtime includes it)"
+                )
+            except packages.InstallFailed as failed:
+                log.warning("%s; %s functions cannot import boto3", failed, interpreter.runtime)
         if interpreter.executable not in self._forkservers:
             forkserver = ForkServer(interpreter)
             forkserver.start()  # boots while the caller goes on, so the first invoke only forks
@@ -270,10 +284,10 @@ class Invoker:
         if pool is None:
             interpreter = self._interpreter(function)
 
+            included = self._included_for.get(interpreter.executable, self._included)
+
             def environment(forkserver: ForkServer) -> Environment:
-                return Environment(
-                    function, version, forkserver, self.settings, self._tmp_root, self._sink, self._included
-                )
+                return Environment(function, version, forkserver, self.settings, self._tmp_root, self._sink, included)
 
             forkserver = self._forkservers[interpreter.executable]
             snapshot = None

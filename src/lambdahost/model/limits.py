@@ -1,5 +1,6 @@
 """AWS Lambda's quotas and name patterns, in one place (runtime-semantics §9, API model)."""
 
+import datetime as dt
 import re
 
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9-_]{1,64}")
@@ -24,7 +25,14 @@ LOG_TAIL_BYTES = 4096
 ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED_CONCURRENCY = 100
 
-PYTHON_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+PYTHON_RUNTIMES = ("python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+# Runtimes Lambda has deprecated, which still run existing functions: (deprecated on, the day
+# from which CreateFunction refuses them), from Lambda's runtime table. python3.9's refusal date
+# has moved more than once (UNCONFIRMED: 2027-02-01 was the table's last word seen).
+DEPRECATED_RUNTIMES = {
+    "python3.8": (dt.date(2024, 10, 14), dt.date(2025, 2, 28)),
+    "python3.9": (dt.date(2025, 12, 15), dt.date(2027, 2, 1)),
+}
 CUSTOM_RUNTIMES = ("provided.al2023", "provided.al2")
 RUNTIMES = PYTHON_RUNTIMES + CUSTOM_RUNTIMES
 SNAP_START_RUNTIMES = ("python3.12", "python3.13", "python3.14")  # of those here, the ones SnapStart supports

@@ -25,7 +25,7 @@ def _encode_meta(meta: "dict[str, str]") -> bytes:
 
 def _decode_meta(raw: "bytes | bytearray") -> "dict[str, str]":
     fields = iter(raw.decode().split(_SEPARATOR))
-    return dict(zip(fields, fields, strict=True))  # keys and values in turn
+    return dict(zip(fields, fields))  # noqa: B905 - keys and values in turn (zip's strict: python3.10+)
 
 
 # host -> fork-server, and its answers

@@ -18,8 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidParameterValueException
+from ..model import limits
 
 log = logging.getLogger("lambdahost")
+# The oldest interpreter lambdahost's runtime (runtime/) runs on: python3.8 functions run on the
+# closest after it.
+OLDEST = (3, 9)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,15 @@ class InterpreterResolver:
     def resolve(self, runtime: str) -> Interpreter:
         if runtime not in self._cache:
             self._cache[runtime] = self._find(runtime)
+            if runtime in limits.DEPRECATED_RUNTIMES:
+                deprecated, refused = limits.DEPRECATED_RUNTIMES[runtime]
+                log.warning(
+                    "%s is deprecated since %s: Lambda still runs existing functions on it, but takes no new "
+                    "ones from %s and patches it no more",
+                    runtime,
+                    deprecated,
+                    refused,
+                )
         return self._cache[runtime]
 
     def _find(self, runtime: str) -> Interpreter:
@@ -60,21 +73,47 @@ class InterpreterResolver:
                     f"is {'not runnable' if found is None else found.runtime}"
                 )
             return found
-        if runtime == HOST.runtime:
-            return HOST
-        for candidate in _candidates(runtime):
-            found = self._probes.probe(candidate)
-            if found is not None and found.runtime == runtime:
-                return found
+        found = self._installed(runtime)
+        if found is not None:
+            return found
         if self._strict:
             raise InvalidParameterValueException(
                 f"Runtime {runtime} needs a {runtime} interpreter, and none was found on PATH; "
                 f"install one or configure its path"
             )
+        closest = next(filter(None, map(self._installed, _by_closeness(runtime))), HOST)
+        too_old = f" (lambdahost's runtime needs python{OLDEST[0]}.{OLDEST[1]} or later)"
         log.warning(
-            "No %s interpreter found; running %s functions on %s (%s)", runtime, runtime, HOST.runtime, HOST.executable
+            "No %s interpreter found%s; running %s functions on %s (%s), the closest there is",
+            runtime,
+            too_old if _version(runtime) < OLDEST else "",
+            runtime,
+            closest.runtime,
+            closest.executable,
         )
-        return HOST
+        return closest
+
+    def _installed(self, runtime: str) -> Interpreter | None:
+        if runtime == HOST.runtime:
+            return HOST
+        if _version(runtime) < OLDEST:
+            return None  # lambdahost's runtime cannot run on it: the closest it can, then
+        for candidate in _candidates(runtime):
+            found = self._probes.probe(candidate)
+            if found is not None and found.runtime == runtime:
+                return found
+        return None
+
+
+def _version(runtime: str) -> tuple[int, ...]:
+    return tuple(map(int, runtime.removeprefix("python").split(".")))
+
+
+def _by_closeness(runtime: str) -> list[str]:
+    """The other Python runtimes, the nearest version first (the newer of two as near)."""
+    minor = _version(runtime)[1]
+    others = [r for r in limits.PYTHON_RUNTIMES if r != runtime]
+    return sorted(others, key=lambda r: (abs(_version(r)[1] - minor), -_version(r)[1]))
 
 
 def _candidates(runtime: str) -> list[str]:

@@ -108,8 +108,8 @@ class QueueStore:
                     "The queue should either have ContentBasedDeduplication enabled or "
                     "MessageDeduplicationId provided explicitly"
                 )
-        elif group_id or dedup_id:
-            raise QueueError(f"MessageGroupId and MessageDeduplicationId are for FIFO queues; {queue} is not one")
+        elif dedup_id:  # (a MessageGroupId is welcome: standard queues are fair queues by it since 2025)
+            raise QueueError(f"MessageDeduplicationId is for FIFO queues; {queue} is not one")
         with self._connection:
             if is_fifo(queue):
                 earlier = self._connection.execute(
@@ -134,14 +134,14 @@ class QueueStore:
 
     def receive(self, queue: str, limit: int, visibility_timeout: float) -> list[Message]:
         """Take up to ``limit`` visible messages, hiding them for the visibility timeout; none of
-        a FIFO group that has a message in flight."""
+        a FIFO group that has a message in flight (a standard queue's groups only share it fairly)."""
         now = time.time()
         with self._connection:
             rows = self._connection.execute(
-                "SELECT message_id FROM sqs_messages WHERE queue = ? AND visible_at <= ? AND (group_id IS NULL"
-                " OR group_id NOT IN (SELECT group_id FROM sqs_messages WHERE queue = ? AND visible_at > ?"
+                "SELECT message_id FROM sqs_messages WHERE queue = ? AND visible_at <= ? AND (NOT ? OR group_id"
+                " IS NULL OR group_id NOT IN (SELECT group_id FROM sqs_messages WHERE queue = ? AND visible_at > ?"
                 " AND group_id IS NOT NULL)) ORDER BY sent_ms, sequence LIMIT ?",
-                (queue, now, queue, now, limit),
+                (queue, now, is_fifo(queue), queue, now, limit),
             ).fetchall()
             ids = [row[0] for row in rows]
             for message_id in ids:

@@ -16,6 +16,8 @@ from typing import Any
 from .errors import TemplateError
 
 NO_VALUE = object()  # AWS::NoValue: the property is left out
+# How a template table's StreamArn ends; the endpoint that holds the table names the real stream.
+LOCAL_STREAM = "/stream/local"
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
@@ -39,6 +41,9 @@ _NAME_PROPERTIES = {
     "AWS::Kinesis::Stream": "Name",
     "AWS::S3::Bucket": "BucketName",
     "AWS::Serverless::SimpleTable": "TableName",
+    "AWS::SSM::Parameter": "Name",
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::Events::EventBus": "Name",
 }
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
@@ -131,7 +136,7 @@ class Stack:
         if kind in FUNCTION_TYPES and attribute == "Arn":
             return self.function_arn(name)
         if kind == "AWS::DynamoDB::Table" and attribute == "StreamArn":
-            return self._arn("dynamodb", f"table/{physical}/stream/local")
+            return self._arn("dynamodb", f"table/{physical}{LOCAL_STREAM}")
         if kind == "AWS::SQS::Queue" and attribute == "QueueUrl":
             return self.ref(name)
         if attribute in ("Arn", "TopicArn"):
@@ -164,6 +169,8 @@ class Stack:
             "true",
         ):
             return logical_id + ".fifo"  # CloudFormation names a FIFO queue so, as SQS requires
+        if resource.get("Type") == "AWS::S3::Bucket":
+            return logical_id.lower()  # bucket names are lower case (CloudFormation's add the stack's name)
         return logical_id
 
     def _arn(self, service: str, resource: str) -> str:

@@ -93,6 +93,31 @@ class ApiDefinition:
     auth: dict = field(default_factory=dict)  # Authorizers, DefaultAuthorizer
 
 
+# The resources a local AWS holds for the template (``localaws/resources.py``).
+AWS_RESOURCE_TYPES = (
+    "AWS::DynamoDB::Table",
+    "AWS::Serverless::SimpleTable",
+    "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::SNS::Topic",
+    "AWS::SSM::Parameter",
+    "AWS::SecretsManager::Secret",
+    "AWS::Kinesis::Stream",
+    "AWS::Events::EventBus",
+)
+
+
+@dataclass(frozen=True)
+class AwsResource:
+    """A resource of the template that a local AWS creates: its physical name (what ``Ref``
+    gives, or the name inside an ARN or a URL) and its properties, intrinsics resolved."""
+
+    logical_id: str
+    type: str
+    name: str
+    properties: dict
+
+
 @dataclass(frozen=True)
 class QueueDefinition:
     """An AWS::SQS::Queue of the template, served as a local queue."""
@@ -118,6 +143,7 @@ class Project:
     apis: dict[str, ApiDefinition] = field(default_factory=dict)  # by logical id
     queues: dict[str, QueueDefinition] = field(default_factory=dict)  # by queue ARN
     event_source_mappings: tuple[EventSourceMapping, ...] = ()  # its SQS, Kinesis and DynamoDB events
+    resources: tuple[AwsResource, ...] = ()  # tables, buckets, queues, ... for a local AWS
 
     def find(self, name: str) -> FunctionDefinition | None:
         """A function by logical id or by function name."""
@@ -261,7 +287,18 @@ class _Reader:
             raise TemplateError(f"two functions are named '{duplicate}'")
         queues = self._queues()
         mappings = self._mappings(functions, queues)
-        return Project(self.path, functions, dict(self.stack.parameters), self._apis(), queues, mappings)
+        return Project(
+            self.path, functions, dict(self.stack.parameters), self._apis(), queues, mappings, self._aws_resources()
+        )
+
+    def _aws_resources(self) -> tuple[AwsResource, ...]:
+        found = []
+        for logical_id, resource in self._active():
+            if resource["Type"] in AWS_RESOURCE_TYPES:
+                name = self.stack.get_att(logical_id, "Name")  # the physical name, whatever Ref gives
+                props = self._properties(logical_id, resource, merge_globals=False)
+                found.append(AwsResource(logical_id, resource["Type"], name, props))
+        return tuple(found)
 
     def _queues(self) -> dict[str, QueueDefinition]:
         queues = {}
@@ -535,12 +572,13 @@ class _Reader:
         if not isinstance(variables, dict):
             raise fail("Variables must be a mapping of names to values", "Environment")
         variables = {str(k): _string(v) for k, v in variables.items()}
-        # SAM's --env-vars rule: only variables the template declares are overridden.
+        # --env-vars: its Parameters for every function, then the function's own entry; each may
+        # add a variable (SAM's only overrides those the template declares: a local endpoint or
+        # setting often is not).
         name = self.stack.function_name(logical_id)
         for scope in ("Parameters", logical_id, name):
             for key, value in (self.env_vars.get(scope) or {}).items():
-                if key in variables:
-                    variables[key] = _string(value)
+                variables[key] = _string(value)
         return variables
 
     def _events(self, logical_id: str, events: Any, where: Mapping) -> tuple[EventSource, ...]:

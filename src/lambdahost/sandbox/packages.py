@@ -1,0 +1,62 @@
+"""Packages installed for one interpreter, once: each set goes into a folder of a cache shared by
+every project (``~/.cache/lambdahost/packages``), named by the interpreter's version, the machine
+and what was asked, so the next start finds it there with no network. The interpreter's own pip
+installs them (uv's, when uv is on PATH), for its version and platform, as ``sam build`` does in a
+build image.
+
+Used today for the libraries Lambda's runtime includes, on an interpreter too old for lambdahost's
+own copies (python3.8 and python3.9).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import platform
+import shutil
+import subprocess
+from pathlib import Path
+
+from .interpreter import Interpreter
+
+log = logging.getLogger("lambdahost")
+
+
+class InstallFailed(Exception):
+    pass
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "lambdahost" / "packages"
+
+
+def install(interpreter: Interpreter, requirements: str, what: str, cache: Path | None = None) -> Path:
+    """The folder holding ``requirements`` (a requirements file's text) installed for
+    ``interpreter``; InstallFailed with the installer's own words if it cannot be made."""
+    runtime = interpreter.runtime
+    key = hashlib.sha256(f"{runtime}\0{platform.machine()}\0{requirements}".encode()).hexdigest()[:16]
+    target = (cache or cache_root()) / f"{runtime}-{key}"
+    if (target / ".installed").exists():
+        return target
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    (partial / "requirements.txt").write_text(requirements)
+    uv = shutil.which("uv")
+    if uv:
+        command = [uv, "pip", "install", "--python", interpreter.executable]
+    else:
+        command = [interpreter.executable, "-m", "pip", "install", "--disable-pip-version-check"]
+    command += ["--quiet", "--target", str(partial), "-r", str(partial / "requirements.txt")]
+    log.warning("installing %s for %s (once: it is kept in %s)", what, runtime, target)
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        words = (done.stderr or done.stdout).strip().splitlines()
+        raise InstallFailed(f"{what} could not be installed for {runtime}: " + " ".join(words[-3:]))
+    (partial / ".installed").touch()
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return target

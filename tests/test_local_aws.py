@@ -1,0 +1,293 @@
+"""Real applications run unchanged: a template's tables, buckets, queues, topics, parameters and
+secrets exist in the local AWS that ``serve`` gives every function, the triggers fire on the
+calls handlers make there, and nothing is lost across a restart. Every end state is read back
+through the one endpoint, with boto3, as a user would."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server import Server, api_server, write_project
+
+TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    CodeUri: src
+    Runtime: python3.11
+    Timeout: 10
+    Environment:
+      Variables:
+        TABLE: !Ref Items
+        OUTPUT_BUCKET: !Ref Results
+        JOBS_URL: !Ref Jobs
+        OUTBOX_URL: !GetAtt Outbox.QueueUrl
+        ALERTS_ARN: !Ref Alerts
+        PARAMETER: !Ref Greeting
+        SECRET: !Ref ApiKey
+Resources:
+  Items:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      BillingMode: PAY_PER_REQUEST
+      StreamSpecification: {StreamViewType: NEW_AND_OLD_IMAGES}
+  Uploads:
+    Type: AWS::S3::Bucket
+  Results:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: results}
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 20}
+  Outbox:
+    Type: AWS::SQS::Queue
+  Alerts:
+    Type: AWS::SNS::Topic
+  Greeting:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: /shop/greeting, Type: String, Value: hello from ssm}
+  ApiKey:
+    Type: AWS::SecretsManager::Secret
+    Properties: {Name: shop/api-key, SecretString: '{"key": "s3cr3t"}'}
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.api
+      Events:
+        Create: {Type: HttpApi, Properties: {Path: /items, Method: POST}}
+        List: {Type: HttpApi, Properties: {Path: /items, Method: GET}}
+        Get: {Type: HttpApi, Properties: {Path: "/items/{id}", Method: GET}}
+        Delete: {Type: HttpApi, Properties: {Path: "/items/{id}", Method: DELETE}}
+  Thumbnail:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.thumbnail
+      Events:
+        Upload: {Type: S3, Properties: {Bucket: !Ref Uploads, Events: s3:ObjectCreated:*}}
+  Producer:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.produce}
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.consume
+      Events:
+        Work:
+          Type: SQS
+          Properties: {Queue: !GetAtt Jobs.Arn, BatchSize: 5, FunctionResponseTypes: [ReportBatchItemFailures]}
+  OnChange:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.on_change
+      Events:
+        Stream: {Type: DynamoDB, Properties: {Stream: !GetAtt Items.StreamArn, StartingPosition: TRIM_HORIZON}}
+  Publisher:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.publish}
+  Pager:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.record
+      Events:
+        Alert: {Type: SNS, Properties: {Topic: !Ref Alerts}}
+  Mailer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.record
+      Events:
+        Alert: {Type: SNS, Properties: {Topic: !Ref Alerts}}
+  Shipping:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.record
+      Events:
+        Order: {Type: EventBridgeRule, Properties: {Pattern: {source: [com.shop], detail-type: [OrderPlaced]}}}
+  Settings:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.settings}
+"""
+
+CODE = """
+import json, os
+import boto3
+
+table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+s3 = boto3.client("s3")
+sqs = boto3.client("sqs")
+# Read at init, as real functions read their configuration.
+GREETING = boto3.client("ssm").get_parameter(Name=os.environ["PARAMETER"])["Parameter"]["Value"]
+API_KEY = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["SECRET"])["SecretString"])
+
+
+def api(event, context):
+    method, item_id = event["requestContext"]["http"]["method"], (event.get("pathParameters") or {}).get("id")
+    if method == "POST":
+        item = json.loads(event["body"])
+        table.put_item(Item=item)
+        return {"statusCode": 201, "body": json.dumps(item)}
+    if method == "GET" and item_id:
+        found = table.get_item(Key={"id": item_id}).get("Item")
+        body = json.dumps(found or {"message": "not found"}, default=int)  # numbers come back as Decimal
+        return {"statusCode": 200 if found else 404, "body": body}
+    if method == "DELETE":
+        table.delete_item(Key={"id": item_id})
+        return {"statusCode": 204}
+    items = [i for i in table.scan()["Items"] if not i["id"].startswith("job:")]
+    return {"statusCode": 200, "body": json.dumps(sorted(i["id"] for i in items))}
+
+
+def thumbnail(event, context):
+    for record in event["Records"]:
+        bucket, key = record["s3"]["bucket"]["name"], record["s3"]["object"]["key"]
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        s3.put_object(Bucket=os.environ["OUTPUT_BUCKET"], Key="thumbs/" + key, Body=body.upper())
+
+
+def produce(event, context):
+    entries = [{"Id": str(n), "MessageBody": json.dumps({"n": n})} for n in event["numbers"]]
+    sqs.send_message_batch(QueueUrl=os.environ["JOBS_URL"], Entries=entries)
+    for n in event.get("outbox", []):
+        sqs.send_message(QueueUrl=os.environ["OUTBOX_URL"], MessageBody=f"outbox {n}")
+
+
+def consume(event, context):
+    failures = []
+    for record in event["Records"]:
+        n = json.loads(record["body"])["n"]
+        if n == 3 and record["attributes"]["ApproximateReceiveCount"] == "1":
+            failures.append({"itemIdentifier": record["messageId"]})  # done on its second delivery
+            continue
+        table.put_item(Item={"id": f"job:{n}", "attempts": int(record["attributes"]["ApproximateReceiveCount"])})
+    return {"batchItemFailures": failures}
+
+
+def on_change(event, context):
+    for record in event["Records"]:
+        key = record["dynamodb"]["Keys"]["id"]["S"]
+        s3.put_object(Bucket=os.environ["OUTPUT_BUCKET"], Key=f"changes/{record['eventName']}/{key}", Body=b"")
+
+
+def publish(event, context):
+    boto3.client("sns").publish(TopicArn=os.environ["ALERTS_ARN"], Message=event["alert"], Subject="shop")
+    boto3.client("events").put_events(
+        Entries=[{"Source": "com.shop", "DetailType": "OrderPlaced", "Detail": json.dumps({"order": event["order"]})}]
+    )
+
+
+def record(event, context):
+    key = f"heard/{context.function_name}/{context.aws_request_id}"
+    s3.put_object(Bucket=os.environ["OUTPUT_BUCKET"], Key=key, Body=json.dumps(event))
+
+
+def settings(event, context):
+    return {"greeting": GREETING, "key": API_KEY["key"]}
+"""
+
+
+def _eventually(check: Callable[[], object], seconds: float = 30) -> object:
+    """The first truthy answer of ``check``, asked again until ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while not (answer := check()):
+        assert time.monotonic() < deadline, "the expected state never came"
+        time.sleep(0.2)
+    return answer
+
+
+def _keys(server: Server, prefix: str) -> list[str]:
+    listed = server.aws_client("s3").list_objects_v2(Bucket="results", Prefix=prefix)
+    return sorted(o["Key"] for o in listed.get("Contents", []))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_project(tmp_path, TEMPLATE, CODE)
+
+
+def test_an_application_of_many_services_runs_unchanged_and_survives_a_restart(project: Path) -> None:
+    server = api_server(project, "--async-delay-scale", "0.01")
+    try:
+        api = f"http://127.0.0.1:{server.api_port}"
+        lambda_client = server.client()
+
+        # An API over a DynamoDB table: create, get, list, delete.
+        for item in ({"id": "apple", "price": 3}, {"id": "pear", "price": 5}):
+            assert httpx.post(f"{api}/items", json=item, timeout=30).status_code == 201
+        assert httpx.get(f"{api}/items/apple", timeout=30).json() == {"id": "apple", "price": 3}
+        assert httpx.delete(f"{api}/items/pear", timeout=30).status_code == 204
+        assert httpx.get(f"{api}/items", timeout=30).json() == ["apple"]
+        assert httpx.get(f"{api}/items/pear", timeout=30).status_code == 404
+
+        # The table's stream: each change reaches OnChange, which writes to a bucket.
+        _eventually(lambda: _keys(server, "changes/REMOVE/") == ["changes/REMOVE/pear"])
+        assert _keys(server, "changes/INSERT/") == ["changes/INSERT/apple", "changes/INSERT/pear"]
+
+        # An upload, from outside, processed by a function that writes to another bucket.
+        server.aws_client("s3").put_object(Bucket="uploads", Key="photos/cat.txt", Body=b"meow")
+        _eventually(lambda: _keys(server, "thumbs/"))
+        thumb = server.aws_client("s3").get_object(Bucket="results", Key="thumbs/photos/cat.txt")["Body"].read()
+        assert thumb == b"MEOW"
+
+        # A producer function feeding a consumer through a queue, one message failing once.
+        produced = lambda_client.invoke(FunctionName="Producer", Payload=json.dumps({"numbers": [1, 2, 3, 4, 5]}))
+        assert "FunctionError" not in produced, produced["Payload"].read()
+        table = server.aws_client("dynamodb")
+
+        def jobs() -> dict[str, str]:
+            items = table.scan(TableName="Items")["Items"]
+            return {i["id"]["S"]: i["attempts"]["N"] for i in items if i["id"]["S"].startswith("job:")}
+
+        done = _eventually(lambda: len(jobs()) == 5 and jobs())
+        assert done == {"job:1": "1", "job:2": "1", "job:3": "2", "job:4": "1", "job:5": "1"}
+
+        # SNS fan-out to two functions, and an EventBridge event to a rule's target.
+        published = lambda_client.invoke(
+            FunctionName="Publisher", Payload=json.dumps({"alert": "low stock", "order": 7})
+        )
+        assert "FunctionError" not in published, published["Payload"].read()
+        heard = _eventually(lambda: len(_keys(server, "heard/")) == 3 and _keys(server, "heard/"))
+        assert sorted(key.split("/")[1] for key in heard) == ["Mailer", "Pager", "Shipping"]
+        s3 = server.aws_client("s3")
+        by_function = {
+            key.split("/")[1]: json.loads(s3.get_object(Bucket="results", Key=key)["Body"].read()) for key in heard
+        }
+        assert by_function["Pager"]["Records"][0]["Sns"]["Message"] == "low stock"
+        assert by_function["Mailer"]["Records"][0]["Sns"]["Subject"] == "shop"
+        assert by_function["Shipping"]["detail"] == {"order": 7} and by_function["Shipping"]["source"] == "com.shop"
+
+        # A parameter and a secret, read at init.
+        settings = json.loads(lambda_client.invoke(FunctionName="Settings")["Payload"].read())
+        assert settings == {"greeting": "hello from ssm", "key": "s3cr3t"}
+
+        # Messages for a queue nothing consumes wait there, as on SQS.
+        lambda_client.invoke(FunctionName="Producer", Payload=json.dumps({"numbers": [], "outbox": [1, 2]}))
+    finally:
+        server.stop()
+
+    # A restart loses nothing: the table, the buckets, the waiting messages, the parameter.
+    server = Server(project, "--api-port", "0", "--no-watch").start()
+    try:
+        assert server.aws_client("dynamodb").get_item(TableName="Items", Key={"id": {"S": "apple"}})["Item"][
+            "price"
+        ] == {"N": "3"}
+        assert "thumbs/photos/cat.txt" in _keys(server, "thumbs/")
+        sqs = server.aws_client("sqs")
+        outbox = sqs.get_queue_url(QueueName="Outbox")["QueueUrl"]
+        received = sqs.receive_message(QueueUrl=outbox, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+        assert sorted(m["Body"] for m in received) == ["outbox 1", "outbox 2"]
+        sqs.delete_message_batch(
+            QueueUrl=outbox,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(received)],
+        )
+        assert "Messages" not in sqs.receive_message(QueueUrl=outbox, VisibilityTimeout=0)
+        settings = json.loads(server.client().invoke(FunctionName="Settings")["Payload"].read())
+        assert settings["greeting"] == "hello from ssm"
+    finally:
+        server.stop()
