@@ -62,7 +62,7 @@ def test_defaults_are_awss(code: Path) -> None:
             "runtime",
             "python2.7",
             "Value 'python2.7' at 'runtime' failed to satisfy constraint: Member must satisfy "
-            "enum value set: [python3.10, python3.11, python3.12, python3.13, python3.14, "
+            "enum value set: [python3.8, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, "
             "provided.al2023, provided.al2]",
         ),
         (

@@ -260,8 +260,8 @@ BAD = [
             Properties: {CodeUri: src, Handler: app.handler, Runtime: python2.7}
      """,
         "{path}:4: Fn.Runtime: 1 validation error detected: Value 'python2.7' at 'runtime' failed to satisfy "
-        "constraint: Member must satisfy enum value set: [python3.10, python3.11, python3.12, python3.13, "
-        "python3.14, provided.al2023, provided.al2]",
+        "constraint: Member must satisfy enum value set: [python3.8, python3.9, python3.10, python3.11, "
+        "python3.12, python3.13, python3.14, provided.al2023, provided.al2]",
     ),
     (
         "missing handler",
