@@ -6,6 +6,7 @@ through the one endpoint, with boto3, as a user would."""
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server import Server, api_server, write_project
+from server import LAMBDAHOST, Server, api_server, write_project
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
@@ -289,5 +290,51 @@ def test_an_application_of_many_services_runs_unchanged_and_survives_a_restart(p
         assert "Messages" not in sqs.receive_message(QueueUrl=outbox, VisibilityTimeout=0)
         settings = json.loads(server.client().invoke(FunctionName="Settings")["Payload"].read())
         assert settings["greeting"] == "hello from ssm"
+    finally:
+        server.stop()
+
+
+def test_lambdahost_invoke_gets_the_same_local_aws_with_or_without_a_serve(tmp_path: Path) -> None:
+    """A one-shot invoke runs a local AWS of its own on the state folder's data, or, when a serve
+    runs on that folder, calls the serve's (so its triggers fire too)."""
+    template = """
+    Resources:
+      Items:
+        Type: AWS::DynamoDB::Table
+        Properties:
+          KeySchema: [{AttributeName: id, KeyType: HASH}]
+          AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      Put:
+        Type: AWS::Serverless::Function
+        Properties: {CodeUri: src, Handler: app.put, Environment: {Variables: {TABLE: !Ref Items}}}
+    """
+    code = """
+    import boto3, os
+
+    def put(event, context):
+        table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+        table.put_item(Item={"id": event["id"]})
+        return sorted(item["id"] for item in table.scan()["Items"])
+    """
+    project = write_project(tmp_path, template, code)
+
+    def invoke(item: str) -> list[str]:
+        ran = subprocess.run(
+            [LAMBDAHOST, "invoke", "Put", "--payload", json.dumps({"id": item})],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert ran.returncode == 0, ran.stderr
+        return json.loads(ran.stdout)
+
+    assert invoke("first") == ["first"]
+    assert invoke("second") == ["first", "second"], "the data of the last run is kept"
+    server = Server(project, "--api-port", "0", "--no-watch").start()
+    try:
+        assert invoke("third") == ["first", "second", "third"]
+        scanned = server.aws_client("dynamodb").scan(TableName="Items")["Items"]
+        assert sorted(i["id"]["S"] for i in scanned) == ["first", "second", "third"], "one AWS for both"
     finally:
         server.stop()

@@ -136,7 +136,10 @@ def _with_local_aws(options: ServeOptions) -> tuple[HostSettings, LocalAws | Non
     settings, local_aws = options.settings, None
     if settings.aws_endpoint_url is None and options.local_aws:
         state_dir = Path(settings.state_dir or tempfile.mkdtemp(prefix="lambdahost-aws-"))
-        local_aws = LocalAws(state_dir)
+        try:
+            local_aws = LocalAws(state_dir)
+        except RuntimeError as exc:
+            raise click.ClickException(f"{exc}: stop it, or give this one another --state-dir") from None
         settings = dataclasses.replace(settings, aws_endpoint_url=local_aws.url)
     if settings.boto3_endpoint_url is not None:
         address = "127.0.0.1" if options.host in ("0.0.0.0", "::", "localhost") else options.host
@@ -195,6 +198,8 @@ def _lifespan(
             click.echo(
                 f"lambdahost: Lambda API on http://{options.host}:{options.port} (state in {host.state_dir})", err=True
             )
+            if local_aws is not None:
+                local_aws.announce(host.settings.function_endpoint_url)
             if aws is not None:
                 behind = "a local AWS (moto)" if local_aws is not None else host.settings.aws_endpoint_url
                 click.echo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -129,7 +130,13 @@ class workspace:
 
 
 def invoke_once(
-    source: ProjectSource, state_dir: Path, definition, payload: bytes, qualifier=None, debug_port: int | None = None
+    source: ProjectSource,
+    project,
+    state_dir: Path,
+    definition,
+    payload: bytes,
+    qualifier=None,
+    debug_port: int | None = None,
 ) -> None:
     """Invoke a function in a host of its own: the logs on stderr, the response on stdout, and
     exit status 1 when the function failed."""
@@ -137,7 +144,12 @@ def invoke_once(
     if debug_port is not None:
         say_debugging(name, debug_port)
     prestarted = prestart(definition.config.runtime, state_dir)
-    with workspace(source, state_dir, prestarted, debug_port=debug_port, debug_function=name) as host:
+    with (
+        local_aws(state_dir, project.resources) as endpoint,
+        workspace(
+            source, state_dir, prestarted, debug_port=debug_port, debug_function=name, function_endpoint_url=endpoint
+        ) as host,
+    ):
         try:
             result = host.invoke(name, payload, qualifier=qualifier)
         except LambdaError as exc:
@@ -148,6 +160,32 @@ def invoke_once(
     sys.stdout.flush()
     if result.function_error:
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def local_aws(state_dir: Path, resources):
+    """The AWS endpoint a one-shot command's functions call: that of the ``serve`` running on this
+    state folder, whose triggers then fire too; else a local AWS of the command's own, holding the
+    same data, when the template declares resources; else none."""
+    from ..localaws import LocalAws, running_endpoint
+    from ..localaws.resources import provision
+    from ..settings import HostSettings
+
+    endpoint = running_endpoint(state_dir)
+    if endpoint is not None or not resources:
+        yield endpoint
+        return
+    try:
+        aws = LocalAws(state_dir)
+    except RuntimeError:  # a serve starting or stopping on this folder: run without one
+        yield None
+        return
+    try:
+        aws.start()
+        provision(resources, HostSettings(aws_endpoint_url=aws.url))
+        yield aws.url
+    finally:
+        aws.stop()
 
 
 debug_port_option = click.option(

@@ -86,7 +86,7 @@ def invoke(
         raise Failure("give the event with --event or --payload, not both")
     event = _read_event(event_file, payload)
     source, project = load(template, parameter_overrides, env_vars, state_dir)
-    invoke_once(source, state_dir_of(source, state_dir), pick(project, function), event, qualifier, debug_port)
+    invoke_once(source, project, state_dir_of(source, state_dir), pick(project, function), event, qualifier, debug_port)
 
 
 def _read_event(event_file: str | None, payload: str | None) -> bytes:

@@ -139,7 +139,7 @@ def schedule_run(function, event, template, parameter_overrides, env_vars, state
     if not triggers:
         raise Failure(f"{definition.logical_id} has no schedule" + (f" named {event}" if event else ""))
     payload = sources.scheduled_event(triggers[0], dt.datetime.now(dt.timezone.utc))
-    invoke_once(source, state_dir_of(source, state_dir), definition, payload)
+    invoke_once(source, project, state_dir_of(source, state_dir), definition, payload)
 
 
 def _attributes(items: tuple[str, ...]) -> dict[str, dict]:
