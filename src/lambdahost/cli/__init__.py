@@ -15,6 +15,7 @@ def main() -> None:
 
 for command in (
     functions.init,
+    functions.build,
     functions.invoke,
     functions.list_functions,
     functions.logs,

@@ -12,6 +12,7 @@ import click
 
 from ..errors import LambdaError
 from ..template import ProjectSource, TemplateError, find_template, parse_parameter_overrides, read_env_vars
+from ..template.loader import BUILD_FOLDER
 
 
 class Failure(click.ClickException):
@@ -63,7 +64,10 @@ def state_dir_of(source: ProjectSource | None, state_dir: Path | None) -> Path:
     """``--state-dir``, else ``.lambdahost`` beside the template (or here, without one)."""
     if state_dir is not None:
         return Path(state_dir)
-    return (source.template_path.parent if source else Path.cwd()) / ".lambdahost"
+    folder = source.template_path.parent if source else Path.cwd()
+    if folder.parts[-2:] == BUILD_FOLDER.parts:  # sam build's template: the state stays with the project
+        folder = folder.parent.parent
+    return folder / ".lambdahost"
 
 
 def load(template, parameter_overrides, env_vars, state_dir):

@@ -105,6 +105,34 @@ def _read_event(event_file: str | None, payload: str | None) -> bytes:
     return text.encode()
 
 
+@click.command()
+@template_options
+def build(template, parameter_overrides, env_vars, state_dir) -> None:
+    """Install each function's requirements.txt for its runtime now, rather than at its first start.
+
+    As sam build packages them, but into a cache every project shares (~/.cache/lambdahost),
+    so there is no build folder to keep up to date and a later start needs no network."""
+    from ..sandbox import packages
+    from ..sandbox.interpreter import InterpreterResolver
+
+    source, project = load(template, parameter_overrides, env_vars, state_dir)
+    resolver = InterpreterResolver(cache_file=state_dir_of(source, state_dir) / "interpreters.json")
+    for definition in project.functions.values():
+        config = definition.config
+        requirements = packages.requirements_of(config.code_dir) if config.is_python else None
+        if requirements is None:
+            continue
+        try:
+            interpreter = resolver.resolve(config.runtime)
+            text = requirements.read_text()
+            kept = packages.installed(interpreter, text) is not None
+            folder = packages.install(interpreter, text, f"the requirements of {config.name} ({requirements})")
+        except (LambdaError, packages.InstallFailed) as exc:
+            raise Failure(str(exc)) from None
+        done = "kept" if kept else "installed"
+        click.echo(f"{definition.logical_id}: {requirements} for {interpreter.runtime}: {done} in {folder}")
+
+
 @click.command(name="list")
 @template_options
 def list_functions(template, parameter_overrides, env_vars, state_dir) -> None:

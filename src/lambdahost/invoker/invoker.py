@@ -112,6 +112,14 @@ class Invoker:
                 )
             except packages.InstallFailed as failed:
                 log.warning("%s; %s functions cannot import boto3", failed, interpreter.runtime)
+        requirements = packages.requirements_of(config.code_dir) if config.is_python else None
+        if requirements is not None:
+            try:
+                packages.install(
+                    interpreter, requirements.read_text(), f"the requirements of {config.name} ({requirements})"
+                )
+            except packages.InstallFailed as failed:
+                raise InvalidParameterValueException(str(failed)) from None
         if interpreter.executable not in self._forkservers:
             forkserver = ForkServer(interpreter)
             forkserver.start()  # boots while the caller goes on, so the first invoke only forks

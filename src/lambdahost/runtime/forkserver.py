@@ -212,7 +212,9 @@ def _run_snapshot(spec: dict, channel_fd: int) -> int:
 
 def _load_paths(spec: dict) -> None:
     sys.argv = [bootstrap.__file__]
-    sys.path[:] = _sys_path(spec["taskRoot"], spec["layers"], spec["environment"].get("PYTHONPATH"))
+    sys.path[:] = _sys_path(
+        spec["taskRoot"], spec.get("dependencies"), spec["layers"], spec["environment"].get("PYTHONPATH")
+    )
     if spec.get("included"):
         sys.path.append(spec["included"])  # boto3 and its kin, as Lambda's runtime includes them
     for directory in [spec["taskRoot"], *_layer_dirs(spec["layers"])]:
@@ -235,14 +237,21 @@ def _run(runtime) -> int:
                 stream.flush()
 
 
-def _sys_path(task_root: str, layers: "list[str]", pythonpath: "str | None") -> "list[str]":
-    """The task root first, then the layers as /opt/python would hold them, then the interpreter's own."""
-    head = [task_root]
+def _sys_path(task_root: str, dependencies: "str | None", layers: "list[str]", pythonpath: "str | None") -> "list[str]":
+    """The task root first (with the function's installed requirements, which ``sam build`` puts
+    in it), then the layers as /opt/python would hold them, then the interpreter's standard
+    library: never its site-packages, which hold what this machine installed, not Lambda."""
+    head = [task_root] + ([dependencies] if dependencies else [])
     if pythonpath:
         head += [p for p in pythonpath.split(os.pathsep) if p]  # a user PYTHONPATH replaces the layer dirs
     else:
         head += _layer_dirs(layers)
-    return head + [p for p in sys.path if p and p not in head]
+    standard = [p for p in sys.path if p and p not in head and not _is_site_packages(p)]
+    return head + standard
+
+
+def _is_site_packages(path: str) -> bool:
+    return os.path.basename(path.rstrip(os.sep)) in ("site-packages", "dist-packages")
 
 
 def _layer_dirs(layers: "list[str]") -> "list[str]":

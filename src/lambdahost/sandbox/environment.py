@@ -12,6 +12,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -28,6 +29,7 @@ from ..model.registry import LATEST
 from ..runtime import protocol
 from ..runtime.faults import AFTER_RESTORE_ERROR
 from ..settings import HostSettings
+from . import packages
 from .forkserver import ExitStatus, ForkServer
 from .launch import RUNTIME_DIR
 from .platform_log import PlatformLog, Report, timestamp
@@ -325,12 +327,29 @@ class Environment:
             )
         else:
             init = _Init(False, duration_ms, "error", frame[1]["errorType"], frame[2])
+            if init.error_type == "Runtime.ImportModuleError":
+                self._emit(self._missing_module_hint(init.error_body))
         self.reset()
         if restore:
             self._emit(self._platform.restore_report(duration_ms, init.status, init.error_type))
         else:
             self._emit(self._platform.init_report(phase, duration_ms, init.status, init.error_type))
         return init
+
+    def _missing_module_hint(self, error_body: bytes) -> str | None:
+        """Where a module the handler could not import belongs: on Lambda a function has its code,
+        its layers and boto3, and nothing of the machine it was written on."""
+        try:
+            message = json.loads(error_body)["errorMessage"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        missing = re.search(r"No module named '([^']+)'", message)
+        if missing is None:
+            return None
+        return (
+            f"lambdahost: {self.function.name} has no module '{missing[1]}': a function has only its code, its "
+            f"layers and boto3. Add the package that provides it to {self.function.code_dir / 'requirements.txt'}"
+        )
 
     def _failed_restore(self, init: _Init) -> _Outcome:
         """A SnapStart environment that could not start: the after-restore hooks failed (the caller
@@ -381,6 +400,11 @@ class Environment:
             "tmpFolder": str(self.tmp_dir),
             "included": str(self._included),
         }
+        requirements = packages.requirements_of(function.code_dir) if function.is_python else None
+        if requirements is not None:  # installed when the function was added (``Invoker.prepare``)
+            dependencies = packages.installed(self._forkserver.interpreter, requirements.read_text())
+            if dependencies is not None:
+                spec["dependencies"] = str(dependencies)
         if self.snap_start and not self._forkserver.restores:
             spec["snapshot"] = True
         if self._debug_port is not None:

@@ -4,8 +4,9 @@ and what was asked, so the next start finds it there with no network. The interp
 installs them (uv's, when uv is on PATH), for its version and platform, as ``sam build`` does in a
 build image.
 
-Used today for the libraries Lambda's runtime includes, on an interpreter too old for lambdahost's
-own copies (python3.8 and python3.9).
+Used for a function's ``requirements.txt`` (as ``sam build`` installs it into the package), and
+for the libraries Lambda's runtime includes on an interpreter too old for lambdahost's own
+copies (python3.8 and python3.9).
 """
 
 from __future__ import annotations
@@ -32,12 +33,32 @@ def cache_root() -> Path:
     return Path(base) / "lambdahost" / "packages"
 
 
+def requirements_of(code_dir: Path) -> Path | None:
+    """A function's requirements file, unless its package was built already (``sam build``'s
+    output holds its dependencies)."""
+    found = code_dir / "requirements.txt"
+    if not found.is_file() or ".aws-sam" in code_dir.parts:
+        return None
+    return found
+
+
+def folder(interpreter: Interpreter, requirements: str, cache: Path | None = None) -> Path:
+    """Where ``requirements`` installed for ``interpreter`` are kept (installed or not)."""
+    runtime = interpreter.runtime
+    key = hashlib.sha256(f"{runtime}\0{platform.machine()}\0{requirements}".encode()).hexdigest()[:16]
+    return (cache or cache_root()) / f"{runtime}-{key}"
+
+
+def installed(interpreter: Interpreter, requirements: str) -> Path | None:
+    target = folder(interpreter, requirements)
+    return target if (target / ".installed").exists() else None
+
+
 def install(interpreter: Interpreter, requirements: str, what: str, cache: Path | None = None) -> Path:
     """The folder holding ``requirements`` (a requirements file's text) installed for
     ``interpreter``; InstallFailed with the installer's own words if it cannot be made."""
     runtime = interpreter.runtime
-    key = hashlib.sha256(f"{runtime}\0{platform.machine()}\0{requirements}".encode()).hexdigest()[:16]
-    target = (cache or cache_root()) / f"{runtime}-{key}"
+    target = folder(interpreter, requirements, cache)
     if (target / ".installed").exists():
         return target
     partial = target.with_name(target.name + ".partial")

@@ -14,6 +14,7 @@ import yaml
 from .errors import TemplateError
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
+BUILD_FOLDER = Path(".aws-sam") / "build"
 
 
 class Located(dict):
@@ -99,6 +100,11 @@ for _tag, _name in _SHORT_FORMS.items():
 
 
 def find_template(folder: Path) -> Path:
+    """The folder's template; ``sam build``'s output when there is one, as ``sam local`` takes it
+    (its functions' folders hold their dependencies)."""
+    built = folder / BUILD_FOLDER / "template.yaml"
+    if built.is_file():
+        return built
     for name in TEMPLATE_NAMES:
         if (folder / name).is_file():
             return folder / name
