@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
 
@@ -338,3 +339,70 @@ def test_lambdahost_invoke_gets_the_same_local_aws_with_or_without_a_serve(tmp_p
         assert sorted(i["id"]["S"] for i in scanned) == ["first", "second", "third"], "one AWS for both"
     finally:
         server.stop()
+
+
+WHO = """
+import json, os, boto3
+
+def handler(event, context):
+    keys = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_ENDPOINT_URL")
+    seen = {k: os.environ.get(k) for k in keys}
+    if event.get("table"):
+        try:
+            boto3.client("dynamodb").put_item(TableName=event["table"], Item={"id": {"S": "from-the-function"}})
+        except Exception as exc:
+            seen["error"] = str(exc)
+    return seen
+"""
+WHO_TEMPLATE = """
+Resources:
+  Who:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src, Handler: app.handler}
+"""
+
+
+def test_the_callers_credentials_never_reach_a_function_unasked(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAMYOWNKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "my-own-secret")
+    server = Server(write_project(tmp_path, WHO_TEMPLATE, WHO), "--api-port", "0", "--no-watch").start()
+    try:
+        seen = json.loads(server.client().invoke(FunctionName="Who")["Payload"].read())
+    finally:
+        server.stop()
+    assert seen["AWS_ACCESS_KEY_ID"] == "local" and seen["AWS_SECRET_ACCESS_KEY"] == "local"
+    assert seen["AWS_ENDPOINT_URL"] == server.endpoint and seen["AWS_REGION"] == "us-east-1"
+
+
+def test_aws_itself_when_asked_gets_the_profiles_credentials_and_region(tmp_path: Path, monkeypatch, moto) -> None:
+    """``--aws-endpoint-url aws --profile dev``: a moto server plays AWS, reached through the
+    function's own AWS_ENDPOINT_URL (an --env-vars variable), signed with the profile's key."""
+    (tmp_path / "aws").mkdir()
+    (tmp_path / "aws" / "credentials").write_text(
+        "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = dev-secret\n"
+    )
+    (tmp_path / "aws" / "config").write_text("[profile dev]\nregion = eu-west-1\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws" / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws" / "config"))
+    monkeypatch.delenv("AWS_DEFAULT_REGION")  # (botocore prefers it to the profile's region)
+    project = write_project(tmp_path / "project", WHO_TEMPLATE, WHO)
+    (project / "env.json").write_text(json.dumps({"Who": {"AWS_ENDPOINT_URL": moto}}))
+    dynamodb = boto3.client("dynamodb", endpoint_url=moto, region_name="eu-west-1")
+    dynamodb.create_table(
+        TableName="Real",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    arguments = ("--aws-endpoint-url", "aws", "--profile", "dev", "--env-vars", "env.json")
+    server = Server(project, "--api-port", "0", "--no-watch", *arguments).start()
+    try:
+        answer = server.client().invoke(FunctionName="Who", Payload=json.dumps({"table": "Real"}))
+        seen = json.loads(answer["Payload"].read())
+    finally:
+        server.stop()
+    assert (seen["AWS_ACCESS_KEY_ID"], seen["AWS_SECRET_ACCESS_KEY"]) == ("AKIADEV", "dev-secret")
+    assert seen["AWS_REGION"] == "eu-west-1", "the profile's region, as no --region was given"
+    assert seen["AWS_ENDPOINT_URL"] == moto, "lambdahost passes no endpoint of its own for AWS itself"
+    assert "error" not in seen, seen["error"]
+    assert dynamodb.get_item(TableName="Real", Key={"id": {"S": "from-the-function"}})["Item"]

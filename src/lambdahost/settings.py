@@ -27,10 +27,12 @@ class HostSettings:
     # Where queues and streams that are not local are read with boto3: an emulator's URL, or AWS
     # for AWS itself. None: they are not read (a mapping would delete messages from real queues).
     aws_endpoint_url: str | None = None
-    # Every environment's AWS_ENDPOINT_URL (lambdahost's endpoint for every service), with
-    # ``function_credentials`` (by default LOCAL_CREDENTIALS); None: functions call AWS itself.
+    # Every environment's AWS_ENDPOINT_URL (lambdahost's endpoint for every service); None:
+    # functions call AWS itself.
     function_endpoint_url: str | None = None
-    function_credentials: Mapping[str, str] = field(default_factory=lambda: dict(LOCAL_CREDENTIALS))
+    # The credentials every environment gets, as Lambda gives each its role's: LOCAL_CREDENTIALS
+    # for a local AWS, the caller's when asked (--aws-endpoint-url aws). None: none.
+    function_credentials: Mapping[str, str] | None = None
     debug_port: int | None = None  # environments wait for a debugger (debugpy) here, with no timeouts
     debug_function: str | None = None  # the function debugged (None: every Python function)
     async_delay_scale: float = 1.0  # multiplies asynchronous retry delays and event ages (0.01: 1 min -> 0.6 s)
@@ -59,3 +61,19 @@ class HostSettings:
             aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
+
+
+def caller_credentials(profile: str | None = None) -> dict[str, str]:
+    """The caller's AWS credentials as botocore resolves them (variables, config files, SSO,
+    assume-role), as environment variables, for functions that call AWS itself. Temporary ones
+    last as long as botocore made them last."""
+    import boto3
+
+    found = boto3.session.Session(profile_name=profile).get_credentials()
+    if found is None:
+        raise ValueError(f"no AWS credentials found{f' for the profile {profile}' if profile else ''}")
+    frozen = found.get_frozen_credentials()
+    variables = {"AWS_ACCESS_KEY_ID": frozen.access_key, "AWS_SECRET_ACCESS_KEY": frozen.secret_key}
+    if frozen.token:
+        variables["AWS_SESSION_TOKEN"] = frozen.token
+    return variables

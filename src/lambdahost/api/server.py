@@ -20,6 +20,7 @@ from pathlib import Path
 
 import click
 import uvicorn
+from botocore.exceptions import BotoCoreError
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 
@@ -31,7 +32,7 @@ from ..host import AsyncHost
 from ..localaws import LocalAws
 from ..localaws.resources import TemplateResources
 from ..model.invocation import InvocationResult
-from ..settings import HostSettings
+from ..settings import AWS, LOCAL_CREDENTIALS, HostSettings, caller_credentials
 from ..template import ProjectSource
 from ..workspace import Workspace
 from .aws_proxy import AwsProxy, signed_for
@@ -65,6 +66,7 @@ class ServeOptions:
     verify_jwt_signatures: bool = True  # JWT and Cognito authorizers fetch the issuer's keys
     grace_period: float = 30.0  # seconds a stop gives the invocations in flight before it kills them
     local_aws: bool = True  # run a local AWS for the functions, unless settings.aws_endpoint_url names one
+    profile: str | None = None  # with aws_endpoint_url "aws": the profile whose credentials functions get
     allowed_hosts: tuple[str, ...] = ()  # names answered besides loopback's and ``host`` (see exposure.py)
 
 
@@ -143,7 +145,7 @@ def _with_local_aws(options: ServeOptions) -> tuple[HostSettings, LocalAws | Non
         settings = dataclasses.replace(settings, aws_endpoint_url=local_aws.url)
     if settings.boto3_endpoint_url is not None:
         address = "127.0.0.1" if options.host in ("0.0.0.0", "::", "localhost") else options.host
-        credentials = dict(settings.function_credentials)
+        credentials = dict(LOCAL_CREDENTIALS)
         if options.credentials:  # the signature must verify: the functions get the first key
             key, secret = next(iter(options.credentials.items()))
             credentials.update({"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret})
@@ -152,6 +154,12 @@ def _with_local_aws(options: ServeOptions) -> tuple[HostSettings, LocalAws | Non
             function_endpoint_url=f"http://{f'[{address}]' if ':' in address else address}:{options.port}",
             function_credentials=credentials,
         )
+    if settings.aws_endpoint_url == AWS:  # asked for: the caller's own credentials, as Lambda gives its role's
+        try:
+            credentials = caller_credentials(options.profile)
+        except (ValueError, BotoCoreError) as exc:
+            raise click.ClickException(f"--aws-endpoint-url aws: {exc}") from None
+        settings = dataclasses.replace(settings, function_credentials=credentials)
     return settings, local_aws
 
 

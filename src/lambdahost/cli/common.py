@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ..errors import LambdaError
+from ..settings import LOCAL_CREDENTIALS, HostSettings
 from ..template import ProjectSource, TemplateError, find_template, parse_parameter_overrides, read_env_vars
 from ..template.loader import BUILD_FOLDER
 
@@ -148,16 +149,21 @@ def invoke_once(
     if debug_port is not None:
         say_debugging(name, debug_port)
     prestarted = prestart(definition.config.runtime, state_dir)
-    with (
-        local_aws(state_dir, project.resources) as endpoint,
-        workspace(
-            source, state_dir, prestarted, debug_port=debug_port, debug_function=name, function_endpoint_url=endpoint
-        ) as host,
-    ):
-        try:
-            result = host.invoke(name, payload, qualifier=qualifier)
-        except LambdaError as exc:
-            raise Failure(f"{exc.code}: {exc.message}") from None
+    with local_aws(state_dir, project.resources) as endpoint:
+        credentials = dict(LOCAL_CREDENTIALS) if endpoint is not None else None
+        with workspace(
+            source,
+            state_dir,
+            prestarted,
+            debug_port=debug_port,
+            debug_function=name,
+            function_endpoint_url=endpoint,
+            function_credentials=credentials,
+        ) as host:
+            try:
+                result = host.invoke(name, payload, qualifier=qualifier)
+            except LambdaError as exc:
+                raise Failure(f"{exc.code}: {exc.message}") from None
     for line in result.log.splitlines():
         click.echo(colour(line), err=True)  # click drops the colour when stderr is not a terminal
     sys.stdout.buffer.write(result.payload + b"\n")
@@ -173,7 +179,6 @@ def local_aws(state_dir: Path, resources):
     same data, when the template declares resources; else none."""
     from ..localaws import LocalAws, running_endpoint
     from ..localaws.resources import provision
-    from ..settings import HostSettings
 
     endpoint = running_endpoint(state_dir)
     if endpoint is not None or not resources:

@@ -239,6 +239,8 @@ def _duration(text: str) -> float:
     "or 'aws' for AWS itself with your credentials. Queues, streams and Cognito's signing keys are read there too.",
 )
 @click.option("--no-local-aws", is_flag=True, help="Run no local AWS: functions get no AWS_ENDPOINT_URL.")
+@click.option("--profile", help="With --aws-endpoint-url aws: the AWS profile whose credentials functions get.")
+@click.option("--region", help="The region functions run in (AWS_REGION): by default the --profile's, or us-east-1.")
 @debug_port_option
 @click.option("--debug-function", help="The function --debug-port debugs (default: every Python function).")
 @click.option(
@@ -259,6 +261,8 @@ def serve(
     allowed_hosts,
     aws_endpoint_url,
     no_local_aws,
+    profile,
+    region,
     debug_port,
     debug_function,
     ignore_jwt_signature,
@@ -288,6 +292,7 @@ def serve(
         say_debugging(debug_function or "every Python function", debug_port)
     settings = HostSettings(
         state_dir=state_dir_of(source, state_dir),
+        region=region or _profile_region(profile) or "us-east-1",
         async_delay_scale=async_delay_scale,
         idle_timeout=idle_timeout,
         aws_endpoint_url=aws_endpoint_url,
@@ -307,8 +312,22 @@ def serve(
                 verify_jwt_signatures=not ignore_jwt_signature,
                 grace_period=grace_period,
                 local_aws=not no_local_aws,
+                profile=profile,
                 allowed_hosts=allowed_hosts,
             )
         )
     except (TemplateError, LambdaError) as exc:
         raise Failure(str(exc)) from None
+
+
+def _profile_region(profile: str | None) -> str | None:
+    """The region the profile names, if one was given and names one."""
+    if profile is None:
+        return None
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return boto3.session.Session(profile_name=profile).region_name
+    except BotoCoreError as exc:  # an unknown profile
+        raise Failure(f"--profile {profile}: {exc}") from None

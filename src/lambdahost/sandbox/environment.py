@@ -455,7 +455,7 @@ class Environment:
         if settings.function_endpoint_url is not None:  # before the function's own: it may name another
             variables["AWS_ENDPOINT_URL"] = settings.function_endpoint_url
         variables.update(function.environment)
-        if settings.function_endpoint_url is not None and not settings.pass_aws_credentials:
+        if settings.function_credentials is not None and not settings.pass_aws_credentials:
             variables.update(settings.function_credentials)
         if settings.pass_aws_credentials:
             variables.update({k: os.environ[k] for k in _CREDENTIAL_KEYS if k in os.environ})
