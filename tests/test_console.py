@@ -5,6 +5,7 @@ Screenshots of each page are saved under artifacts/console/."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server import Server
+from server import Server, write_project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "console"
@@ -26,11 +27,11 @@ def lambda_handler(event, context):
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
 
 
-@pytest.fixture
-def console(tmp_path: Path):
+@contextlib.contextmanager
+def _browser(server: Server):
+    """A headless chromium page, and the errors its console reports."""
     from playwright.sync_api import sync_playwright
 
-    server = Server(tmp_path, "--api-port", "0").start()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -50,9 +51,20 @@ def console(tmp_path: Path):
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        yield server, page, errors
-        browser.close()
-    server.stop()
+        try:
+            yield page, errors
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def console(tmp_path: Path):
+    server = Server(tmp_path, "--api-port", "0").start()
+    try:
+        with _browser(server) as (page, errors):
+            yield server, page, errors
+    finally:
+        server.stop()
 
 
 def _test(page, event: str = '{"key1": "value1"}') -> str:
@@ -206,5 +218,36 @@ def test_console_needs_its_token_when_credentials_guard_the_host(tmp_path: Path)
             opened = browser.get("/", params={"token": console_token("s3cret")})
             assert opened.status_code == 200 and "lambdahost console" in opened.text
             assert browser.get("/console/api/functions").status_code == 200, "the cookie carries the token"
+    finally:
+        server.stop()
+
+
+def test_the_local_aws_resources_and_what_they_hold(tmp_path: Path) -> None:
+    template = """
+    Resources:
+      Items:
+        Type: AWS::DynamoDB::Table
+        Properties:
+          KeySchema: [{AttributeName: id, KeyType: HASH}]
+          AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      Uploads:
+        Type: AWS::S3::Bucket
+    """
+    server = Server(write_project(tmp_path, template, "def handler(e, c):\n    return 1\n"), "--api-port", "0").start()
+    try:
+        server.aws_client("dynamodb").put_item(TableName="Items", Item={"id": {"S": "apple"}, "price": {"N": "3"}})
+        server.aws_client("s3").put_object(Bucket="uploads", Key="photos/cat.jpg", Body=b"meow")
+        with _browser(server) as (page, errors):
+            page.goto(server.endpoint + "/")
+            page.click("text=Local AWS resources")
+            page.wait_for_selector("text=AWS::DynamoDB::Table")
+            page.screenshot(path=SHOTS / "9-local-aws.png")
+            page.click("a:text-is('Items')")
+            page.wait_for_selector("td:text-is('apple')")
+            assert page.locator("th").all_inner_texts() == ["id", "price"]
+            page.screenshot(path=SHOTS / "10-table.png")
+            page.goto(server.endpoint + "/#/resources/Uploads")
+            page.wait_for_selector("td:text-is('photos/cat.jpg')")
+            assert errors == [], f"console errors: {errors}"
     finally:
         server.stop()

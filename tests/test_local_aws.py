@@ -268,6 +268,17 @@ def test_an_application_of_many_services_runs_unchanged_and_survives_a_restart(p
         settings = json.loads(lambda_client.invoke(FunctionName="Settings")["Payload"].read())
         assert settings == {"greeting": "hello from ssm", "key": "s3cr3t"}
 
+        # The console lists the resources, with a look at what they hold.
+        console = f"{server.endpoint}/console/api/resources"
+        listed = {r["logicalId"]: r["type"] for r in httpx.get(console, timeout=30).json()["resources"]}
+        assert listed["Items"] == "AWS::DynamoDB::Table" and {"Uploads", "Jobs", "Alerts", "ApiKey"} <= set(listed)
+        items = httpx.get(f"{console}/Items", timeout=30).json()
+        assert ["apple", "3"] in [[row[items["columns"].index(c)] for c in ("id", "price")] for row in items["rows"]]
+        results = httpx.get(f"{console}/Results", timeout=30).json()
+        assert "thumbs/photos/cat.txt" in [row[0] for row in results["rows"]]
+        subscribers = httpx.get(f"{console}/Alerts", timeout=30).json()["rows"]
+        assert sorted(row[0] for row in subscribers) == ["Mailer", "Pager"]
+
         # Messages for a queue nothing consumes wait there, as on SQS.
         lambda_client.invoke(FunctionName="Producer", Payload=json.dumps({"numbers": [], "outbox": [1, 2]}))
     finally:

@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -25,6 +26,7 @@ from starlette.routing import Route
 from ..errors import InvalidParameterValueException, LambdaError, ResourceNotFoundException
 from ..events.samples import CATALOGUE, generate
 from ..host import AsyncHost
+from ..localaws import contents
 from ..model import limits
 from ..model.function import default_runtime
 from ..model.mappings import EventSourceMapping
@@ -111,11 +113,38 @@ class Console:
             Route(f"{f}/logs", guarded(self.logs), methods=["GET"]),
             Route(f"{f}/versions", guarded(self.publish), methods=["POST"]),
             Route(f"{f}/aliases", guarded(self.put_alias), methods=["POST"]),
+            Route(f"{api}/resources", guarded(self.resources), methods=["GET"]),
+            Route(f"{api}/resources/{{logical_id}}", guarded(self.resource), methods=["GET"]),
             Route(f"{api}/event-templates", guarded(self.event_templates), methods=["GET"]),
             Route(f"{api}/event-templates/{{service}}/{{event}}", guarded(self.event_template), methods=["GET"]),
         ]
 
     # -- pages --------------------------------------------------------------------------------
+
+    # -- the local AWS -------------------------------------------------------------------------
+
+    async def resources(self, request: Request) -> Response:
+        """The template's resources in the local AWS (none without one, or without a template)."""
+        workspace = self._workspace()
+        local = self.host.settings.function_endpoint_url is not None
+        found = contents.summary(workspace.project) if workspace is not None and local else []
+        return JSONResponse({"resources": found, "endpoint": self.host.settings.function_endpoint_url})
+
+    async def resource(self, request: Request) -> Response:
+        workspace = self._workspace()
+        logical_id = request.path_params["logical_id"]
+        if workspace is None or self.host.settings.function_endpoint_url is None:
+            raise ResourceNotFoundException("No local AWS holds the template's resources")
+        found = next((r for r in workspace.project.resources if r.logical_id == logical_id), None)
+        if found is None:
+            raise ResourceNotFoundException(f"The template has no resource {logical_id}")
+        try:
+            shown = await asyncio.to_thread(
+                contents.look, found, workspace.project, self.host.settings, self.host.queues
+            )
+        except (BotoCoreError, ClientError) as exc:  # the local AWS's own words
+            return JSONResponse({"code": "LocalAwsError", "message": str(exc)}, status_code=502)
+        return JSONResponse({**contents.summary_of(found), **shown})
 
     async def page(self, request: Request) -> Response:
         return FileResponse(STATIC / "index.html")

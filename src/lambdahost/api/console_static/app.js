@@ -58,6 +58,7 @@ async function route() {
   try {
     if (parts.length === 0) return await functionsPage();
     if (parts[0] === "create") return createPage();
+    if (parts[0] === "resources") return parts[1] ? await resourcePage(parts[1]) : await resourcesPage();
     if (parts[0] === "functions" && parts[1]) return await functionPage(parts[1], TABS.includes(parts[2]) ? parts[2] : "code");
     show(message("No such page."));
   } catch (error) {
@@ -87,10 +88,42 @@ async function functionsPage() {
   fill();
   show(
     h("div", { class: "row spread" }, h("h1", {}, `Functions (${data.functions.length})`),
-      h("a", { class: "button", href: "#/create" }, "Create function")),
+      h("div", { class: "row" }, h("a", { href: "#/resources" }, "Local AWS resources"),
+        h("a", { class: "button", href: "#/create" }, "Create function"))),
     h("div", { class: "panel" }, h("div", { class: "row" }, search),
       h("table", {}, h("thead", {}, h("tr", {}, ...["Function name", "Runtime", "Handler", "Memory", "Last modified",
         "Invocations (1 h)", "Errors (1 h)"].map((t) => h("th", { scope: "col" }, t)))), body)));
+}
+
+// -- the local AWS's resources ---------------------------------------------------------------
+
+async function resourcesPage() {
+  setCrumbs(["Functions", "#/"], ["Local AWS resources"]);
+  const data = await api("/resources");
+  const rows = data.resources.map((r) => h("tr", {},
+    h("td", {}, h("a", { href: `#/resources/${encodeURIComponent(r.logicalId)}` }, r.logicalId)),
+    h("td", {}, r.type), h("td", {}, r.name)));
+  if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: 3, class: "muted" },
+    data.endpoint ? "The template declares no tables, buckets, queues or topics." : "No local AWS runs.")));
+  show(h("h1", {}, "Local AWS resources"),
+    data.endpoint ? h("p", { class: "muted" }, `Every service answers at ${data.endpoint} (AWS_ENDPOINT_URL).`) : null,
+    h("div", { class: "panel" }, h("table", {},
+      h("thead", {}, h("tr", {}, ...["Resource", "Type", "Name"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, ...rows))));
+}
+
+async function resourcePage(logicalId) {
+  setCrumbs(["Functions", "#/"], ["Local AWS resources", "#/resources"], [logicalId]);
+  const data = await api(`/resources/${encodeURIComponent(logicalId)}`);
+  const rows = data.rows.map((row) => h("tr", {}, ...row.map((cell) => h("td", {}, cell))));
+  const span = Math.max(1, data.columns.length);
+  if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: span, class: "muted" }, "Empty.")));
+  const count = data.count === null ? "" : ` · ${data.count} in all, the first ${data.rows.length} shown`;
+  show(h("h1", {}, data.logicalId, data.name !== data.logicalId ? h("span", { class: "muted" }, ` ${data.name}`) : null),
+    h("p", { class: "muted" }, data.type + count),
+    h("div", { class: "panel" }, h("table", {},
+      h("thead", {}, h("tr", {}, ...data.columns.map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, ...rows))));
 }
 
 async function createPage() {
