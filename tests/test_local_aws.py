@@ -417,3 +417,60 @@ def test_aws_itself_when_asked_gets_the_profiles_credentials_and_region(tmp_path
     assert seen["AWS_ENDPOINT_URL"] == moto, "lambdahost passes no endpoint of its own for AWS itself"
     assert "error" not in seen, seen["error"]
     assert dynamodb.get_item(TableName="Real", Key={"id": {"S": "from-the-function"}})["Item"]
+
+
+def test_data_survives_serve_killed_with_sigkill(tmp_path: Path) -> None:
+    """The local AWS notices its host is gone, saves and ends; the next serve waits for that state."""
+    template = """
+    Resources:
+      Items:
+        Type: AWS::DynamoDB::Table
+        Properties:
+          KeySchema: [{AttributeName: id, KeyType: HASH}]
+          AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+    """
+    project = write_project(tmp_path, template, "def handler(e, c):\n    return 1\n")
+    server = Server(project, "--api-port", "0", "--no-watch").start()
+    server.aws_client("dynamodb").put_item(TableName="Items", Item={"id": {"S": "kept"}})
+    server.kill()
+    again = Server(project, "--api-port", "0", "--no-watch").start()
+    try:
+        assert again.aws_client("dynamodb").get_item(TableName="Items", Key={"id": {"S": "kept"}})["Item"]
+    finally:
+        again.stop()
+
+
+def test_an_emulator_of_the_users_own_gets_the_resources_and_the_triggers_still_fire(tmp_path: Path, moto: str) -> None:
+    """--aws-endpoint-url URL: the template's resources are made there, calls go there through
+    lambdahost's endpoint, and an upload still reaches the bucket's function."""
+    template = """
+    Resources:
+      Uploads:
+        Type: AWS::S3::Bucket
+        Properties: {BucketName: their-uploads}
+      OnUpload:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: src
+          Handler: app.handler
+          Events:
+            Up: {Type: S3, Properties: {Bucket: !Ref Uploads, Events: s3:ObjectCreated:*}}
+    """
+    code = """
+    import boto3
+
+    def handler(event, context):
+        key = event["Records"][0]["s3"]["object"]["key"]
+        boto3.client("s3").put_object(Bucket="their-uploads", Key="seen/" + key, Body=b"")
+    """
+    project = write_project(tmp_path, template, code)
+    server = Server(project, "--api-port", "0", "--no-watch", "--aws-endpoint-url", moto).start()
+    try:
+        server.aws_client("s3").put_object(Bucket="their-uploads", Key="photo.jpg", Body=b"x")
+        theirs = boto3.client("s3", endpoint_url=moto, region_name="us-east-1")
+        _eventually(lambda: "Contents" in theirs.list_objects_v2(Bucket="their-uploads", Prefix="seen/"))
+        keys = [o["Key"] for o in theirs.list_objects_v2(Bucket="their-uploads")["Contents"]]
+        assert sorted(keys) == ["photo.jpg", "seen/photo.jpg"]
+        assert not (project / ".lambdahost" / "aws.state").exists(), "no local AWS of lambdahost's own"
+    finally:
+        server.stop()

@@ -12,6 +12,7 @@ reaches the whole process group, is the host's to act on.
 from __future__ import annotations
 
 import collections
+import fcntl
 import io
 import os
 import pickle
@@ -96,6 +97,10 @@ def _loaded_services() -> list[str]:
 def main(fd: int, state_file: str) -> None:
     path = Path(state_file)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Held from before loading to after saving: an emulator started while the last one still
+    # saves (its host was killed and started again) waits for that state.
+    held = open(path.with_name(path.name + ".lock"), "w")  # noqa: SIM115 - for the process's life
+    fcntl.flock(held, fcntl.LOCK_EX)
     load(path)
     server = make_server(
         "127.0.0.1",
