@@ -39,6 +39,15 @@ def sigv4_headers(method: str, url: str, key: str, secret: str, service: str = "
 
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"  # what CreateFunction is given in the tests
+# A template's table, for tests of the local AWS: more resources may follow it.
+ITEMS_TABLE = """
+Resources:
+  Items:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+"""
 
 
 def zipped(files: dict[str, str]) -> bytes:

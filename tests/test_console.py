@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server import Server, write_project
+from server import ITEMS_TABLE, Server, write_project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "console"
@@ -223,16 +223,7 @@ def test_console_needs_its_token_when_credentials_guard_the_host(tmp_path: Path)
 
 
 def test_the_local_aws_resources_and_what_they_hold(tmp_path: Path) -> None:
-    template = """
-    Resources:
-      Items:
-        Type: AWS::DynamoDB::Table
-        Properties:
-          KeySchema: [{AttributeName: id, KeyType: HASH}]
-          AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
-      Uploads:
-        Type: AWS::S3::Bucket
-    """
+    template = ITEMS_TABLE + "  Uploads:\n    Type: AWS::S3::Bucket\n"
     server = Server(write_project(tmp_path, template, "def handler(e, c):\n    return 1\n"), "--api-port", "0").start()
     try:
         server.aws_client("dynamodb").put_item(TableName="Items", Item={"id": {"S": "apple"}, "price": {"N": "3"}})

@@ -15,7 +15,7 @@ import boto3
 import httpx
 import pytest
 
-from server import LAMBDAHOST, Server, api_server, write_project
+from server import ITEMS_TABLE, LAMBDAHOST, Server, api_server, write_project
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
@@ -309,17 +309,14 @@ def test_an_application_of_many_services_runs_unchanged_and_survives_a_restart(p
 def test_lambdahost_invoke_gets_the_same_local_aws_with_or_without_a_serve(tmp_path: Path) -> None:
     """A one-shot invoke runs a local AWS of its own on the state folder's data, or, when a serve
     runs on that folder, calls the serve's (so its triggers fire too)."""
-    template = """
-    Resources:
-      Items:
-        Type: AWS::DynamoDB::Table
-        Properties:
-          KeySchema: [{AttributeName: id, KeyType: HASH}]
-          AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
-      Put:
-        Type: AWS::Serverless::Function
-        Properties: {CodeUri: src, Handler: app.put, Environment: {Variables: {TABLE: !Ref Items}}}
-    """
+    template = (
+        ITEMS_TABLE
+        + """
+  Put:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src, Handler: app.put, Environment: {Variables: {TABLE: !Ref Items}}}
+"""
+    )
     code = """
     import boto3, os
 
@@ -421,15 +418,7 @@ def test_aws_itself_when_asked_gets_the_profiles_credentials_and_region(tmp_path
 
 def test_data_survives_serve_killed_with_sigkill(tmp_path: Path) -> None:
     """The local AWS notices its host is gone, saves and ends; the next serve waits for that state."""
-    template = """
-    Resources:
-      Items:
-        Type: AWS::DynamoDB::Table
-        Properties:
-          KeySchema: [{AttributeName: id, KeyType: HASH}]
-          AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
-    """
-    project = write_project(tmp_path, template, "def handler(e, c):\n    return 1\n")
+    project = write_project(tmp_path, ITEMS_TABLE, "def handler(e, c):\n    return 1\n")
     server = Server(project, "--api-port", "0", "--no-watch").start()
     server.aws_client("dynamodb").put_item(TableName="Items", Item={"id": {"S": "kept"}})
     server.kill()
