@@ -150,6 +150,71 @@ def test_missing_template_is_an_error(tmp_path: Path) -> None:
     )
 
 
+BROKEN = """
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ., Handler: app.handler, Runtime: python2.7}
+"""
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0", "--api-port", "0"], ["invoke", "Fn"], ["list"]])
+def test_a_template_error_is_one_line_and_exit_status_2_under_every_command(tmp_path: Path, command) -> None:
+    (tmp_path / "template.yaml").write_text(BROKEN)
+    result = run(*command, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"Error: {tmp_path / 'template.yaml'}:5: Fn.Runtime: 1 validation error detected: Value 'python2.7' at "
+        "'runtime' failed to satisfy constraint: Member must satisfy enum value set: [python3.8, python3.9, "
+        "python3.10, python3.11, python3.12, python3.13, python3.14, provided.al2023, provided.al2]"
+    ), "one line, never a traceback"
+
+
+UNEMULATED = """
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ., Handler: app.handler, VpcConfig: {SubnetIds: [subnet-1]}}
+  Orders:
+    Type: AWS::Serverless::StateMachine
+  Refunds:
+    Type: AWS::Serverless::StateMachine
+  Role:
+    Type: AWS::IAM::Role
+"""
+
+
+def test_what_is_not_emulated_is_said_in_one_line_and_strict_refuses_it(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(UNEMULATED)
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    listed = run("list", cwd=tmp_path, check=True)
+    said = "not emulated here, so ignored: VpcConfig (Fn); AWS::Serverless::StateMachine (Orders, Refunds)"
+    assert listed.stderr.strip() == f"lambdahost: {said}", "roles and the like need no emulating"
+    invoked = run("invoke", "Fn", cwd=tmp_path, check=True)
+    assert f"lambdahost: {said}" in invoked.stderr and invoked.stdout.strip() == "1"
+    refused = run("invoke", "Fn", "--strict", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f"Error: {tmp_path / 'template.yaml'}: not emulated here (--strict): VpcConfig (Fn); "
+        "AWS::Serverless::StateMachine (Orders, Refunds)"
+    )
+
+
+def test_serve_without_a_template_says_what_it_looked_for(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [*LAMBDAHOST, "serve", "--port", "0", "--api-port", "0"], cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        first = process.stderr.readline()
+    finally:
+        process.terminate()
+        process.wait(30)
+    assert first.strip() == (
+        f"lambdahost: {tmp_path}: no template here: looked for template.yaml, template.yml, template.json; "
+        "serving the Lambda API alone"
+    )
+
+
 def test_list_shows_the_functions(project: Path) -> None:
     result = run("list", cwd=project, check=True)
     rows = [line.split() for line in result.stdout.splitlines()]

@@ -20,6 +20,28 @@ class Failure(click.ClickException):
     """A one-line error and exit status 1."""
 
 
+class TemplateFailure(Failure):
+    """A template that cannot be served: one line (file, line, resource, property, what is
+    wrong) and exit status 2, whatever the command."""
+
+    exit_code = 2
+
+
+strict_option = click.option(
+    "--strict", is_flag=True, help="Refuse a template that holds what lambdahost does not emulate, rather than warn."
+)
+
+
+def say_unemulated(project, strict: bool) -> None:
+    """One line for what the template holds and lambdahost does not emulate: nothing is silent."""
+    if not project.unemulated:
+        return
+    what = "; ".join(project.unemulated)
+    if strict:
+        raise TemplateFailure(f"{project.template_path}: not emulated here (--strict): {what}")
+    click.echo(f"lambdahost: not emulated here, so ignored: {what}", err=True)
+
+
 _TEMPLATE_OPTIONS = (
     click.option(
         "-t",
@@ -71,13 +93,13 @@ def state_dir_of(source: ProjectSource | None, state_dir: Path | None) -> Path:
     return folder / ".lambdahost"
 
 
-def load(template, parameter_overrides, env_vars, state_dir):
-    """The template's source and project, or a :class:`Failure` that says what is wrong."""
+def load(template, parameter_overrides, env_vars, state_dir, region: str = "us-east-1"):
+    """The template's source and project, or a :class:`TemplateFailure` that says what is wrong."""
     try:
         source = project_source(template, parameter_overrides, env_vars)
-        return source, source.load(inline_code_dir=state_dir_of(source, state_dir) / "inline")
+        return source, source.load(region=region, inline_code_dir=state_dir_of(source, state_dir) / "inline")
     except (TemplateError, LambdaError) as exc:
-        raise Failure(str(exc)) from None
+        raise TemplateFailure(str(exc)) from None
 
 
 def pick(project, name: str | None):
@@ -127,7 +149,7 @@ class workspace:
             self.host.call(Workspace, self.source)
         except (TemplateError, LambdaError) as exc:
             self.host.close()
-            raise Failure(str(exc)) from None
+            raise TemplateFailure(str(exc)) from None
         return self.host
 
     def __exit__(self, *exc) -> None:

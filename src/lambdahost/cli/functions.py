@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 
 from ..errors import LambdaError
-from ..template import TemplateError
-from ..template.loader import TEMPLATE_NAMES
+from ..template import TemplateError, find_template
 from .common import (
     Failure,
+    TemplateFailure,
     colour,
     debug_port_option,
     invoke_once,
@@ -23,7 +23,9 @@ from .common import (
     project_source,
     read_json,
     say_debugging,
+    say_unemulated,
     state_dir_of,
+    strict_option,
     template_options,
 )
 
@@ -77,15 +79,17 @@ def init(name: str) -> None:
 @click.option("--payload", help="The event as JSON text.")
 @click.option("--qualifier", help="Version or alias to invoke.")
 @debug_port_option
+@strict_option
 @template_options
 def invoke(
-    function, event_file, payload, qualifier, debug_port, template, parameter_overrides, env_vars, state_dir
+    function, event_file, payload, qualifier, debug_port, strict, template, parameter_overrides, env_vars, state_dir
 ) -> None:
     """Invoke a function once: the response on stdout, the logs on stderr."""
     if event_file is not None and payload is not None:
         raise Failure("give the event with --event or --payload, not both")
     event = _read_event(event_file, payload)
     source, project = load(template, parameter_overrides, env_vars, state_dir)
+    say_unemulated(project, strict)
     invoke_once(source, project, state_dir_of(source, state_dir), pick(project, function), event, qualifier, debug_port)
 
 
@@ -134,10 +138,12 @@ def build(template, parameter_overrides, env_vars, state_dir) -> None:
 
 
 @click.command(name="list")
+@strict_option
 @template_options
-def list_functions(template, parameter_overrides, env_vars, state_dir) -> None:
+def list_functions(strict, template, parameter_overrides, env_vars, state_dir) -> None:
     """List the template's functions."""
     _, project = load(template, parameter_overrides, env_vars, state_dir)
+    say_unemulated(project, strict)
     rows = [("RESOURCE", "FUNCTION NAME", "HANDLER", "RUNTIME", "MEMORY", "TIMEOUT")]
     for logical_id, definition in project.functions.items():
         config = definition.config
@@ -248,8 +254,10 @@ def _duration(text: str) -> float:
     is_flag=True,
     help="Accept JWTs without checking their signatures (tokens made up for local tests).",
 )
+@strict_option
 @template_options
 def serve(
+    strict,
     host,
     port,
     api_port,
@@ -276,12 +284,15 @@ def serve(
     from ..api.server import serve as run_server
     from ..settings import HostSettings
 
+    region = region or _profile_region(profile) or "us-east-1"
     source = None
-    if template is not None or any((Path.cwd() / name).is_file() for name in TEMPLATE_NAMES):
-        try:
-            source = project_source(template, parameter_overrides, env_vars)
-        except (TemplateError, LambdaError) as exc:
-            raise Failure(str(exc)) from None
+    try:
+        found = find_template(Path.cwd()) if template is None else template
+    except TemplateError as exc:
+        click.echo(f"lambdahost: {exc}; serving the Lambda API alone", err=True)
+    else:
+        source, project = load(found, parameter_overrides, env_vars, state_dir, region=region)
+        say_unemulated(project, strict)
     keys = {}
     for item in credentials:
         key, _, secret = item.partition(":")
@@ -292,7 +303,7 @@ def serve(
         say_debugging(debug_function or "every Python function", debug_port)
     settings = HostSettings(
         state_dir=state_dir_of(source, state_dir),
-        region=region or _profile_region(profile) or "us-east-1",
+        region=region,
         async_delay_scale=async_delay_scale,
         idle_timeout=idle_timeout,
         aws_endpoint_url=aws_endpoint_url,
@@ -316,8 +327,8 @@ def serve(
                 allowed_hosts=allowed_hosts,
             )
         )
-    except (TemplateError, LambdaError) as exc:
-        raise Failure(str(exc)) from None
+    except (TemplateError, LambdaError) as exc:  # the template changed as serve started
+        raise TemplateFailure(str(exc)) from None
 
 
 def _profile_region(profile: str | None) -> str | None:

@@ -107,6 +107,20 @@ AWS_RESOURCE_TYPES = (
 )
 
 
+# What a template may hold that needs no emulating: permissions, roles, log groups, alarms. (The
+# API Gateway APIs and the functions' own resources are read elsewhere.)
+_NOTHING_TO_EMULATE = (
+    "AWS::IAM::",
+    "AWS::Logs::",
+    "AWS::CloudWatch::",
+    "AWS::CDK::Metadata",
+    "AWS::Lambda::Permission",
+)
+_READ = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", *AWS_RESOURCE_TYPES)
+# Function properties that change what a function can reach, which lambdahost does not provide.
+_UNEMULATED_PROPERTIES = ("VpcConfig", "FileSystemConfigs")
+
+
 @dataclass(frozen=True)
 class AwsResource:
     """A resource of the template that a local AWS creates: its physical name (what ``Ref``
@@ -144,6 +158,7 @@ class Project:
     queues: dict[str, QueueDefinition] = field(default_factory=dict)  # by queue ARN
     event_source_mappings: tuple[EventSourceMapping, ...] = ()  # its SQS, Kinesis and DynamoDB events
     resources: tuple[AwsResource, ...] = ()  # tables, buckets, queues, ... for a local AWS
+    unemulated: tuple[str, ...] = ()  # what the template holds that lambdahost does not emulate, grouped by kind
 
     def find(self, name: str) -> FunctionDefinition | None:
         """A function by logical id or by function name."""
@@ -288,8 +303,35 @@ class _Reader:
         queues = self._queues()
         mappings = self._mappings(functions, queues)
         return Project(
-            self.path, functions, dict(self.stack.parameters), self._apis(), queues, mappings, self._aws_resources()
+            self.path,
+            functions,
+            dict(self.stack.parameters),
+            self._apis(),
+            queues,
+            mappings,
+            self._aws_resources(),
+            self._unemulated(),
         )
+
+    def _unemulated(self) -> tuple[str, ...]:
+        """``"AWS::StepFunctions::StateMachine (Orders, Refunds)"``, one entry per kind, for the one
+        line that says what the template holds and lambdahost does not emulate."""
+        found: dict[str, list[str]] = {}
+        for logical_id, resource in self._active():
+            kind = resource["Type"]
+            if kind in FUNCTION_TYPES:
+                properties = resource.get("Properties") or {}
+                for name in _UNEMULATED_PROPERTIES:
+                    if name in properties or name in self.globals:
+                        found.setdefault(name, []).append(logical_id)
+            elif (
+                kind not in LAYER_TYPES
+                and kind not in _READ
+                and not kind.startswith(_NOTHING_TO_EMULATE)
+                and not kind.endswith("Policy")  # a queue's, topic's or bucket's: nothing is enforced here
+            ):
+                found.setdefault(kind, []).append(logical_id)
+        return tuple(f"{kind} ({', '.join(ids)})" for kind, ids in found.items())
 
     def _aws_resources(self) -> tuple[AwsResource, ...]:
         found = []
