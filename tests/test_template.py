@@ -385,20 +385,6 @@ BAD = [
         "{path}:2: Parameters.Stage: value 'qa' is not one of AllowedValues ['dev', 'prod']",
     ),
     (
-        "remote layer",
-        """
-        Resources:
-          Fn:
-            Type: AWS::Serverless::Function
-            Properties:
-              CodeUri: src
-              Handler: app.handler
-              Layers: [arn:aws:lambda:us-east-1:123456789012:layer:remote:3]
-     """,
-        "{path}:7: Fn.Layers: layer 'arn:aws:lambda:us-east-1:123456789012:layer:remote:3' is not a layer of "
-        "this template; lambdahost runs local layers only",
-    ),
-    (
         "image",
         """
         Resources:
@@ -485,3 +471,22 @@ def test_tenancy_config(tmp_path: Path) -> None:
     assert project.find("Isolated").config.tenant_isolation and not project.find("Shared").config.tenant_isolation
     with pytest.raises(TemplateError, match="TenantIsolationMode must be PER_TENANT"):
         load_project(write(tmp_path, template.replace("PER_TENANT", "SHARED"), "src"))
+
+
+def test_a_layer_from_elsewhere_never_blocks_the_template_and_is_said(tmp_path: Path) -> None:
+    """Powertools' public layer, or one deployed elsewhere: the functions run without it, and the
+    one line of what is not emulated names it and who uses it."""
+    (tmp_path / "src").mkdir()
+    public = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7"
+    (tmp_path / "template.yaml").write_text(
+        textwrap.dedent(f"""
+        Globals:
+          Function: {{CodeUri: src, Handler: app.handler, Layers: [{public}]}}
+        Resources:
+          One: {{Type: AWS::Serverless::Function}}
+          Two: {{Type: AWS::Serverless::Function}}
+        """)
+    )
+    project = load_project(tmp_path / "template.yaml")
+    assert [list(f.config.layers) for f in project.functions.values()] == [[], []]
+    assert project.unemulated == (f"layer {public}, not in the template (One, Two)",)

@@ -283,6 +283,7 @@ class _Reader:
             conditions=data.get("Conditions"),
         )
         self.globals = (data.get("Globals") or {}).get("Function") or {}
+        self.skipped_layers: dict[str, list[str]] = {}  # layer ARN -> the functions that name it
         self.api_globals = {
             "AWS::Serverless::Api": (data.get("Globals") or {}).get("Api") or {},
             "AWS::Serverless::HttpApi": (data.get("Globals") or {}).get("HttpApi") or {},
@@ -331,6 +332,8 @@ class _Reader:
                 and not kind.endswith("Policy")  # a queue's, topic's or bucket's: nothing is enforced here
             ):
                 found.setdefault(kind, []).append(logical_id)
+        for arn, ids in self.skipped_layers.items():
+            found[f"layer {arn}, not in the template"] = ids
         return tuple(f"{kind} ({', '.join(ids)})" for kind, ids in found.items())
 
     def _aws_resources(self) -> tuple[AwsResource, ...]:
@@ -526,11 +529,10 @@ class _Reader:
         code_dir = self._code(logical_id, resource, props, serverless, fail)
         layer_dirs = []
         for arn in props.get("Layers") or []:
-            if arn not in layers:
-                raise fail(
-                    f"layer '{arn}' is not a layer of this template; lambdahost runs local layers only", "Layers"
-                )
-            layer_dirs.append(layers[arn])
+            if arn in layers:
+                layer_dirs.append(layers[arn])
+            else:  # a public layer, or one deployed elsewhere: said, not fatal (``_unemulated``)
+                self.skipped_layers.setdefault(str(arn), []).append(logical_id)
         environment = self._environment(logical_id, props, fail)
         logging = props.get("LoggingConfig") or {}
         options = {
