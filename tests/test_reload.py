@@ -6,12 +6,13 @@ import asyncio
 import json
 import logging
 import textwrap
+import time
 from pathlib import Path
 
 from lambdahost import AsyncHost
 from lambdahost.template import ProjectSource
 from lambdahost.workspace import Workspace
-from server import write_project
+from server import Server, write_project
 
 TEMPLATE = """
 Resources:
@@ -93,3 +94,38 @@ def test_functions_removed_from_the_template_are_removed(tmp_path: Path) -> None
             return [f.name for f in host.invoker.functions]
 
     assert asyncio.run(scenario()) == ["Fn"]
+
+
+def test_auto_publish_alias_publishes_a_version_when_the_code_changes_and_moves_the_alias(tmp_path: Path) -> None:
+    """SAM's AutoPublishAlias, as a deploy does it: the alias exists, at a version published for
+    the code it has; a code change publishes the next, a restart with no change publishes none."""
+    template = """
+    Resources:
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties: {CodeUri: src, Handler: app.handler, AutoPublishAlias: live}
+    """
+    project = write_project(tmp_path, template, "def handler(event, context):\n    return 'one'\n")
+    server = Server(project, "--api-port", "0").start()
+    try:
+        client = server.client()
+        assert [(a["Name"], a["FunctionVersion"]) for a in client.list_aliases(FunctionName="Fn")["Aliases"]] == [
+            ("live", "1")
+        ]
+        assert client.invoke(FunctionName="Fn", Qualifier="live")["Payload"].read() == b'"one"'
+        (project / "src" / "app.py").write_text("def handler(event, context):\n    return 'two'\n")
+        deadline = time.monotonic() + 15
+        while client.get_alias(FunctionName="Fn", Name="live")["FunctionVersion"] != "2":
+            assert time.monotonic() < deadline, "the code change published no version"
+            time.sleep(0.2)
+        assert client.invoke(FunctionName="Fn", Qualifier="live")["Payload"].read() == b'"two"'
+        assert client.invoke(FunctionName="Fn", Qualifier="1")["Payload"].read() == b'"one"', "a version is immutable"
+    finally:
+        server.stop()
+    again = Server(project, "--api-port", "0").start()
+    try:
+        versions = [v["Version"] for v in again.client().list_versions_by_function(FunctionName="Fn")["Versions"]]
+        assert versions == ["$LATEST", "1", "2"], "no change, no new version"
+        assert again.client().get_alias(FunctionName="Fn", Name="live")["FunctionVersion"] == "2"
+    finally:
+        again.stop()

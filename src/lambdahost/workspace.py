@@ -16,6 +16,7 @@ from pathlib import Path
 from .host import AsyncHost
 from .model.registry import LATEST
 from .template import Project, ProjectSource, TemplateError
+from .template.project import FunctionDefinition
 
 log = logging.getLogger("lambdahost")
 
@@ -48,6 +49,7 @@ class Workspace:
                 record.url_configs[""] = function.function_url_config
             else:
                 record.url_configs.pop("", None)
+            self._auto_publish(function)
         if old is not None:
             kept = {f.config.name for f in new.functions.values()}
             for function in old.functions.values():
@@ -73,8 +75,24 @@ class Workspace:
             folders = [function.config.code_dir, *function.config.layers]
             if any(path.is_relative_to(folder) for path in changed for folder in folders):
                 self.host.add_function(function.config)
+                self._auto_publish(function)
                 touched.append(function.config.name)
         return touched
+
+    def _auto_publish(self, function: FunctionDefinition) -> None:
+        """SAM's AutoPublishAlias, as a deploy does it: a version is published when the code or
+        the configuration changed since the last one (the last one is kept otherwise), and the
+        alias points at it."""
+        alias = function.auto_publish_alias
+        if not alias:
+            return
+        control, name = self.host.control, function.config.name
+        version = control.publish_version(name, {}).number
+        record = control.record(name)
+        if alias not in record.aliases:
+            control.create_alias(name, {"Name": alias, "FunctionVersion": version})
+        elif record.aliases[alias].function_version != version:
+            control.update_alias(name, alias, {"FunctionVersion": version})
 
     def sources(self):
         from .events.sources import Sources

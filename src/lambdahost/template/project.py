@@ -117,8 +117,8 @@ _NOTHING_TO_EMULATE = (
     "AWS::Lambda::Permission",
 )
 _READ = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", *AWS_RESOURCE_TYPES)
-# Function properties that change what a function can reach, which lambdahost does not provide.
-_UNEMULATED_PROPERTIES = ("VpcConfig", "FileSystemConfigs")
+# Function properties lambdahost does not act on: what a function can reach, how a deploy shifts traffic.
+_UNEMULATED_PROPERTIES = ("VpcConfig", "FileSystemConfigs", "DeploymentPreference")
 
 
 @dataclass(frozen=True)
