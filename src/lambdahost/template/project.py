@@ -19,7 +19,7 @@ from ..model import limits
 from ..model import mappings as mapping_model
 from ..model.function import FunctionConfig, LoggingConfig
 from ..model.mappings import EventSourceMapping
-from . import loader
+from . import loader, wiring
 from .errors import TemplateError
 from .intrinsics import FUNCTION_TYPES, LAYER_TYPES, NO_VALUE, Stack
 
@@ -116,7 +116,7 @@ _NOTHING_TO_EMULATE = (
     "AWS::CDK::Metadata",
     "AWS::Lambda::Permission",
 )
-_READ = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", *AWS_RESOURCE_TYPES)
+_READ = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", *AWS_RESOURCE_TYPES, *wiring.WIRING_TYPES)
 # Function properties lambdahost does not act on: what a function can reach, how a deploy shifts traffic.
 _UNEMULATED_PROPERTIES = ("VpcConfig", "FileSystemConfigs", "DeploymentPreference")
 
@@ -290,6 +290,12 @@ class _Reader:
         }
 
     def read(self) -> Project:
+        self.wiring = wiring.read(
+            self._active(),
+            lambda logical_id, resource: self._properties(logical_id, resource, merge_globals=False),
+            self._function_of,
+            self.stack.get_att,
+        )
         layers = {
             self.stack.layer_arn(lid): self._layer(lid) for lid, res in self._active() if res["Type"] in LAYER_TYPES
         }
@@ -312,6 +318,23 @@ class _Reader:
             mappings,
             self._aws_resources(),
             self._unemulated(),
+        )
+
+    def _function_of(self, value: Any) -> str | None:
+        """The logical id of the template function a name or an ARN (qualified or not) names."""
+        name = str(value or "")
+        if name.startswith("arn:"):
+            parts = name.split(":")
+            name = parts[6] if len(parts) > 6 else ""
+        return next(
+            (
+                logical_id
+                for logical_id, resource in self.resources.items()
+                if isinstance(resource, dict)
+                and resource.get("Type") in FUNCTION_TYPES
+                and self.stack.function_name(logical_id) == name
+            ),
+            None,
         )
 
     def _unemulated(self) -> tuple[str, ...]:
@@ -579,14 +602,22 @@ class _Reader:
             raise fail(str(exc), prop) from None
         except LambdaError as exc:
             raise fail(exc.message, None) from None
+        wired = self.wiring  # what plain resources point at this function
+        events = props.get("Events") or {}
+        if not isinstance(events, dict):
+            raise fail("Events must be a mapping of names to events", "Events")
         return FunctionDefinition(
             logical_id=logical_id,
             config=config,
-            events=self._events(logical_id, props.get("Events") or {}, where),
-            auto_publish_alias=props.get("AutoPublishAlias"),
+            events=self._events(logical_id, {**events, **wired.events.get(logical_id, {})}, where),
+            auto_publish_alias=props.get("AutoPublishAlias") or wired.aliases.get(logical_id),
             dead_letter_queue=_dead_letter_queue(props.get("DeadLetterQueue"), fail),
-            event_invoke_config=_event_invoke_config(props.get("EventInvokeConfig"), fail),
-            function_url_config=_function_url_config(props.get("FunctionUrlConfig"), fail),
+            event_invoke_config=_event_invoke_config(
+                props.get("EventInvokeConfig") or wired.invoke_configs.get(logical_id), fail
+            ),
+            function_url_config=_function_url_config(
+                props.get("FunctionUrlConfig") or wired.urls.get(logical_id), fail
+            ),
         )
 
     def _code(self, logical_id: str, resource: Mapping, props: dict, serverless: bool, fail) -> Path:
