@@ -84,7 +84,8 @@ def test_lambdahost_build_installs_ahead_and_sam_builds_output_is_used_as_sam_us
     )
     built = _cli(project, "build")
     assert built.returncode == 0, built.stderr
-    assert built.stdout.startswith(f"Fn: {project / 'src' / 'requirements.txt'} for python3.11: ")
+    requirements = project / "src" / "requirements.txt"
+    assert built.stdout.startswith(f"Fn: the requirements of Fn ({requirements}) for python3.11: ")
     assert _cli(project, "build").stdout.split(": ")[-1].startswith("kept in "), "a second build finds it kept"
     assert json.loads(_cli(project, "invoke", "Fn").stdout) == "2.0.2"
 
@@ -106,3 +107,21 @@ def test_lambdahost_build_installs_ahead_and_sam_builds_output_is_used_as_sam_us
 
 def _cli(folder: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([LAMBDAHOST, *args], cwd=folder, capture_output=True, text=True, timeout=300)
+
+
+def test_a_template_naming_powertools_public_layer_gets_the_package(tmp_path: Path) -> None:
+    layer = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:7"
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        f"    Properties: {{CodeUri: src, Handler: app.handler, Runtime: python3.11, Layers: [{layer}]}}\n"
+    )
+    (project / "src" / "app.py").write_text(
+        "from aws_lambda_powertools.utilities.parser import BaseModel, parse\n"
+        "class Order(BaseModel):\n    id: int\n"
+        "def handler(event, context):\n    return parse(event=event, model=Order).id\n"
+    )
+    invoked = _cli(project, "invoke", "--payload", '{"id": 7}')
+    assert invoked.returncode == 0, invoked.stderr
+    assert invoked.stdout.strip() == "7" and "not emulated" not in invoked.stderr

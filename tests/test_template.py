@@ -474,10 +474,10 @@ def test_tenancy_config(tmp_path: Path) -> None:
 
 
 def test_a_layer_from_elsewhere_never_blocks_the_template_and_is_said(tmp_path: Path) -> None:
-    """Powertools' public layer, or one deployed elsewhere: the functions run without it, and the
-    one line of what is not emulated names it and who uses it."""
+    """A public layer that is no package (the Lambda Web Adapter), or one deployed elsewhere: the
+    functions run without it, and the one line of what is not emulated names it and who uses it."""
     (tmp_path / "src").mkdir()
-    public = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7"
+    public = "arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerX86:24"  # an extension
     (tmp_path / "template.yaml").write_text(
         textwrap.dedent(f"""
         Globals:
@@ -490,3 +490,20 @@ def test_a_layer_from_elsewhere_never_blocks_the_template_and_is_said(tmp_path: 
     project = load_project(tmp_path / "template.yaml")
     assert [list(f.config.layers) for f in project.functions.values()] == [[], []]
     assert project.unemulated == (f"layer {public}, not in the template (One, Two)",)
+
+
+def test_powertools_public_layer_is_its_package(tmp_path: Path) -> None:
+    """Powertools' public layer is a release of its package: the package stands in for it."""
+    (tmp_path / "src").mkdir()
+    layer = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:7"
+    (tmp_path / "template.yaml").write_text(
+        textwrap.dedent(f"""
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties: {{CodeUri: src, Handler: app.handler, Layers: [{layer}]}}
+        """)
+    )
+    project = load_project(tmp_path / "template.yaml")
+    assert project.functions["Fn"].config.layer_packages == ("aws-lambda-powertools[parser,tracer,validation]>=3,<4",)
+    assert project.unemulated == ()

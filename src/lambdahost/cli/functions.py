@@ -123,18 +123,17 @@ def build(template, parameter_overrides, env_vars, state_dir) -> None:
     resolver = InterpreterResolver(cache_file=state_dir_of(source, state_dir) / "interpreters.json")
     for definition in project.functions.values():
         config = definition.config
-        requirements = packages.requirements_of(config.code_dir) if config.is_python else None
+        requirements = packages.requirements_of(config)
         if requirements is None:
             continue
         try:
             interpreter = resolver.resolve(config.runtime)
-            text = requirements.read_text()
-            kept = packages.installed(interpreter, text) is not None
-            folder = packages.install(interpreter, text, f"the requirements of {config.name} ({requirements})")
+            kept = packages.installed(interpreter, requirements.text) is not None
+            folder = packages.install(interpreter, requirements.text, requirements.what)
         except (LambdaError, packages.InstallFailed) as exc:
             raise Failure(str(exc)) from None
         done = "kept" if kept else "installed"
-        click.echo(f"{definition.logical_id}: {requirements} for {interpreter.runtime}: {done} in {folder}")
+        click.echo(f"{definition.logical_id}: {requirements.what} for {interpreter.runtime}: {done} in {folder}")
 
 
 @click.command(name="list")

@@ -112,12 +112,10 @@ class Invoker:
                 )
             except packages.InstallFailed as failed:
                 log.warning("%s; %s functions cannot import boto3", failed, interpreter.runtime)
-        requirements = packages.requirements_of(config.code_dir) if config.is_python else None
+        requirements = packages.requirements_of(config)
         if requirements is not None:
             try:
-                packages.install(
-                    interpreter, requirements.read_text(), f"the requirements of {config.name} ({requirements})"
-                )
+                packages.install(interpreter, requirements.text, requirements.what)
             except packages.InstallFailed as failed:
                 raise InvalidParameterValueException(str(failed)) from None
         if interpreter.executable not in self._forkservers:

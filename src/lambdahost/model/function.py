@@ -60,6 +60,7 @@ class FunctionConfig:
     description: str = ""
     tenant_isolation: bool = False  # TenancyConfig PER_TENANT: a tenant's environments serve only it
     snap_start: bool = False  # SnapStart ApplyOn PublishedVersions: versions restore from a snapshot
+    layer_packages: Sequence[str] = ()  # requirements that stand in for public layers (Powertools')
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code_dir", Path(self.code_dir).resolve())

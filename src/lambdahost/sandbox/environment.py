@@ -400,9 +400,9 @@ class Environment:
             "tmpFolder": str(self.tmp_dir),
             "included": str(self._included),
         }
-        requirements = packages.requirements_of(function.code_dir) if function.is_python else None
+        requirements = packages.requirements_of(function)
         if requirements is not None:  # installed when the function was added (``Invoker.prepare``)
-            dependencies = packages.installed(self._forkserver.interpreter, requirements.read_text())
+            dependencies = packages.installed(self._forkserver.interpreter, requirements.text)
             if dependencies is not None:
                 spec["dependencies"] = str(dependencies)
         if self.snap_start and not self._forkserver.restores:

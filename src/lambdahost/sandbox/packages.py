@@ -17,8 +17,10 @@ import os
 import platform
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
+from ..model.function import FunctionConfig
 from .interpreter import Interpreter
 
 log = logging.getLogger("lambdahost")
@@ -33,13 +35,29 @@ def cache_root() -> Path:
     return Path(base) / "lambdahost" / "packages"
 
 
-def requirements_of(code_dir: Path) -> Path | None:
-    """A function's requirements file, unless its package was built already (``sam build``'s
-    output holds its dependencies)."""
-    found = code_dir / "requirements.txt"
-    if not found.is_file() or ".aws-sam" in code_dir.parts:
+@dataclass(frozen=True)
+class Requirements:
+    text: str  # a requirements file's text
+    what: str  # what they are, for the messages: whose, and from where
+
+
+def requirements_of(config: FunctionConfig) -> Requirements | None:
+    """What a Python function needs installed: its ``requirements.txt`` (unless its package was
+    built already: ``sam build``'s output holds its dependencies), and the packages that stand
+    in for the public layers it names."""
+    if not config.is_python:
         return None
-    return found
+    found = config.code_dir / "requirements.txt"
+    lines, sources = [], []
+    if found.is_file() and ".aws-sam" not in config.code_dir.parts:
+        lines.append(found.read_text().rstrip("\n"))
+        sources.append(str(found))
+    if config.layer_packages:
+        lines += config.layer_packages
+        sources.append("its public layers: " + ", ".join(config.layer_packages))
+    if not lines:
+        return None
+    return Requirements("\n".join(lines) + "\n", f"the requirements of {config.name} ({'; '.join(sources)})")
 
 
 def folder(interpreter: Interpreter, requirements: str, cache: Path | None = None) -> Path:

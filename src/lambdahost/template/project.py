@@ -551,10 +551,13 @@ class _Reader:
             raise fail("container image functions need Docker; lambdahost runs Zip functions", "PackageType")
         code_dir = self._code(logical_id, resource, props, serverless, fail)
         layer_dirs = []
+        layer_packages = []
         for arn in props.get("Layers") or []:
             if arn in layers:
                 layer_dirs.append(layers[arn])
-            else:  # a public layer, or one deployed elsewhere: said, not fatal (``_unemulated``)
+            elif (package := public_layer_package(str(arn))) is not None:
+                layer_packages.append(package)
+            else:  # deployed elsewhere: said, not fatal (``_unemulated``)
                 self.skipped_layers.setdefault(str(arn), []).append(logical_id)
         environment = self._environment(logical_id, props, fail)
         logging = props.get("LoggingConfig") or {}
@@ -564,6 +567,7 @@ class _Reader:
             "code_dir": code_dir,
             "environment": environment,
             "layers": layer_dirs,
+            "layer_packages": tuple(layer_packages),
             "description": str(props.get("Description", "")),
             "logging": LoggingConfig(
                 log_format=logging.get("LogFormat", "Text"),
@@ -692,6 +696,21 @@ class _Reader:
                     raise TemplateError(str(exc), resource=logical_id, prop=prop, line=line) from None
             sources.append(EventSource(name, kind, dict(properties)))
         return tuple(sources)
+
+
+# Powertools for AWS Lambda (Python) publishes its layers from this account; each is a release of
+# the package (its layer number maps to a version we do not keep: the newest of the major is
+# installed, UNCONFIRMED for old layer numbers), with the extras the layer bundles.
+_POWERTOOLS = re.compile(r"arn:aws[\w-]*:lambda:[\w-]+:017000801446:layer:AWSLambdaPowertoolsPython(V\d)?\b.*")
+_POWERTOOLS_MAJOR = {None: "<2", "V2": ">=2,<3", "V3": ">=3,<4"}
+
+
+def public_layer_package(arn: str) -> str | None:
+    """The requirement that stands in for a public layer that is a package, if it is one."""
+    found = _POWERTOOLS.fullmatch(arn)
+    if found is None or found[1] not in _POWERTOOLS_MAJOR:
+        return None
+    return f"aws-lambda-powertools[parser,tracer,validation]{_POWERTOOLS_MAJOR[found[1]]}"
 
 
 def _media_type(value: str) -> str:
