@@ -146,7 +146,8 @@ def test_missing_template_is_an_error(tmp_path: Path) -> None:
     result = run("invoke", cwd=tmp_path)
     assert result.returncode != 0
     assert result.stderr.strip() == (
-        f"Error: {tmp_path}: no template here: looked for template.yaml, template.yml, template.json"
+        f"Error: {tmp_path}: no template here: looked for template.yaml, template.yml, template.json, "
+        ".aws-sam/build/template.yaml and cdk.out/ (run cdk synth, or give one with -t)"
     )
 
 
@@ -210,8 +211,8 @@ def test_serve_without_a_template_says_what_it_looked_for(tmp_path: Path) -> Non
         process.terminate()
         process.wait(30)
     assert first.strip() == (
-        f"lambdahost: {tmp_path}: no template here: looked for template.yaml, template.yml, template.json; "
-        "serving the Lambda API alone"
+        f"lambdahost: {tmp_path}: no template here: looked for template.yaml, template.yml, template.json, "
+        ".aws-sam/build/template.yaml and cdk.out/ (run cdk synth, or give one with -t); serving the Lambda API alone"
     )
 
 

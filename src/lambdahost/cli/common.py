@@ -13,7 +13,7 @@ import click
 from ..errors import LambdaError
 from ..settings import LOCAL_CREDENTIALS, HostSettings
 from ..template import ProjectSource, TemplateError, find_template, parse_parameter_overrides, read_env_vars
-from ..template.loader import BUILD_FOLDER
+from ..template.loader import BUILD_FOLDER, CDK_OUT
 
 
 class Failure(click.ClickException):
@@ -90,6 +90,8 @@ def state_dir_of(source: ProjectSource | None, state_dir: Path | None) -> Path:
     folder = source.template_path.parent if source else Path.cwd()
     if folder.parts[-2:] == BUILD_FOLDER.parts:  # sam build's template: the state stays with the project
         folder = folder.parent.parent
+    elif folder.name == CDK_OUT:  # a CDK stack's: likewise (cdk synth rewrites the assembly)
+        folder = folder.parent
     return folder / ".lambdahost"
 
 

@@ -79,6 +79,7 @@ class FunctionDefinition:
     dead_letter_queue: dict | None = None
     event_invoke_config: dict | None = None
     function_url_config: dict | None = None
+    cdk_path: str | None = None  # a CDK construct's path (aws:cdk:path), without its "/Resource"
 
 
 @dataclass(frozen=True)
@@ -161,10 +162,18 @@ class Project:
     unemulated: tuple[str, ...] = ()  # what the template holds that lambdahost does not emulate, grouped by kind
 
     def find(self, name: str) -> FunctionDefinition | None:
-        """A function by logical id or by function name."""
+        """A function by logical id, by function name or, from CDK, by its construct's path
+        (``Stack/Worker``, or ``Worker`` within the stack), as ``sam local`` finds them."""
         if name in self.functions:
             return self.functions[name]
-        return next((f for f in self.functions.values() if f.config.name == name), None)
+        return next(
+            (
+                f
+                for f in self.functions.values()
+                if name in (f.config.name, f.cdk_path, (f.cdk_path or "").partition("/")[2])
+            ),
+            None,
+        )
 
     @property
     def code_dirs(self) -> set[Path]:
@@ -622,6 +631,7 @@ class _Reader:
             function_url_config=_function_url_config(
                 props.get("FunctionUrlConfig") or wired.urls.get(logical_id), fail
             ),
+            cdk_path=str((resource.get("Metadata") or {}).get("aws:cdk:path", "")).removesuffix("/Resource") or None,
         )
 
     def _code(self, logical_id: str, resource: Mapping, props: dict, serverless: bool, fail) -> Path:
@@ -636,6 +646,12 @@ class _Reader:
             (folder / "index.py").write_text(str(inline))  # AWS names inline Python code index.py
             return folder
         key = "CodeUri" if serverless else "Code"
+        asset = _cdk_asset(resource, key)
+        if asset is not None:  # a CDK asset: the folder the cloud assembly keeps beside the template
+            folder = self.folder / asset
+            if not folder.is_dir():
+                raise fail(f"CDK asset folder '{asset}' does not exist (looked in {folder}): run cdk synth", key)
+            return folder
         if key not in props:
             if serverless:
                 return self.folder  # as SAM CLI does, the template's folder
@@ -711,6 +727,14 @@ def public_layer_package(arn: str) -> str | None:
     if found is None or found[1] not in _POWERTOOLS_MAJOR:
         return None
     return f"aws-lambda-powertools[parser,tracer,validation]{_POWERTOOLS_MAJOR[found[1]]}"
+
+
+def _cdk_asset(resource: Mapping, key: str) -> str | None:
+    """The asset folder CDK's metadata names for the resource's code, if it has one."""
+    metadata = resource.get("Metadata") or {}
+    if metadata.get("aws:asset:property") == key and metadata.get("aws:asset:path"):
+        return str(metadata["aws:asset:path"])
+    return None
 
 
 def _media_type(value: str) -> str:
