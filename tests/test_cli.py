@@ -147,7 +147,8 @@ def test_missing_template_is_an_error(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert result.stderr.strip() == (
         f"Error: {tmp_path}: no template here: looked for template.yaml, template.yml, template.json, "
-        ".aws-sam/build/template.yaml and cdk.out/ (run cdk synth, or give one with -t)"
+        ".aws-sam/build/template.yaml, serverless.yml, serverless.yaml and cdk.out/ "
+        "(run cdk synth, or give one with -t)"
     )
 
 
@@ -212,7 +213,9 @@ def test_serve_without_a_template_says_what_it_looked_for(tmp_path: Path) -> Non
         process.wait(30)
     assert first.strip() == (
         f"lambdahost: {tmp_path}: no template here: looked for template.yaml, template.yml, template.json, "
-        ".aws-sam/build/template.yaml and cdk.out/ (run cdk synth, or give one with -t); serving the Lambda API alone"
+        ".aws-sam/build/template.yaml, serverless.yml, serverless.yaml and cdk.out/ "
+        "(run cdk synth, or give one with -t); "
+        "serving the Lambda API alone"
     )
 
 

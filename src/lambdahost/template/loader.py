@@ -16,6 +16,7 @@ from .errors import TemplateError
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 BUILD_FOLDER = Path(".aws-sam") / "build"
 CDK_OUT = "cdk.out"  # a CDK app's cloud assembly
+SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")  # a Serverless Framework service (serverless.py)
 
 
 class Located(dict):
@@ -106,14 +107,14 @@ def find_template(folder: Path) -> Path:
     built = folder / BUILD_FOLDER / "template.yaml"
     if built.is_file():
         return built
-    for name in TEMPLATE_NAMES:
+    for name in (*TEMPLATE_NAMES, *SERVERLESS_NAMES):
         if (folder / name).is_file():
             return folder / name
     if (folder / CDK_OUT / "manifest.json").is_file():
         return _cdk_stack(folder / CDK_OUT)
     raise TemplateError(
-        f"no template here: looked for {', '.join(TEMPLATE_NAMES)}, {BUILD_FOLDER}/template.yaml and "
-        f"{CDK_OUT}/ (run cdk synth, or give one with -t)",
+        f"no template here: looked for {', '.join(TEMPLATE_NAMES)}, {BUILD_FOLDER}/template.yaml, "
+        f"{', '.join(SERVERLESS_NAMES)} and {CDK_OUT}/ (run cdk synth, or give one with -t)",
         path=str(folder),
     )
 

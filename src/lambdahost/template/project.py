@@ -19,7 +19,7 @@ from ..model import limits
 from ..model import mappings as mapping_model
 from ..model.function import FunctionConfig, LoggingConfig
 from ..model.mappings import EventSourceMapping
-from . import loader, wiring
+from . import loader, serverless, wiring
 from .errors import TemplateError
 from .intrinsics import FUNCTION_TYPES, LAYER_TYPES, NO_VALUE, Stack
 
@@ -196,6 +196,11 @@ def load_project(
 ) -> Project:
     template_path = Path(template_path).resolve()
     data = loader.load(template_path)
+    if serverless.is_service(template_path):
+        try:
+            data = serverless.to_sam(data, parameter_overrides or {}, region, account_id)
+        except TemplateError as exc:
+            raise exc.locate(path=str(template_path)) from None
     try:
         return _Reader(
             template_path,
@@ -366,7 +371,8 @@ class _Reader:
                 found.setdefault(kind, []).append(logical_id)
         for arn, ids in self.skipped_layers.items():
             found[f"layer {arn}, not in the template"] = ids
-        return tuple(f"{kind} ({', '.join(ids)})" for kind, ids in found.items())
+        translated = (self.data.get("Metadata") or {}).get("lambdahost:unemulated") or []  # serverless.yml's
+        return (*translated, *(f"{kind} ({', '.join(ids)})" for kind, ids in found.items()))
 
     def _aws_resources(self) -> tuple[AwsResource, ...]:
         found = []

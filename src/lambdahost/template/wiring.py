@@ -84,7 +84,7 @@ def read(
                     }
                     wiring._event(function, logical_id, "Schedule", schedule)
                 elif enabled:
-                    pattern = _json(props.get("EventPattern") or {})
+                    pattern = json_value(props.get("EventPattern") or {})
                     bus = props.get("EventBusName", "default")
                     wiring._event(
                         function, logical_id, "EventBridgeRule", {"Pattern": pattern, "EventBusName": bus, **inputs}
@@ -143,11 +143,11 @@ def read(
 def _subscription(topic: Any, props: Mapping) -> dict:
     return {
         "Topic": topic,
-        "FilterPolicy": _json(props["FilterPolicy"]) if props.get("FilterPolicy") else None,
+        "FilterPolicy": json_value(props["FilterPolicy"]) if props.get("FilterPolicy") else None,
         "FilterPolicyScope": props.get("FilterPolicyScope"),
     }
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """CloudFormation takes a pattern or a policy as an object or as JSON text."""
     return json.loads(value) if isinstance(value, str) else value
