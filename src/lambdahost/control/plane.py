@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import shutil
 from typing import Any
 
 from ..errors import (
@@ -253,14 +254,23 @@ class ControlPlane:
         return self._publish(record, request.get("Description", ""))
 
     def _publish(self, record: FunctionRecord, description: str) -> Version:
-        code = self.code_of(record)
+        # A template function's folder keeps changing (an editor may be writing it now): its
+        # version is a copy, and the copy's hash is the version's, so the two always agree.
+        staged = (
+            self.code.snapshot(record.name, "staged", record.config.code_dir) if record.origin == "template" else None
+        )
+        code = hash_folder(staged) if staged is not None else self.code_of(record)
         latest = max(record.versions.values(), key=lambda v: int(v.number), default=None)
         if latest is not None and latest.code == code and _same_settings(latest.config, record.config):
+            if staged is not None:
+                shutil.rmtree(staged, ignore_errors=True)
             return latest  # nothing changed since the last version: AWS returns that one
         number = record.next_version()
         code_dir = record.config.code_dir
-        if record.origin == "template":
-            code_dir = self.code.snapshot(record.name, number, record.config.code_dir)
+        if staged is not None:
+            code_dir = staged.with_name(f"version-{number}")
+            shutil.rmtree(code_dir, ignore_errors=True)
+            staged.rename(code_dir)
         config = dataclasses.replace(record.config, code_dir=code_dir)
         self.invoker.prepare(config)
         version = Version(number, config, code, description)

@@ -50,7 +50,17 @@ def _config(config: FunctionConfig) -> dict:
 
 
 def _load_config(data: dict) -> FunctionConfig:
-    return FunctionConfig(**{**data, "logging": LoggingConfig(**data["logging"])})
+    """A configuration as it was saved, in the types the template gives (so that an unchanged
+    function compares equal to its saved versions)."""
+    return FunctionConfig(
+        **{
+            **data,
+            "code_dir": Path(data["code_dir"]),
+            "layers": [Path(p) for p in data["layers"]],
+            "layer_packages": tuple(data.get("layer_packages", ())),  # (a state folder from before them)
+            "logging": LoggingConfig(**data["logging"]),
+        }
+    )
 
 
 def _dump(record: FunctionRecord) -> dict[str, Any]:

@@ -309,6 +309,7 @@ class _Reader:
             lambda logical_id, resource: self._properties(logical_id, resource, merge_globals=False),
             self._function_of,
             self.stack.get_att,
+            self.folder,
         )
         layers = {
             self.stack.layer_arn(lid): self._layer(lid) for lid, res in self._active() if res["Type"] in LAYER_TYPES
@@ -437,6 +438,8 @@ class _Reader:
         for logical_id, resource in self._active():
             if resource["Type"] in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi"):
                 apis[logical_id] = self._api(logical_id, resource)
+        for logical_id, (kind, stage) in self.wiring.apis.items():  # plain API Gateway resources
+            apis[logical_id] = ApiDefinition(logical_id=logical_id, kind=kind, stage=stage)
         return apis
 
     def _api(self, logical_id: str, resource: Mapping) -> ApiDefinition:
