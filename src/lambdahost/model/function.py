@@ -61,6 +61,8 @@ class FunctionConfig:
     tenant_isolation: bool = False  # TenancyConfig PER_TENANT: a tenant's environments serve only it
     snap_start: bool = False  # SnapStart ApplyOn PublishedVersions: versions restore from a snapshot
     layer_packages: Sequence[str] = ()  # requirements that stand in for public layers (Powertools')
+    # FileSystemConfigs: (the local folder that stands for the access point, LocalMountPath)
+    file_systems: Sequence[tuple[str, str]] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code_dir", Path(self.code_dir).resolve())

@@ -37,12 +37,20 @@ _libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 _unshare, _mount, _setns = (_libc.unshare, _libc.mount, _libc.setns) if _libc else (None, None, None)
 
 
-def limit(target: str, size_mb: int, kept: "frozenset[str]", seed: bool = False) -> "list[str]":
+def limit(
+    target: str,
+    size_mb: int,
+    kept: "frozenset[str]",
+    seed: bool = False,
+    file_systems: "list[list[str]]" = (),
+) -> "list[str]":
     """Put a ``size_mb`` tmpfs on ``target`` (/tmp, or a folder) for this process and its children,
     for good; over /tmp, with the machine's /tmp folders named in ``kept`` bound into it, and with
     ``seed`` a copy of the rest of what /tmp held (a SnapStart snapshot's files, which Lambda's
-    snapshot keeps with its memory). Returns the namespaces made for it ("user" and "mnt", or
-    "mnt" alone). Raises OSError when this machine does not allow it."""
+    snapshot keeps with its memory). ``file_systems``: (folder, /mnt/path) pairs, each folder
+    mounted at its path (EFS, as the function's FileSystemConfigs name it). Returns the
+    namespaces made for it ("user" and "mnt", or "mnt" alone). Raises OSError when this machine
+    does not allow it."""
     if _libc is None:
         raise OSError("ephemeral storage needs Linux mount namespaces")
     made = ["mnt"]
@@ -57,6 +65,8 @@ def limit(target: str, size_mb: int, kept: "frozenset[str]", seed: bool = False)
                 mapping.write(text)
     # Mounts made from here on stay in this namespace, never reaching the host's.
     _check(_mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make the mounts private")
+    if file_systems:  # before /tmp is covered: a folder may be in the machine's /tmp
+        _mount_file_systems(file_systems)
     machines = os.open(TMP, os.O_PATH | os.O_DIRECTORY)  # the machine's /tmp, once covered
     try:
         options = f"size={size_mb}m,mode={'1777' if target == TMP else '0700'}".encode()
@@ -69,6 +79,20 @@ def limit(target: str, size_mb: int, kept: "frozenset[str]", seed: bool = False)
     finally:
         os.close(machines)
     return made
+
+
+def _mount_file_systems(file_systems: "list[list[str]]") -> None:
+    """Lambda's /mnt holds only the function's file systems: a fresh, empty /mnt, and each
+    folder bound at its path in it."""
+    sources = [os.open(folder, os.O_PATH | os.O_DIRECTORY) for folder, _ in file_systems]
+    try:
+        _check(_mount(b"tmpfs", b"/mnt", b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=1m,mode=0755"), "mount /mnt")
+        for source, (_, path) in zip(sources, file_systems):  # noqa: B905 - one each (strict: python3.10+)
+            os.makedirs(path, exist_ok=True)
+            _check(_mount(f"/proc/self/fd/{source}".encode(), os.fsencode(path), None, _MS_BIND, None), f"mount {path}")
+    finally:
+        for source in sources:
+            os.close(source)
 
 
 def _bind(machines: int, name: str) -> None:
@@ -178,6 +202,10 @@ class Folders:
         ``restored`` from a SnapStart snapshot starts with a copy of the snapshot's /tmp."""
         self.inbox.close()
         folder = None if self.unlimited else spec["tmpFolder"]
+        if folder is None and spec.get("fileSystems"):
+            print(
+                f"lambdahost: FileSystemConfigs cannot be mounted here: {self.unlimited}", file=sys.stderr, flush=True
+            )
         covered = folder is not None and "" not in kept
         held = self._held.pop(folder, None) if folder else None
         for fds in self._held.values():
@@ -189,7 +217,8 @@ class Folders:
                     _check(_setns(fd, 0), "join the environment's namespaces")
                     os.close(fd)
             elif folder:
-                made = limit(TMP if covered else folder, spec["ephemeralStorageMb"], kept, restored)
+                target = TMP if covered else folder
+                made = limit(target, spec["ephemeralStorageMb"], kept, restored, spec.get("fileSystems") or [])
                 fds = [os.open(f"/proc/self/ns/{name}", os.O_RDONLY) for name in made]
                 socket.send_fds(self._outbox, [os.fsencode(folder)], fds)
                 for fd in fds:

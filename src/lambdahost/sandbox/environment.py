@@ -400,6 +400,10 @@ class Environment:
             "tmpFolder": str(self.tmp_dir),
             "included": str(self._included),
         }
+        if function.file_systems:
+            for folder, _ in function.file_systems:
+                Path(folder).mkdir(parents=True, exist_ok=True)
+            spec["fileSystems"] = [list(pair) for pair in function.file_systems]
         requirements = packages.requirements_of(function)
         if requirements is not None:  # installed when the function was added (``Invoker.prepare``)
             dependencies = packages.installed(self._forkserver.interpreter, requirements.text)

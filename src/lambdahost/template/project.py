@@ -116,10 +116,11 @@ _NOTHING_TO_EMULATE = (
     "AWS::CloudWatch::",
     "AWS::CDK::Metadata",
     "AWS::Lambda::Permission",
+    "AWS::EFS::",  # a function's FileSystemConfigs name a local folder per access point
 )
 _READ = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", *AWS_RESOURCE_TYPES, *wiring.WIRING_TYPES)
 # Function properties lambdahost does not act on: what a function can reach, how a deploy shifts traffic.
-_UNEMULATED_PROPERTIES = ("VpcConfig", "FileSystemConfigs", "DeploymentPreference")
+_UNEMULATED_PROPERTIES = ("VpcConfig", "DeploymentPreference")
 
 
 @dataclass(frozen=True)
@@ -334,6 +335,20 @@ class _Reader:
             self._aws_resources(),
             self._unemulated(),
         )
+
+    def _file_systems(self, configs: list, fail) -> tuple[tuple[str, str], ...]:
+        """EFS as a folder of the state folder per access point (``efs/<its name>``), shared by
+        every function that names it; each environment mounts it at its ``LocalMountPath``."""
+        found = []
+        for config in configs:
+            path = str(config.get("LocalMountPath", ""))
+            if not re.fullmatch(r"/mnt/[a-zA-Z0-9-_.]+", path):
+                raise fail(f"LocalMountPath '{path}' must be /mnt/ and a name, as Lambda requires", "FileSystemConfigs")
+            access_point = re.sub(
+                r"[^A-Za-z0-9-_.]", "-", str(config.get("Arn", "")).rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+            )
+            found.append((str(self.inline_code_dir.parent / "efs" / access_point), path))
+        return tuple(found)
 
     def _function_of(self, value: Any) -> str | None:
         """The logical id of the template function a name or an ARN (qualified or not) names."""
@@ -586,6 +601,7 @@ class _Reader:
             "environment": environment,
             "layers": layer_dirs,
             "layer_packages": tuple(layer_packages),
+            "file_systems": self._file_systems(props.get("FileSystemConfigs") or [], fail),
             "description": str(props.get("Description", "")),
             "logging": LoggingConfig(
                 log_format=logging.get("LogFormat", "Text"),
