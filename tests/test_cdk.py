@@ -35,7 +35,8 @@ def test_a_cloud_assembly_is_found_and_its_functions_answer_to_their_construct_p
     for name in ("Worker", "ShopStack/Worker", "Worker11F36D0F"):
         invoked = _cli(project, "invoke", name, "--payload", '{"rawPath": "/x"}')
         assert invoked.returncode == 0, invoked.stderr
-        assert json.loads(json.loads(invoked.stdout)["body"]) == {"greeting": "hello from cdk", "path": "/x"}
+        body = json.loads(json.loads(invoked.stdout)["body"])
+        assert body == {"greeting": "hello from cdk", "path": "/x", "layer": "helpers from a layer"}, "its layer asset"
     assert (project / ".lambdahost").is_dir() and not (project / "cdk.out" / ".lambdahost").exists()
 
 
@@ -52,7 +53,7 @@ def test_the_stacks_queue_mapping_url_and_alias_work_under_serve(project: Path) 
             assert time.monotonic() < deadline, "the queue's message never reached the function"
             time.sleep(0.3)
         url = httpx.get(f"http://127.0.0.1:{server.api_port}/lambda-url/Worker11F36D0F/hi", timeout=30)
-        assert url.json() == {"greeting": "hello from cdk", "path": "/hi"}
+        assert url.json() == {"greeting": "hello from cdk", "path": "/hi", "layer": "helpers from a layer"}
         aliases = server.client().list_aliases(FunctionName="Worker11F36D0F")["Aliases"]
         assert [(a["Name"], a["FunctionVersion"]) for a in aliases] == [("live", "1")]
     finally:

@@ -267,3 +267,15 @@ def test_hot_reload_needs_no_build_step(project: Path) -> None:
     source = project / "src" / "app.py"
     source.write_text(source.read_text().replace('return "other"', 'return "changed"'))
     assert json.loads(run("invoke", "other-fn", cwd=project, check=True).stdout) == "changed"
+
+
+def test_a_property_no_function_has_is_said(tmp_path: Path) -> None:
+    """A typo a deploy would refuse: said in the line of what is not emulated."""
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: ., Handler: app.handler, Timout: 30}\n"
+    )
+    listed = run("list", cwd=tmp_path, check=True)
+    assert listed.stderr.strip() == (
+        "lambdahost: not emulated here, so ignored: Timout, a property AWS::Serverless::Function does not have (Fn)"
+    )

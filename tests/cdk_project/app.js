@@ -7,10 +7,15 @@ const sources = require("aws-cdk-lib/aws-lambda-event-sources");
 const app = new cdk.App();
 const stack = new cdk.Stack(app, "ShopStack");
 const queue = new sqs.Queue(stack, "Jobs", { visibilityTimeout: cdk.Duration.seconds(60) });
+const helpers = new lambda.LayerVersion(stack, "Helpers", {
+  code: lambda.Code.fromAsset("layer"),
+  compatibleRuntimes: [lambda.Runtime.PYTHON_3_12],
+});
 const worker = new lambda.Function(stack, "Worker", {
   runtime: lambda.Runtime.PYTHON_3_12,
   handler: "index.handler",
   code: lambda.Code.fromAsset("lambda"),
+  layers: [helpers],
   environment: { GREETING: "hello from cdk" },
 });
 worker.addEventSource(new sources.SqsEventSource(queue, { batchSize: 1 }));

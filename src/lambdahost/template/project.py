@@ -121,6 +121,64 @@ _NOTHING_TO_EMULATE = (
 _READ = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", *AWS_RESOURCE_TYPES, *wiring.WIRING_TYPES)
 # Function properties lambdahost does not act on: what a function can reach, how a deploy shifts traffic.
 _UNEMULATED_PROPERTIES = ("VpcConfig", "DeploymentPreference")
+# The properties SAM's and CloudFormation's function resources take; any other is most often a
+# typo, which a deploy would refuse: said in the line of what is not emulated.
+_FUNCTION_PROPERTIES = frozenset(
+    [
+        "Architectures",
+        "AssumeRolePolicyDocument",
+        "AutoPublishAlias",
+        "AutoPublishAliasAllProperties",
+        "AutoPublishCodeSha256",
+        "CapacityProviderConfig",
+        "Code",
+        "CodeSigningConfigArn",
+        "CodeUri",
+        "DeadLetterConfig",
+        "DeadLetterQueue",
+        "DeploymentPreference",
+        "Description",
+        "DurableConfig",
+        "Environment",
+        "EphemeralStorage",
+        "EventInvokeConfig",
+        "Events",
+        "FileSystemConfigs",
+        "FunctionName",
+        "FunctionScalingConfig",
+        "FunctionUrlConfig",
+        "Handler",
+        "ImageConfig",
+        "ImageUri",
+        "InlineCode",
+        "KmsKeyArn",
+        "Layers",
+        "LoggingConfig",
+        "MemorySize",
+        "PackageType",
+        "PermissionsBoundary",
+        "Policies",
+        "PropagateTags",
+        "ProvisionedConcurrencyConfig",
+        "PublishToLatestPublished",
+        "RecursiveLoop",
+        "ReservedConcurrentExecutions",
+        "Role",
+        "RolePath",
+        "Runtime",
+        "RuntimeManagementConfig",
+        "SnapStart",
+        "SourceKMSKeyArn",
+        "Tags",
+        "TenancyConfig",
+        "Timeout",
+        "Tracing",
+        "TracingConfig",
+        "VersionDeletionPolicy",
+        "VersionDescription",
+        "VpcConfig",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -378,6 +436,8 @@ class _Reader:
                 for name in _UNEMULATED_PROPERTIES:
                     if name in properties or name in self.globals:
                         found.setdefault(name, []).append(logical_id)
+                for name in sorted(set(properties) - _FUNCTION_PROPERTIES):
+                    found.setdefault(f"{name}, a property {kind} does not have", []).append(logical_id)
             elif (
                 kind not in LAYER_TYPES
                 and kind not in _READ
@@ -549,6 +609,9 @@ class _Reader:
         resource = self.resources[logical_id]
         properties = self._properties(logical_id, resource, merge_globals=False)
         key = "ContentUri" if resource["Type"] == "AWS::Serverless::LayerVersion" else "Content"
+        asset = _cdk_asset(resource, key)
+        if asset is not None:  # a CDK asset: the folder the cloud assembly keeps beside the template
+            return self._local_folder(asset, logical_id, resource, key)
         return self._local_folder(properties.get(key), logical_id, resource, key)
 
     def _local_folder(self, value: Any, logical_id: str, resource: Mapping, key: str) -> Path:

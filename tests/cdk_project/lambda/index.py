@@ -1,4 +1,7 @@
-import json, os
+import json
+import os
+
+import shop_helpers  # from the layer
 
 
 def handler(event, context):
@@ -6,4 +9,5 @@ def handler(event, context):
     if records:
         print("QUEUE", json.dumps([r["body"] for r in records]))
         return {}
-    return {"statusCode": 200, "body": json.dumps({"greeting": os.environ.get("GREETING"), "path": event.get("rawPath")})}
+    body = {"greeting": os.environ.get("GREETING"), "path": event.get("rawPath"), "layer": shop_helpers.NAME}
+    return {"statusCode": 200, "body": json.dumps(body)}

@@ -1,0 +1,1 @@
+NAME = "helpers from a layer"
