@@ -113,7 +113,9 @@ def test_auto_publish_alias_publishes_a_version_when_the_code_changes_and_moves_
             ("live", "1")
         ]
         assert client.invoke(FunctionName="Fn", Qualifier="live")["Payload"].read() == b'"one"'
-        (project / "src" / "app.py").write_text("def handler(event, context):\n    return 'two'\n")
+        saved = project / "src" / "app.py.saving"  # saved as editors save: written whole, then renamed
+        saved.write_text("def handler(event, context):\n    return 'two'\n")
+        saved.replace(project / "src" / "app.py")
         deadline = time.monotonic() + 15
         while client.get_alias(FunctionName="Fn", Name="live")["FunctionVersion"] != "2":
             assert time.monotonic() < deadline, "the code change published no version"

@@ -21,10 +21,14 @@ from .template.project import FunctionDefinition
 log = logging.getLogger("lambdahost")
 
 
+QUIET_BEFORE_PUBLISHING = 1.0  # seconds a changed function's code must be left alone before AutoPublishAlias
+
+
 class Workspace:
     def __init__(self, host: AsyncHost, source: ProjectSource) -> None:
         self.host = host
         self.source = source
+        self._publishing: dict[str, asyncio.TimerHandle] = {}  # functions whose new code waits to be published
         self.project = self._load()
         self._apply(None, self.project)
         host.events.publish = lambda topic, message, attributes: self.sources().publish(
@@ -75,9 +79,19 @@ class Workspace:
             folders = [function.config.code_dir, *function.config.layers]
             if any(path.is_relative_to(folder) for path in changed for folder in folders):
                 self.host.add_function(function.config)
-                self._auto_publish(function)
+                if function.auto_publish_alias:
+                    self._publish_when_quiet(function)
                 touched.append(function.config.name)
         return touched
+
+    def _publish_when_quiet(self, function: FunctionDefinition) -> None:
+        """A save comes as several file events (an editor's temporary file, then a rename): the
+        version is published once the code has been quiet for a moment, as a deploy would take it."""
+        name = function.config.name
+        if name in self._publishing:
+            self._publishing[name].cancel()
+        loop = asyncio.get_running_loop()
+        self._publishing[name] = loop.call_later(QUIET_BEFORE_PUBLISHING, self._auto_publish, function)
 
     def _auto_publish(self, function: FunctionDefinition) -> None:
         """SAM's AutoPublishAlias, as a deploy does it: a version is published when the code or

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 import shutil
 from typing import Any
@@ -450,7 +451,13 @@ def _weights(request: dict[str, Any]) -> dict[str, float]:
 
 
 def _same_settings(a: FunctionConfig, b: FunctionConfig) -> bool:
-    return dataclasses.replace(a, code_dir=b.code_dir) == b
+    """The same configuration but for the code folder: compared as saved (a list and a tuple,
+    a path and its text, are the same setting)."""
+
+    def settings(config: FunctionConfig) -> str:
+        return json.dumps(dataclasses.asdict(dataclasses.replace(config, code_dir="")), default=str, sort_keys=True)
+
+    return settings(a) == settings(b)
 
 
 def _check_runtime_takes_new_functions(runtime: str) -> None:

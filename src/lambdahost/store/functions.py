@@ -58,6 +58,7 @@ def _load_config(data: dict) -> FunctionConfig:
             "code_dir": Path(data["code_dir"]),
             "layers": [Path(p) for p in data["layers"]],
             "layer_packages": tuple(data.get("layer_packages", ())),  # (a state folder from before them)
+            "file_systems": tuple(tuple(pair) for pair in data.get("file_systems", ())),
             "logging": LoggingConfig(**data["logging"]),
         }
     )
