@@ -136,3 +136,32 @@ def test_provisioned_concurrency_refuses_what_aws_refuses(tmp_path) -> None:
             assert raised.value.response["Error"]["Code"] == "InvalidParameterValueException", name
     finally:
         server.stop()
+
+
+def test_sams_provisioned_concurrency_config_is_put_on_the_auto_published_alias(tmp_path) -> None:
+    from server import write_project
+
+    template = """
+    Resources:
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: src
+          Handler: app.handler
+          AutoPublishAlias: live
+          VersionDescription: from the template
+          ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 1}
+    """
+    code = "import os\ndef handler(event, context):\n    return os.environ['AWS_LAMBDA_INITIALIZATION_TYPE']\n"
+    server = Server(write_project(tmp_path, template, code), "--api-port", "0", "--no-watch").start()
+    try:
+        client = server.client()
+        deadline = time.monotonic() + 30
+        while client.get_provisioned_concurrency_config(FunctionName="Fn", Qualifier="live")["Status"] != "READY":
+            assert time.monotonic() < deadline, "the alias's provisioned environment never became ready"
+            time.sleep(0.2)
+        answer = client.invoke(FunctionName="Fn", Qualifier="live")
+        assert json.loads(answer["Payload"].read()) == "provisioned-concurrency"
+        assert client.get_function_configuration(FunctionName="Fn", Qualifier="1")["Description"] == "from the template"
+    finally:
+        server.stop()

@@ -13,6 +13,7 @@ import logging
 import time
 from pathlib import Path
 
+from .control import provisioned
 from .host import AsyncHost
 from .model.registry import LATEST
 from .template import Project, ProjectSource, TemplateError
@@ -101,12 +102,17 @@ class Workspace:
         if not alias:
             return
         control, name = self.host.control, function.config.name
-        version = control.publish_version(name, {}).number
+        version = control.publish_version(name, {"Description": function.version_description}).number
         record = control.record(name)
+        moved = record.aliases[alias].function_version != version if alias in record.aliases else True
         if alias not in record.aliases:
             control.create_alias(name, {"Name": alias, "FunctionVersion": version})
-        elif record.aliases[alias].function_version != version:
+        elif moved:
             control.update_alias(name, alias, {"FunctionVersion": version})
+        wanted = function.provisioned_concurrency
+        held = record.settings.get(provisioned.KEY, {}).get(alias, {}).get("Requested")
+        if wanted and (moved or held != wanted):  # SAM's ProvisionedConcurrencyConfig, on the alias
+            control.provisioned.put(name, alias, {"ProvisionedConcurrentExecutions": wanted})
 
     def sources(self):
         from .events.sources import Sources

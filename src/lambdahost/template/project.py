@@ -80,6 +80,8 @@ class FunctionDefinition:
     event_invoke_config: dict | None = None
     function_url_config: dict | None = None
     cdk_path: str | None = None  # a CDK construct's path (aws:cdk:path), without its "/Resource"
+    version_description: str = ""  # VersionDescription: of the versions AutoPublishAlias publishes
+    provisioned_concurrency: int | None = None  # ProvisionedConcurrencyConfig: on the AutoPublishAlias alias
 
 
 @dataclass(frozen=True)
@@ -720,7 +722,18 @@ class _Reader:
                 props.get("FunctionUrlConfig") or wired.urls.get(logical_id), fail
             ),
             cdk_path=str((resource.get("Metadata") or {}).get("aws:cdk:path", "")).removesuffix("/Resource") or None,
+            version_description=str(props.get("VersionDescription", "")),
+            provisioned_concurrency=self._provisioned_concurrency(props, fail),
         )
+
+    @staticmethod
+    def _provisioned_concurrency(props: dict, fail) -> int | None:
+        config = props.get("ProvisionedConcurrencyConfig")
+        if config is None:
+            return None
+        if not props.get("AutoPublishAlias"):
+            raise fail("needs AutoPublishAlias: SAM puts it on that alias", "ProvisionedConcurrencyConfig")
+        return _integer(config.get("ProvisionedConcurrentExecutions"))
 
     def _code(self, logical_id: str, resource: Mapping, props: dict, serverless: bool, fail) -> Path:
         if serverless:
