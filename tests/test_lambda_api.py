@@ -398,10 +398,42 @@ def test_event_invoke_config_lifecycle(client) -> None:
 
 
 def test_tags(client) -> None:
+    """AWS's answers as issue 28 recorded them against AWS (and as LocalStack's provider, checked
+    by its AWS-recorded snapshots, gives them): no tags on a version or alias ARN, at most 50, and
+    a tag change is a new RevisionId."""
     arn = "arn:aws:lambda:us-east-1:123456789012:function:Echo"
+    before = client.get_function(FunctionName="Echo")["Configuration"]["RevisionId"]
     client.tag_resource(Resource=arn, Tags={"team": "core", "env": "dev"})
+    assert client.get_function(FunctionName="Echo")["Configuration"]["RevisionId"] != before
     client.untag_resource(Resource=arn, TagKeys=["env"])
     assert client.list_tags(Resource=arn)["Tags"] == {"team": "core"}
+    with pytest.raises(client.exceptions.InvalidParameterValueException) as caught:
+        client.tag_resource(Resource=arn + ":$LATEST", Tags={"a": "b"})
+    assert caught.value.response["Error"]["Message"] == (
+        "Tags on function aliases and versions are not supported. Please specify a function ARN."
+    )
+    with pytest.raises(
+        client.exceptions.InvalidParameterValueException,
+        match="TagResource operation: Number of tags exceeds resource tag limit.$",
+    ):
+        client.tag_resource(Resource=arn, Tags={f"k{n}": "v" for n in range(50)})
+    assert client.list_tags(Resource=arn)["Tags"] == {"team": "core"}, "a refused tagging changes nothing"
+
+
+def test_publish_on_create_and_update_answers_the_new_version(client) -> None:
+    """Publish=True answers the version just published and its qualified ARN, not $LATEST (issue 28,
+    from AWS's recorded answers); deleting a version that does not exist answers 204, as AWS does."""
+    code = zipped({"h.py": "def m(e, c):\n    return 1\n"})
+    created = client.create_function(
+        FunctionName="published", Runtime="python3.11", Role=ROLE, Handler="h.m", Code={"ZipFile": code}, Publish=True
+    )
+    assert created["Version"] == "1" and created["FunctionArn"].endswith(":function:published:1")
+    updated = client.update_function_code(
+        FunctionName="published", ZipFile=zipped({"h.py": "def m(e, c):\n    return 2\n"}), Publish=True
+    )
+    assert updated["Version"] == "2" and updated["FunctionArn"].endswith(":function:published:2")
+    assert client.delete_function(FunctionName="published", Qualifier="9")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    client.delete_function(FunctionName="published")
 
 
 def test_invoke_with_response_stream(client) -> None:

@@ -246,7 +246,14 @@ class _LambdaApi:
     async def create_function(self, request: Request) -> Response:
         body = await _body(request)
         record = self.control.create_function(body, _zip((body.get("Code") or {}).get("ZipFile")))
-        return _json(self._configuration(record), 201)
+        return _json(self._published_or_latest(record, body), 201)
+
+    def _published_or_latest(self, record, body: dict) -> dict[str, Any]:
+        """With ``Publish``, AWS answers with the version just published (its number and its
+        qualified ARN), not $LATEST."""
+        if body.get("Publish") and record.versions:
+            return self._configuration(record, record.versions[max(record.versions, key=int)])
+        return self._configuration(record)
 
     async def list_functions(self, request: Request) -> Response:
         version_filter = request.query_params.get("FunctionVersion")
@@ -298,7 +305,7 @@ class _LambdaApi:
     async def update_code(self, request: Request) -> Response:
         body = await _body(request)
         record = self.control.update_code(request.path_params["name"], _zip(body.get("ZipFile")), body)
-        return _json(self._configuration(record))
+        return _json(self._published_or_latest(record, body))
 
     async def delete_function(self, request: Request) -> Response:
         self.control.delete_function(request.path_params["name"], request.query_params.get("Qualifier"))
@@ -423,24 +430,16 @@ class _LambdaApi:
             }
         )
 
-    def _tagged(self, request: Request):
-        return self.control.record(request.path_params["arn"])
-
     async def tag(self, request: Request) -> Response:
-        record = self._tagged(request)
-        record.tags.update((await _body(request)).get("Tags") or {})
-        self.control.save(record)
+        self.control.tag(request.path_params["arn"], (await _body(request)).get("Tags") or {})
         return _no_content()
 
     async def untag(self, request: Request) -> Response:
-        record = self._tagged(request)
-        for key in request.query_params.getlist("tagKeys"):
-            record.tags.pop(key, None)
-        self.control.save(record)
+        self.control.untag(request.path_params["arn"], request.query_params.getlist("tagKeys"))
         return _no_content()
 
     async def list_tags(self, request: Request) -> Response:
-        return _json({"Tags": self._tagged(request).tags})
+        return _json({"Tags": self.control.tagged(request.path_params["arn"]).tags})
 
     # -- settings kept for the API ---------------------------------------------------------------
 

@@ -142,7 +142,7 @@ class ControlPlane:
             origin="api",
             role=role,
             dead_letter_target=(request.get("DeadLetterConfig") or {}).get("TargetArn"),
-            tags=dict(request.get("Tags") or {}),
+            tags=_check_tags(dict(request.get("Tags") or {})),
         )
         self.invoker.put_record(record)
         if request.get("Publish"):
@@ -198,7 +198,7 @@ class ControlPlane:
                 self.code.remove(name)
             return
         if qualifier not in record.versions:
-            raise ResourceNotFoundException(f"Function not found: {self.invoker.arn(name, qualifier)}")
+            return  # AWS answers 204 for a version that does not exist (issue 28, measured against AWS)
         using = [a.name for a in record.aliases.values() if qualifier in (a.function_version, *a.weights)]
         if using:
             raise ResourceConflictException(
@@ -207,6 +207,32 @@ class ControlPlane:
         del record.versions[qualifier]
         self._forget_qualifier(record, qualifier)
         self.invoker.recycle(name, qualifier)
+        self._save(record)
+
+    # -- tags -----------------------------------------------------------------------------------
+
+    def tagged(self, arn: str) -> FunctionRecord:
+        """The function an ARN tags: the function's own, as AWS tags no version or alias."""
+        name, qualifier = parse_function_name(arn)
+        record = self.record(name)
+        if qualifier is not None:
+            raise InvalidParameterValueException(
+                "Tags on function aliases and versions are not supported. Please specify a function ARN."
+            )
+        return record
+
+    def tag(self, arn: str, tags: dict[str, str]) -> None:
+        record = self.tagged(arn)
+        _check_tags({**record.tags, **tags})
+        record.tags.update(tags)
+        record.revision_id = new_revision()  # a tag change is a change of the function (issue 28)
+        self._save(record)
+
+    def untag(self, arn: str, keys: list[str]) -> None:
+        record = self.tagged(arn)
+        for key in keys:
+            record.tags.pop(key, None)
+        record.revision_id = new_revision()
         self._save(record)
 
     def _config(self, request: dict[str, Any], base: FunctionConfig) -> FunctionConfig:
@@ -468,3 +494,9 @@ def _check_runtime_takes_new_functions(runtime: str) -> None:
             f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
             "functions. We recommend you use a supported runtime while creating or updating functions."
         )
+
+
+def _check_tags(tags: dict[str, str]) -> dict[str, str]:
+    if len(tags) > limits.TAGS:
+        raise InvalidParameterValueException("Number of tags exceeds resource tag limit.")
+    return tags

@@ -142,9 +142,10 @@ class FunctionConfig:
             )
         size = sum(len(k.encode()) + len(v.encode()) for k, v in self.environment.items())
         if size > limits.ENVIRONMENT_BYTES:
+            measured = json.dumps(self.environment, separators=(",", ":"))  # compact, as AWS quotes it
             raise InvalidParameterValueException(
                 "Lambda was unable to configure your environment variables because the environment variables you "
-                f"have provided exceeded the 4KB limit. String measured: {json.dumps(self.environment)}"
+                f"have provided exceeded the 4KB limit. String measured: {measured}"
             )
         if self.logging.log_format == "Text" and (self.logging.application_log_level or self.logging.system_log_level):
             raise InvalidParameterValueException(
