@@ -518,3 +518,15 @@ def test_settings_kept_for_deploy_tools(client) -> None:
     }
     client.put_function_recursion_config(FunctionName="Echo", RecursiveLoop="Terminate")
     client.put_runtime_management_config(FunctionName="Echo", UpdateRuntimeOn="Auto")
+
+
+def test_a_function_arn_of_another_region_is_not_reachable(client) -> None:
+    """AWS's answer as issue 28 recorded it against AWS: 404, naming both regions."""
+    arn = "arn:aws:lambda:ap-southeast-1:123456789012:function:Echo"
+    for call in (lambda: client.invoke(FunctionName=arn), lambda: client.get_function(FunctionName=arn)):
+        with pytest.raises(client.exceptions.ResourceNotFoundException) as caught:
+            call()
+        assert caught.value.response["Error"]["Message"] == (
+            "Functions from 'ap-southeast-1' are not reachable in this region ('us-east-1')"
+        )
+    assert client.get_function(FunctionName=arn.replace("ap-southeast-1", "us-east-1"))["Configuration"]

@@ -91,7 +91,7 @@ class ControlPlane:
     # -- reading ------------------------------------------------------------------------------
 
     def record(self, function_name: str) -> FunctionRecord:
-        name, _ = parse_function_name(function_name)
+        name, _ = parse_function_name(function_name, region=self.invoker.settings.region)
         return self.invoker.record(name)
 
     def code_of(self, record: FunctionRecord):
@@ -100,7 +100,7 @@ class ControlPlane:
         return record.code
 
     def qualified(self, function_name: str, qualifier: str | None) -> tuple[FunctionRecord, str | None]:
-        name, qualifier = parse_function_name(function_name, qualifier)
+        name, qualifier = parse_function_name(function_name, qualifier, self.invoker.settings.region)
         record = self.invoker.record(name)
         if qualifier not in (None, LATEST) and qualifier not in record.versions and qualifier not in record.aliases:
             raise ResourceNotFoundException(f"Function not found: {self.invoker.arn(name, qualifier)}")

@@ -178,7 +178,7 @@ class Invoker:
         """The record a name or ARN refers to, and the qualifier given with it."""
         record = self._records.get(function_name)  # a plain name, as nearly every call gives it
         if record is None:
-            name, qualifier = parse_function_name(function_name, qualifier)
+            name, qualifier = parse_function_name(function_name, qualifier, self.settings.region)
             record = self._records.get(name)
         else:
             name = function_name
