@@ -12,7 +12,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..errors import InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException
+from ..errors import (
+    InvalidParameterValueException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from . import limits
 from .function import FunctionConfig
 
@@ -112,18 +117,30 @@ class FunctionRecord:
         return number, self.versions[number].config
 
     def check_alias_target(self, version: str, weights: dict[str, float]) -> None:
-        for number in (version, *weights):
-            if number != LATEST and number not in self.versions:
-                raise ResourceNotFoundException(f"Function not found: {number}")
+        """AWS's checks, in AWS's order (LocalStack's provider, held to AWS-recorded snapshots)."""
         if len(weights) > 1:
             raise InvalidParameterValueException("Number of items in AdditionalVersionWeights cannot be greater than 1")
+        for number, weight in weights.items():
+            if not 0.0 <= weight <= 1.0:
+                raise ValidationException(
+                    [
+                        f"Value '{{{number}={weight}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy "
+                        "constraint: Map value must satisfy constraint: [Member must have value less than or equal to "
+                        "1.0, Member must have value greater than or equal to 0.0, Member must not be null]"
+                    ]
+                )
+            if number == version:
+                raise InvalidParameterValueException(
+                    f"Invalid function version {version}. Function version {version} is already included in "
+                    "routing configuration."
+                )
         if weights and (version == LATEST or LATEST in weights):
             raise InvalidParameterValueException(
                 "$LATEST is not supported for an alias pointing to more than 1 version"
             )
-        for weight in weights.values():
-            if not 0.0 <= weight <= 1.0:
-                raise InvalidParameterValueException("Routing weights must be between 0.0 and 1.0")
+        for number in (version, *weights):
+            if number != LATEST and number not in self.versions:
+                raise ResourceNotFoundException(f"Function not found: {number}")
 
     def add_alias(self, alias: Alias, arn: str) -> None:
         if not limits.ALIAS.fullmatch(alias.name):
