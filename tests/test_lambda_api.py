@@ -549,3 +549,17 @@ def test_a_function_arn_of_another_region_is_not_reachable(client) -> None:
             "Functions from 'ap-southeast-1' are not reachable in this region ('us-east-1')"
         )
     assert client.get_function(FunctionName=arn.replace("ap-southeast-1", "us-east-1"))["Configuration"]
+
+
+def test_listed_configurations_carry_what_aws_lists(client) -> None:
+    """ListFunctions and ListVersionsByFunction entries carry no State, LastUpdateStatus or
+    RuntimeVersionConfig, and list $LATEST by its qualified ARN (issue 28, from AWS's recorded
+    answers); GetFunction keeps them."""
+    listed = next(f for f in client.list_functions()["Functions"] if f["FunctionName"] == "Echo")
+    assert not {"State", "LastUpdateStatus", "RuntimeVersionConfig"} & set(listed)
+    assert listed["FunctionArn"].endswith(":function:Echo")
+    latest = client.list_versions_by_function(FunctionName="Echo")["Versions"][0]
+    assert latest["Version"] == "$LATEST" and latest["FunctionArn"].endswith(":function:Echo:$LATEST")
+    assert not {"State", "LastUpdateStatus"} & set(latest)
+    got = client.get_function(FunctionName="Echo")["Configuration"]
+    assert got["State"] == "Active" and got["LastUpdateStatus"] == "Successful"

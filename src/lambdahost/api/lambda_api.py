@@ -234,13 +234,15 @@ class _LambdaApi:
 
     # -- functions ------------------------------------------------------------------------------
 
-    def _configuration(self, record, version=None) -> dict[str, Any]:
+    def _configuration(self, record, version=None, listed: bool = False, qualified: bool = False) -> dict[str, Any]:
         return shapes.function_configuration(
             record,
             self.invoker.arn(record.name),
             self.control.code_of(record),
             version,
             layers=self.control.layers.describe,
+            listed=listed,
+            qualified=qualified,
         )
 
     async def create_function(self, request: Request) -> Response:
@@ -265,10 +267,11 @@ class _LambdaApi:
                 ]
             )
         configurations = []
+        every = version_filter == "ALL"
         for record in sorted(self.invoker.records, key=lambda r: r.name):
-            configurations.append(self._configuration(record))
-            if version_filter == "ALL":
-                configurations += [self._configuration(record, v) for v in record.versions.values()]
+            configurations.append(self._configuration(record, listed=True, qualified=every))
+            if every:
+                configurations += [self._configuration(record, v, listed=True) for v in record.versions.values()]
         return _json(_page(request, configurations, "Functions"))
 
     async def get_function(self, request: Request) -> Response:
@@ -319,7 +322,8 @@ class _LambdaApi:
 
     async def list_versions(self, request: Request) -> Response:
         record = self.control.record(request.path_params["name"])
-        items = [self._configuration(record)] + [self._configuration(record, v) for v in record.versions.values()]
+        items = [self._configuration(record, listed=True, qualified=True)]
+        items += [self._configuration(record, v, listed=True) for v in record.versions.values()]
         return _json(_page(request, items, "Versions"))
 
     def _alias(self, record, alias) -> dict[str, Any]:

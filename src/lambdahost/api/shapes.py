@@ -21,14 +21,18 @@ def function_configuration(
     version: Version | None = None,
     *,
     layers: Callable[[Path], dict[str, Any]],
+    listed: bool = False,
+    qualified: bool = False,
 ) -> dict[str, Any]:
     """FunctionConfiguration, for $LATEST or a published version; ``layers`` describes a layer
-    folder as its ``Layers`` entry."""
+    folder as its ``Layers`` entry. ``listed``: an entry of ListFunctions or
+    ListVersionsByFunction, which carry no state and no runtime version (issue 28, from AWS's
+    recorded answers); ``qualified``: $LATEST's ARN ends in ``:$LATEST``, as in those lists."""
     config: FunctionConfig = version.config if version else record.config
     number = version.number if version else LATEST
     shape: dict[str, Any] = {
         "FunctionName": config.name,
-        "FunctionArn": f"{arn}:{number}" if version else arn,
+        "FunctionArn": f"{arn}:{number}" if version or qualified else arn,
         "Runtime": config.runtime,
         "Role": record.role,
         "Handler": config.handler,
@@ -53,6 +57,9 @@ def function_configuration(
         "LoggingConfig": _logging(config),
         "RuntimeVersionConfig": {"RuntimeVersionArn": f"arn:aws:lambda:{arn.split(':')[3]}::runtime:lambdahost"},
     }
+    if listed:
+        for key in ("State", "LastUpdateStatus", "RuntimeVersionConfig"):
+            del shape[key]
     if config.environment:
         shape["Environment"] = {"Variables": dict(config.environment)}
     if record.dead_letter_target:
