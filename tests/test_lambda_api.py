@@ -563,3 +563,22 @@ def test_listed_configurations_carry_what_aws_lists(client) -> None:
     assert not {"State", "LastUpdateStatus"} & set(latest)
     got = client.get_function(FunctionName="Echo")["Configuration"]
     assert got["State"] == "Active" and got["LastUpdateStatus"] == "Successful"
+
+
+def test_a_role_is_checked_on_update_and_latest_takes_no_policy(server) -> None:
+    """As AWS answers (issue 28, from its recorded answers): UpdateFunctionConfiguration checks the
+    Role as CreateFunction does; AddPermission refuses the $LATEST qualifier."""
+    client = server.client(validate=False)
+    with pytest.raises(ClientError) as caught:
+        client.update_function_configuration(FunctionName="Echo", Role="not-a-role")
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert "Value 'not-a-role' at 'role' failed to satisfy constraint" in caught.value.response["Error"]["Message"]
+    with pytest.raises(client.exceptions.InvalidParameterValueException) as caught:
+        client.add_permission(
+            FunctionName="Echo",
+            Qualifier="$LATEST",
+            StatementId="s3",
+            Action="lambda:InvokeFunction",
+            Principal="s3.amazonaws.com",
+        )
+    assert caught.value.response["Error"]["Message"] == "We currently do not support adding policies for $LATEST."

@@ -8,7 +8,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import ResourceConflictException, ResourceNotFoundException, ValidationException
+from ..errors import (
+    InvalidParameterValueException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+    ValidationException,
+)
+from ..model.registry import LATEST
 
 STATEMENT_ID = re.compile(r"[a-zA-Z0-9-_]{1,100}")
 ACTION = re.compile(r"lambda:[*]|lambda:[a-zA-Z]+|[*]")
@@ -22,6 +28,8 @@ class Permissions:
     def add(self, function_name: str, qualifier: str | None, request: dict[str, Any]) -> dict[str, Any]:
         """A new statement in the function's (or the version's, or the alias's) policy."""
         record, qualifier = self._plane.qualified(function_name, qualifier)
+        if qualifier == LATEST:  # AWS's answer (issue 28, from its recorded answers)
+            raise InvalidParameterValueException("We currently do not support adding policies for $LATEST.")
         sid, action, principal = (request.get(k) or "" for k in ("StatementId", "Action", "Principal"))
         _check(sid, STATEMENT_ID, "statementId")
         _check(action, ACTION, "action")

@@ -112,14 +112,7 @@ class ControlPlane:
         name, _ = parse_function_name(request.get("FunctionName", ""))  # a name, or an ARN of one
         if name in {r.name for r in self.invoker.records}:
             raise ResourceConflictException(f"Function already exist: {name}")
-        role = request.get("Role", "")
-        if not ROLE.fullmatch(role):
-            raise ValidationException(
-                [
-                    f"Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy "
-                    f"regular expression pattern: {ROLE.pattern}"
-                ]
-            )
+        role = _checked_role(request.get("Role", ""))
         if request.get("PackageType", "Zip") != "Zip":
             raise InvalidParameterValueException("Container image functions need Docker; lambdahost runs Zip functions")
         _check_runtime_takes_new_functions(request.get("Runtime", ""))
@@ -173,12 +166,14 @@ class ControlPlane:
     def update_configuration(self, function_name: str, request: dict[str, Any]) -> FunctionRecord:
         record = self.record(function_name)
         self._check_revision(record, request.get("RevisionId"))
+        if "Role" in request:
+            _checked_role(request["Role"])  # before anything changes
         config = self._config(request, record.config)
         self.invoker.prepare(config)
         self.invoker.concurrency.reserve(record.name, config.reserved_concurrency)
         record.config = config
-        if "Role" in request:
-            record.role = request["Role"]
+        if "Role" in request:  # checked as on create (issue 28)
+            record.role = _checked_role(request["Role"])
         if "DeadLetterConfig" in request:
             record.dead_letter_target = (request["DeadLetterConfig"] or {}).get("TargetArn") or None
         record.touch()
@@ -500,3 +495,14 @@ def _check_tags(tags: dict[str, str]) -> dict[str, str]:
     if len(tags) > limits.TAGS:
         raise InvalidParameterValueException("Number of tags exceeds resource tag limit.")
     return tags
+
+
+def _checked_role(role: str) -> str:
+    if not ROLE.fullmatch(str(role)):
+        raise ValidationException(
+            [
+                f"Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy "
+                f"regular expression pattern: {ROLE.pattern}"
+            ]
+        )
+    return role
