@@ -298,6 +298,8 @@ def test_versions_are_immutable_snapshots_and_aliases_route_traffic(client, serv
     result = client.invoke(FunctionName="versioned", Qualifier="live")
     assert (json.loads(result["Payload"].read()), result["ExecutedVersion"]) == ("two", "2")
     assert client.get_alias(FunctionName="versioned", Name="live")["FunctionVersion"] == "2"
+    through = client.get_function(FunctionName="versioned", Qualifier="live")["Configuration"]
+    assert (through["Version"], through["FunctionArn"][-15:]) == ("2", ":versioned:live"), "the alias's ARN"
     assert [a["Name"] for a in client.list_aliases(FunctionName="versioned")["Aliases"]] == ["live"]
     with pytest.raises(client.exceptions.ResourceConflictException, match="Alias already exists"):
         client.create_alias(FunctionName="versioned", Name="live", FunctionVersion="1")

@@ -290,12 +290,13 @@ class _LambdaApi:
     def _qualified_configuration(self, record, qualifier: str | None) -> dict[str, Any]:
         if qualifier in (None, LATEST):
             return self._configuration(record)
-        number = (
-            record.versions[qualifier].number
-            if qualifier in record.versions
-            else (record.aliases[qualifier].function_version)
-        )
-        return self._configuration(record, record.versions.get(number))
+        if qualifier in record.versions:
+            return self._configuration(record, record.versions[qualifier])
+        # Through an alias: its version's configuration, under the alias's ARN (issue 28, from AWS's answers)
+        number = record.aliases[qualifier].function_version
+        shape = self._configuration(record, record.versions.get(number))
+        shape["FunctionArn"] = self.invoker.arn(record.name, qualifier)
+        return shape
 
     async def get_configuration(self, request: Request) -> Response:
         record, qualifier = self.control.qualified(request.path_params["name"], request.query_params.get("Qualifier"))
