@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from lambdahost.model import limits
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 LAMBDAHOST = [str(Path(sys.executable).parent / "lambdahost")]
 
@@ -156,7 +158,7 @@ BROKEN = """
 Resources:
   Fn:
     Type: AWS::Serverless::Function
-    Properties: {CodeUri: ., Handler: app.handler, Runtime: python2.7}
+    Properties: {CodeUri: ., Handler: app.handler, Runtime: cobol85}
 """
 
 
@@ -166,9 +168,9 @@ def test_a_template_error_is_one_line_and_exit_status_2_under_every_command(tmp_
     result = run(*command, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"Error: {tmp_path / 'template.yaml'}:5: Fn.Runtime: 1 validation error detected: Value 'python2.7' at "
-        "'runtime' failed to satisfy constraint: Member must satisfy enum value set: [python3.8, python3.9, "
-        "python3.10, python3.11, python3.12, python3.13, python3.14, provided.al2023, provided.al2]"
+        f"Error: {tmp_path / 'template.yaml'}:5: Fn.Runtime: 1 validation error detected: Value 'cobol85' at "
+        "'runtime' failed to satisfy constraint: Member must satisfy enum value set: "
+        f"[{', '.join(limits.lambda_runtimes())}]"
     ), "one line, never a traceback"
 
 

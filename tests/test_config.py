@@ -12,6 +12,7 @@ from lambdahost import (
     LoggingConfig,
     ValidationException,
 )
+from lambdahost.model import limits
 
 
 @pytest.fixture
@@ -60,10 +61,9 @@ def test_defaults_are_awss(code: Path) -> None:
         ),
         (
             "runtime",
-            "python2.7",
-            "Value 'python2.7' at 'runtime' failed to satisfy constraint: Member must satisfy "
-            "enum value set: [python3.8, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, "
-            "provided.al2023, provided.al2]",
+            "cobol85",
+            "Value 'cobol85' at 'runtime' failed to satisfy constraint: Member must satisfy "
+            f"enum value set: [{', '.join(limits.lambda_runtimes())}]",  # every runtime Lambda knows (botocore)
         ),
         (
             "handler",

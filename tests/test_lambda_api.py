@@ -584,3 +584,26 @@ def test_a_role_is_checked_on_update_and_latest_takes_no_policy(server) -> None:
             Principal="s3.amazonaws.com",
         )
     assert caught.value.response["Error"]["Message"] == "We currently do not support adding policies for $LATEST."
+
+
+def test_every_lambda_runtime_is_taken_and_one_not_run_here_says_so_when_invoked(client) -> None:
+    """Issue 28: AWS's full list of runtimes (botocore's model) is accepted, retired ones refused
+    for new functions with AWS's text; a runtime lambdahost has no runtime for yet is created, and
+    invoking it fails with an error that names it."""
+    code = zipped({"index.js": "exports.handler = async () => 1;\n"})
+    created = client.create_function(
+        FunctionName="node", Runtime="nodejs20.x", Role=ROLE, Handler="index.handler", Code={"ZipFile": code}
+    )
+    assert created["Runtime"] == "nodejs20.x"
+    answer = client.invoke(FunctionName="node")
+    assert answer["FunctionError"] == "Unhandled"
+    body = json.loads(answer["Payload"].read())
+    assert body["errorType"] == "Runtime.Unsupported" and "nodejs20.x" in body["errorMessage"]
+    client.delete_function(FunctionName="node")
+    with pytest.raises(client.exceptions.InvalidParameterValueException) as caught:
+        client.create_function(
+            FunctionName="old", Runtime="python2.7", Role=ROLE, Handler="h.m", Code={"ZipFile": code}
+        )
+    assert caught.value.response["Error"]["Message"].startswith(
+        "The runtime parameter of python2.7 is no longer supported"
+    )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lambdahost.model import limits
 from lambdahost.template import TemplateError, load_project, parse_parameter_overrides
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -257,11 +258,10 @@ BAD = [
         Resources:
           Fn:
             Type: AWS::Serverless::Function
-            Properties: {CodeUri: src, Handler: app.handler, Runtime: python2.7}
+            Properties: {CodeUri: src, Handler: app.handler, Runtime: cobol85}
      """,
-        "{path}:4: Fn.Runtime: 1 validation error detected: Value 'python2.7' at 'runtime' failed to satisfy "
-        "constraint: Member must satisfy enum value set: [python3.8, python3.9, python3.10, python3.11, "
-        "python3.12, python3.13, python3.14, provided.al2023, provided.al2]",
+        "{path}:4: Fn.Runtime: 1 validation error detected: Value 'cobol85' at 'runtime' failed to satisfy "
+        f"constraint: Member must satisfy enum value set: [{', '.join(limits.lambda_runtimes())}]",
     ),
     (
         "missing handler",
@@ -507,3 +507,23 @@ def test_powertools_public_layer_is_its_package(tmp_path: Path) -> None:
     project = load_project(tmp_path / "template.yaml")
     assert project.functions["Fn"].config.layer_packages == ("aws-lambda-powertools[parser,tracer,validation]>=3,<4",)
     assert project.unemulated == ()
+
+
+def test_a_function_on_a_runtime_not_run_here_does_not_block_the_template(tmp_path: Path) -> None:
+    """A Node.js authorizer before Python functions, say: the template loads, and the one line of
+    what is not emulated names it."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "template.yaml").write_text(
+        textwrap.dedent("""
+        Resources:
+          Authorizer:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: src, Handler: index.handler, Runtime: nodejs20.x}
+          Api:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: src, Handler: app.handler, Runtime: python3.11}
+        """)
+    )
+    project = load_project(tmp_path / "template.yaml")
+    assert set(project.functions) == {"Authorizer", "Api"}
+    assert project.unemulated == ("nodejs20.x functions, not run here yet (Authorizer)",)

@@ -484,7 +484,7 @@ def _same_settings(a: FunctionConfig, b: FunctionConfig) -> bool:
 def _check_runtime_takes_new_functions(runtime: str) -> None:
     """A deprecated runtime runs existing functions, and from a set day takes no new ones."""
     dates = limits.DEPRECATED_RUNTIMES.get(runtime)
-    if dates is not None and dt.date.today() >= dates[1]:
+    if runtime in limits.RETIRED_RUNTIMES or (dates is not None and dt.date.today() >= dates[1]):
         raise InvalidParameterValueException(
             f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
             "functions. We recommend you use a supported runtime while creating or updating functions."

@@ -78,6 +78,11 @@ class FunctionConfig:
     def is_python(self) -> bool:
         return self.runtime in limits.PYTHON_RUNTIMES
 
+    @property
+    def runs_here(self) -> bool:
+        """Whether lambdahost runs its runtime (a function may name any Lambda runtime)."""
+        return self.runtime in limits.RUNTIMES
+
     def _validate(self) -> None:
         found = []
         if not limits.FUNCTION_NAME.fullmatch(self.name or ""):
@@ -98,8 +103,8 @@ class FunctionConfig:
                 else f"Value '{self.handler}' at 'handler' failed to satisfy constraint: "
                 "Member must have length less than or equal to 128"
             )
-        if self.runtime not in limits.RUNTIMES:
-            found.append(_enum(self.runtime, "runtime", limits.RUNTIMES))
+        if self.runtime not in limits.RUNTIMES and self.runtime not in limits.lambda_runtimes():
+            found.append(_enum(self.runtime, "runtime", limits.lambda_runtimes()))
         found += _range(self.timeout, "timeout", limits.TIMEOUT_RANGE)
         found += _range(self.memory_size, "memorySize", limits.MEMORY_RANGE)
         found += _range(self.ephemeral_storage, "ephemeralStorage.size", limits.EPHEMERAL_STORAGE_RANGE)

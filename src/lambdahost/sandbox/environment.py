@@ -288,6 +288,14 @@ class Environment:
         self._emit(self._platform.restore_start() if restore else self._platform.init_start(phase))
         started = time.monotonic()
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        if not self.function.runs_here:  # a Lambda runtime lambdahost has no runtime of its own for yet
+            duration_ms = (time.monotonic() - started) * 1000
+            message = (
+                f"lambdahost does not run {self.function.runtime} functions yet: it runs Python and provided runtimes"
+            )
+            error = _platform_error("", "Runtime.Unsupported", message)
+            self._emit(self._platform.init_report(phase, duration_ms, "error", "Runtime.Unsupported"))
+            return _Init(False, duration_ms, "error", "Runtime.Unsupported", error)
         spec = self._spawn_spec()
         if spec is None:
             candidates = " ".join(str(p) for p in self._bootstrap_candidates())

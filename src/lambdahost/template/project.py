@@ -393,7 +393,7 @@ class _Reader:
             queues,
             mappings,
             self._aws_resources(),
-            self._unemulated(),
+            self._unemulated(functions),
         )
 
     def _file_systems(self, configs: list, fail) -> tuple[tuple[str, str], ...]:
@@ -427,7 +427,7 @@ class _Reader:
             None,
         )
 
-    def _unemulated(self) -> tuple[str, ...]:
+    def _unemulated(self, functions: dict[str, FunctionDefinition]) -> tuple[str, ...]:
         """``"AWS::StepFunctions::StateMachine (Orders, Refunds)"``, one entry per kind, for the one
         line that says what the template holds and lambdahost does not emulate."""
         found: dict[str, list[str]] = {}
@@ -449,6 +449,9 @@ class _Reader:
                 found.setdefault(kind, []).append(logical_id)
         for arn, ids in self.skipped_layers.items():
             found[f"layer {arn}, not in the template"] = ids
+        for logical_id, function in functions.items():
+            if not function.config.runs_here:
+                found.setdefault(f"{function.config.runtime} functions, not run here yet", []).append(logical_id)
         translated = (self.data.get("Metadata") or {}).get("lambdahost:unemulated") or []  # serverless.yml's
         return (*translated, *(f"{kind} ({', '.join(ids)})" for kind, ids in found.items()))
 
