@@ -607,3 +607,20 @@ def test_every_lambda_runtime_is_taken_and_one_not_run_here_says_so_when_invoked
     assert caught.value.response["Error"]["Message"].startswith(
         "The runtime parameter of python2.7 is no longer supported"
     )
+
+
+def test_a_malformed_qualifier_is_a_validation_error_not_a_missing_function(server) -> None:
+    """Issue 28, from AWS's recorded answers: the API model's pattern and length are checked
+    (400 ValidationException) before anything is looked up (404)."""
+    client = server.client(validate=False)  # boto3 would refuse these itself
+    for qualifier, constraint in (
+        ("bad!", "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)"),
+        ("q" * 129, "Member must have length less than or equal to 128"),
+    ):
+        with pytest.raises(ClientError) as caught:
+            client.invoke(FunctionName="Echo", Qualifier=qualifier)
+        assert caught.value.response["Error"]["Code"] == "ValidationException"
+        message = f"1 validation error detected: Value '{qualifier}' at 'qualifier' failed to satisfy constraint: "
+        assert caught.value.response["Error"]["Message"] == message + constraint
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.invoke(FunctionName="Echo", Qualifier="nine")

@@ -24,7 +24,7 @@ from ..errors import (
 from ..model import limits
 from ..model.function import FunctionConfig
 from ..model.invocation import Invocation, InvocationResult
-from ..model.names import parse_function_name
+from ..model.names import check_qualifier, parse_function_name
 from ..model.registry import LATEST, FunctionRecord
 from ..sandbox import bytecode, packages
 from ..sandbox.environment import Environment, LogSink
@@ -186,6 +186,7 @@ class Invoker:
             qualifier in (None, LATEST) or qualifier in record.versions or qualifier in record.aliases
         )
         if not known:
+            check_qualifier(qualifier)  # a malformed one is a ValidationException, not a 404
             raise ResourceNotFoundException(f"Function not found: {self.arn(name, qualifier)}")
         return record, qualifier
 

@@ -12,6 +12,9 @@ _NAME = re.compile(
 )
 
 
+_QUALIFIER = re.compile(r"|[a-zA-Z0-9$_-]+")  # the API model's pattern (a 404 is for one that matches)
+
+
 def parse_function_name(value: str, qualifier: str | None = None, region: str | None = None) -> tuple[str, str | None]:
     """Split a name or ARN into (name, qualifier), checking an explicit qualifier agrees and,
     given the ``region`` served, that an ARN is of it (AWS reaches no function of another region)."""
@@ -26,9 +29,24 @@ def parse_function_name(value: str, qualifier: str | None = None, region: str | 
     named = (match["region"] or "").rstrip(":")
     if region is not None and named and named != region:
         raise ResourceNotFoundException(f"Functions from '{named}' are not reachable in this region ('{region}')")
+    check_qualifier(qualifier)
     derived = match["qualifier"]
     if derived and qualifier and derived != qualifier:
         raise InvalidParameterValueException(
             "The derived qualifier from the function name does not match the specified qualifier."
         )
     return match["name"], derived or qualifier
+
+
+def check_qualifier(qualifier: str | None) -> None:
+    """The API model's pattern and length: a qualifier that breaks them is a ValidationException
+    (400), checked before anything is looked up (a 404 is for one that keeps them)."""
+    if qualifier is None:
+        return
+    if len(qualifier) > 128:
+        constraint = "Member must have length less than or equal to 128"
+    elif not _QUALIFIER.fullmatch(qualifier):
+        constraint = "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)"
+    else:
+        return
+    raise ValidationException([f"Value '{qualifier}' at 'qualifier' failed to satisfy constraint: {constraint}"])
