@@ -165,3 +165,42 @@ def test_sams_provisioned_concurrency_config_is_put_on_the_auto_published_alias(
         assert client.get_function_configuration(FunctionName="Fn", Qualifier="1")["Description"] == "from the template"
     finally:
         server.stop()
+
+
+def test_an_alias_and_its_version_hold_one_configuration_and_latest_has_none(tmp_path) -> None:
+    """AWS's answers, as LocalStack's provider gives them (held to AWS-recorded snapshots) and issue
+    28 found: $LATEST is refused on get and delete too; an alias and the version it points to
+    cannot both hold a configuration (409 each way); deleting is idempotent."""
+    server = Server(tmp_path).start()
+    try:
+        client = server.client()
+        version = create(client, "paired")
+        client.create_alias(FunctionName="paired", Name="live", FunctionVersion=version)
+        for call in (client.get_provisioned_concurrency_config, client.delete_provisioned_concurrency_config):
+            with pytest.raises(client.exceptions.InvalidParameterValueException) as raised:
+                call(FunctionName="paired", Qualifier="$LATEST")
+            assert raised.value.response["Error"]["Message"] == (
+                "The function resource provided must be an alias or a published version."
+            )
+        client.put_provisioned_concurrency_config(
+            FunctionName="paired", Qualifier="live", ProvisionedConcurrentExecutions=1
+        )
+        with pytest.raises(
+            client.exceptions.ResourceConflictException, match="Version is pointed by a Provisioned Concurrency alias"
+        ):
+            client.put_provisioned_concurrency_config(
+                FunctionName="paired", Qualifier=version, ProvisionedConcurrentExecutions=1
+            )
+        client.delete_provisioned_concurrency_config(FunctionName="paired", Qualifier="live")
+        client.delete_provisioned_concurrency_config(FunctionName="paired", Qualifier="live")  # idempotent
+        with pytest.raises(client.exceptions.ProvisionedConcurrencyConfigNotFoundException):
+            client.get_provisioned_concurrency_config(FunctionName="paired", Qualifier=version)
+        client.put_provisioned_concurrency_config(
+            FunctionName="paired", Qualifier=version, ProvisionedConcurrentExecutions=1
+        )
+        with pytest.raises(client.exceptions.ResourceConflictException, match="already Provisioned version"):
+            client.put_provisioned_concurrency_config(
+                FunctionName="paired", Qualifier="live", ProvisionedConcurrentExecutions=1
+            )
+    finally:
+        server.stop()

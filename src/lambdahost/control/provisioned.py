@@ -4,17 +4,18 @@ environments initialized ahead of any invocation, with ``AWS_LAMBDA_INITIALIZATI
 on-demand environments, as on Lambda. The configurations are kept with the function (state.db)
 and provisioned again after a restart.
 
-The refusal of $LATEST and the FUNCTION_ERROR_INIT_FAILURE reason are AWS's (seen in deploy
-tools' issue reports). Chosen where AWS's behaviour is not documented (UNCONFIRMED): the other
-refusals' wording; a configuration on an alias provisions the version the alias points to when
-it is made (or at the next start), and stays there if the alias moves.
+The refusals of $LATEST, the 409s between an alias and its version, and the
+FUNCTION_ERROR_INIT_FAILURE reason are AWS's (deploy tools' issue reports; LocalStack's provider,
+held to AWS-recorded snapshots). Chosen where AWS's behaviour is not documented (UNCONFIRMED): the
+other refusals' wording; a configuration on an alias provisions the version the alias points to
+when it is made (or at the next start), and stays there if the alias moves.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InvalidParameterValueException, LambdaError, ValidationException
+from ..errors import InvalidParameterValueException, LambdaError, ResourceConflictException, ValidationException
 from ..model.registry import LATEST, FunctionRecord, now_iso
 
 KEY = "ProvisionedConcurrency"  # in the record's kept settings: qualifier -> {"Requested", "LastModified"}
@@ -43,6 +44,17 @@ class ProvisionedConcurrency:
                 "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
             )
         version, config = record.resolve(qualifier)
+        configs = record.settings.get(KEY, {})
+        # An alias and the version it points to hold one configuration between them (AWS's 409s, as
+        # LocalStack's provider gives them, held to AWS-recorded snapshots).
+        if qualifier in record.aliases and version in configs:
+            raise ResourceConflictException(
+                "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version"
+            )
+        if qualifier in record.versions and any(
+            alias.function_version == qualifier and alias.name in configs for alias in record.aliases.values()
+        ):
+            raise ResourceConflictException("Version is pointed by a Provisioned Concurrency alias")
         if config.snap_start or config.tenant_isolation:  # (each tenant has environments of its own)
             feature = "SnapStart" if config.snap_start else "tenant isolation"
             raise InvalidParameterValueException(f"Provisioned concurrency cannot be used with {feature}")
@@ -55,6 +67,7 @@ class ProvisionedConcurrency:
         return self._shape(record, qualifier)
 
     def get(self, function_name: str, qualifier: str | None) -> dict[str, Any]:
+        _check_published(qualifier)
         record, qualifier = self._plane.qualified(function_name, qualifier)
         if qualifier not in record.settings.get(KEY, {}):
             raise ProvisionedConcurrencyConfigNotFoundException(
@@ -63,6 +76,7 @@ class ProvisionedConcurrency:
         return self._shape(record, qualifier)
 
     def delete(self, function_name: str, qualifier: str | None) -> None:
+        _check_published(qualifier)
         record, qualifier = self._plane.qualified(function_name, qualifier)
         configs = dict(record.settings.get(KEY, {}))
         if configs.pop(qualifier, None) is None:
@@ -113,3 +127,10 @@ class ProvisionedConcurrency:
         if state.failure:
             shape["StatusReason"] = state.failure
         return shape
+
+
+def _check_published(qualifier: str | None) -> None:
+    """Reading or deleting $LATEST's configuration: AWS's 400 (LocalStack's provider, held to
+    AWS-recorded snapshots)."""
+    if qualifier in (None, LATEST):
+        raise InvalidParameterValueException("The function resource provided must be an alias or a published version.")
