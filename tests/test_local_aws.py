@@ -463,3 +463,22 @@ def test_an_emulator_of_the_users_own_gets_the_resources_and_the_triggers_still_
         assert not (project / ".lambdahost" / "aws.state").exists(), "no local AWS of lambdahost's own"
     finally:
         server.stop()
+
+
+def test_an_object_stored_gzipped_comes_back_as_stored(tmp_path: Path) -> None:
+    """The endpoint passes bodies as they are: an object put with Content-Encoding gzip is read
+    back gzipped, with its header (boto3 leaves decoding to the caller, as S3 does)."""
+    import gzip
+
+    server = Server(
+        write_project(tmp_path, ITEMS_TABLE, "def handler(e, c):\n    return 1\n"), "--api-port", "0"
+    ).start()
+    try:
+        s3 = server.aws_client("s3")
+        s3.create_bucket(Bucket="site")
+        packed = gzip.compress(b"<html>hello</html>")
+        s3.put_object(Bucket="site", Key="index.html", Body=packed, ContentEncoding="gzip")
+        got = s3.get_object(Bucket="site", Key="index.html")
+        assert got["ContentEncoding"] == "gzip" and got["Body"].read() == packed
+    finally:
+        server.stop()

@@ -99,7 +99,7 @@ class AwsProxy:
             if answer is not None:
                 return await answer(scope, receive, send)
         await self.ready()
-        upstream = await self._forward(request)
+        upstream, content = await self._forward(request)
         if 200 <= upstream.status_code < 300:
             try:
                 await self._observe(service, request)
@@ -109,16 +109,23 @@ class AwsProxy:
                 )
         # A HEAD answer's length is the object's, not its empty body's.
         kept = _HOP_BY_HOP - {b"content-length"} if request.method == "HEAD" else _HOP_BY_HOP
-        response = Response(upstream.content, status_code=upstream.status_code)
+        response = Response(content, status_code=upstream.status_code)
         response.raw_headers = [(k, v) for k, v in upstream.headers.raw if k.lower() not in kept]
         if request.method != "HEAD":
-            response.raw_headers.append((b"content-length", str(len(upstream.content)).encode()))
+            response.raw_headers.append((b"content-length", str(len(content)).encode()))
         await response(scope, receive, send)
 
-    async def _forward(self, request: _Request) -> httpx.Response:
+    async def _forward(self, request: _Request) -> tuple[httpx.Response, bytes]:
+        """The upstream's answer, and its body as sent: never decoded (an S3 object stored with
+        ``Content-Encoding: gzip`` goes back gzipped, with its header, as S3 gives it)."""
         url = request.path.decode("latin-1") + (f"?{request.query.decode('latin-1')}" if request.query else "")
         headers = [(k, v) for k, v in request.headers.items() if k not in _HOP_BY_HOP]
-        return await self._client.request(request.method, url, headers=headers, content=request.body)
+        outgoing = self._client.build_request(request.method, url, headers=headers, content=request.body)
+        answer = await self._client.send(outgoing, stream=True)
+        try:
+            return answer, b"".join([chunk async for chunk in answer.aiter_raw()])
+        finally:
+            await answer.aclose()
 
     # -- triggers -----------------------------------------------------------------------------
 
