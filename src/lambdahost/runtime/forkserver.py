@@ -139,7 +139,7 @@ def _run_as_batch_work() -> None:
     most often the host's serving thread, in the middle of the request that will feed the next
     environment: preempted, it holds up every environment at once. An environment still takes a
     free CPU at once, and its share of a busy one is unchanged. (Measured on two CPUs: 7% more
-    requests/s at 8 connections and 10% at 32, the same at one; see the README's Performance.)"""
+    requests/s at 8 connections and 10% at 32, the same at one; see docs/performance.md.)"""
     if hasattr(os, "SCHED_BATCH"):  # Linux only
         with contextlib.suppress(OSError):
             os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))

@@ -3,7 +3,7 @@
 API Gateway takes a whole request and gives back a whole response, so its port needs none of
 ASGI's streaming: no scope, no message dicts, no receive and send coroutines. Parsing straight
 into an ``HttpRequest`` and writing the response with one ``write`` took the serving process's
-CPU per request at 8 connections from 132 to 112 µs against uvicorn (README, Performance). The
+CPU per request at 8 connections from 132 to 112 µs against uvicorn (docs/performance.md). The
 Lambda API and the console stay on uvicorn.
 
 What a client may rely on: keep-alive (closed after 5 s idle, as uvicorn does), ``Connection:
