@@ -186,7 +186,7 @@ def test_create_invoke_update_and_delete_a_function(client) -> None:
         Timeout=5,
         Environment={"Variables": {"AB": "1"}},
     )
-    assert created["State"] == "Active" and created["Version"] == "$LATEST"
+    assert created["State"] == "Pending" and created["Version"] == "$LATEST"  # settled by the next call
     assert created["CodeSha256"] == base64.b64encode(__import__("hashlib").sha256(code).digest()).decode()
     assert created["CodeSize"] == len(code)
     client.get_waiter("function_active_v2").wait(FunctionName="made")
@@ -423,11 +423,17 @@ def test_tags(client) -> None:
     by its AWS-recorded snapshots, gives them): no tags on a version or alias ARN, at most 50, and
     a tag change is a new RevisionId."""
     arn = "arn:aws:lambda:us-east-1:123456789012:function:Echo"
+    deployed = {  # what a deploy of the template leaves on the function (CloudFormation's, SAM's)
+        "aws:cloudformation:logical-id": "Echo",
+        "aws:cloudformation:stack-name": "lambdahost",
+        "lambda:createdBy": "SAM",
+    }
+    assert client.list_tags(Resource=arn)["Tags"] == deployed
     before = client.get_function(FunctionName="Echo")["Configuration"]["RevisionId"]
     client.tag_resource(Resource=arn, Tags={"team": "core", "env": "dev"})
     assert client.get_function(FunctionName="Echo")["Configuration"]["RevisionId"] != before
     client.untag_resource(Resource=arn, TagKeys=["env"])
-    assert client.list_tags(Resource=arn)["Tags"] == {"team": "core"}
+    assert client.list_tags(Resource=arn)["Tags"] == {"team": "core", **deployed}
     with pytest.raises(client.exceptions.InvalidParameterValueException) as caught:
         client.tag_resource(Resource=arn + ":$LATEST", Tags={"a": "b"})
     assert caught.value.response["Error"]["Message"] == (
@@ -438,7 +444,7 @@ def test_tags(client) -> None:
         match="TagResource operation: Number of tags exceeds resource tag limit.$",
     ):
         client.tag_resource(Resource=arn, Tags={f"k{n}": "v" for n in range(50)})
-    assert client.list_tags(Resource=arn)["Tags"] == {"team": "core"}, "a refused tagging changes nothing"
+    assert client.list_tags(Resource=arn)["Tags"] == {"team": "core", **deployed}, "a refused tagging changes nothing"
 
 
 def test_publish_on_create_and_update_answers_the_new_version(client) -> None:
@@ -624,3 +630,89 @@ def test_a_malformed_qualifier_is_a_validation_error_not_a_missing_function(serv
         assert caught.value.response["Error"]["Message"] == message + constraint
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.invoke(FunctionName="Echo", Qualifier="nine")
+
+
+def test_code_locations_download_the_code(tmp_path) -> None:
+    """GetFunction's Code.Location and a layer's Content.Location are URLs that download a zip
+    with no signature, as AWS's presigned S3 URLs do, even where the API checks signatures; the
+    uploaded zip comes back byte for byte (its CodeSha256); a template function's folder is zipped."""
+    import hashlib
+    import io
+    import urllib.request
+    import zipfile
+
+    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--api-port", "0", "--credentials", "AKID:s3cret").start()
+    try:
+        client = server.client(key="AKID", secret="s3cret")
+        uploaded = zipped({"handler.py": "def main(e, c):\n    return 'made'\n"})
+        client.create_function(
+            FunctionName="made", Runtime="python3.11", Role=ROLE, Handler="handler.main", Code={"ZipFile": uploaded}
+        )
+        made = urllib.request.urlopen(client.get_function(FunctionName="made")["Code"]["Location"]).read()
+        assert made == uploaded
+
+        layer = client.publish_layer_version(LayerName="shared", Content={"ZipFile": uploaded})
+        content = urllib.request.urlopen(layer["Content"]["Location"]).read()
+        assert base64.b64encode(hashlib.sha256(content).digest()).decode() == layer["Content"]["CodeSha256"]
+
+        echo = client.get_function(FunctionName="Echo")["Code"]["Location"]
+        assert "app.py" in zipfile.ZipFile(io.BytesIO(urllib.request.urlopen(echo).read())).namelist()
+        with pytest.raises(urllib.error.HTTPError) as refused:  # the same path without its signature
+            urllib.request.urlopen(echo.split("?")[0])
+        assert refused.value.code == 403
+    finally:
+        server.stop()
+
+
+def test_a_change_is_in_progress_for_a_while_and_refuses_another(tmp_path) -> None:
+    """AWS's function states, with ``--settle-time`` standing for the seconds AWS takes. The
+    answers' shapes and messages are AWS's, as recorded in public CLI outputs and LocalStack's
+    AWS-validated tests (tests/aws/services/lambda_/test_lambda_api.py): a new function is
+    ``Pending`` ("The function is being created.", ``Creating``) and cannot be invoked; an update
+    is ``InProgress`` (same reason) and another change meanwhile is a ResourceConflictException.
+    boto3's waiters see them settle."""
+    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--api-port", "0", "--settle-time", "0.5").start()
+    try:
+        client = server.client()
+        code = zipped({"handler.py": "def main(event, context):\n    return 'made'\n"})
+        created = client.create_function(
+            FunctionName="made", Runtime="python3.11", Role=ROLE, Handler="handler.main", Code={"ZipFile": code}
+        )
+        assert (created["State"], created["StateReason"], created["StateReasonCode"]) == (
+            "Pending",
+            "The function is being created.",
+            "Creating",
+        )
+        assert "LastUpdateStatus" not in created
+        with pytest.raises(client.exceptions.ResourceConflictException) as pending:
+            client.invoke(FunctionName="made")
+        assert pending.value.response["Error"]["Message"] == (
+            "The operation cannot be performed at this time. The function is currently in the following state: Pending"
+        )
+        client.get_waiter("function_active_v2").wait(FunctionName="made", WaiterConfig={"Delay": 1})
+        assert client.get_function(FunctionName="made")["Configuration"]["State"] == "Active"
+        assert json.loads(client.invoke(FunctionName="made")["Payload"].read()) == "made"
+
+        updated = client.update_function_configuration(FunctionName="made", MemorySize=256)
+        assert (updated["State"], updated["LastUpdateStatus"], updated["LastUpdateStatusReasonCode"]) == (
+            "Active",
+            "InProgress",
+            "Creating",
+        )
+        arn = "arn:aws:lambda:us-east-1:123456789012:function:made"
+        for change in (
+            lambda: client.update_function_configuration(FunctionName="made", MemorySize=512),
+            lambda: client.publish_version(FunctionName="made"),
+        ):
+            with pytest.raises(client.exceptions.ResourceConflictException) as conflict:
+                change()
+            assert conflict.value.response["Error"]["Message"] == (
+                f"The operation cannot be performed at this time. An update is in progress for resource: {arn}"
+            )
+        assert json.loads(client.invoke(FunctionName="made")["Payload"].read()) == "made", "an update invokes"
+        client.get_waiter("function_updated_v2").wait(FunctionName="made", WaiterConfig={"Delay": 1})
+        settled = client.get_function_configuration(FunctionName="made")
+        assert (settled["LastUpdateStatus"], settled["MemorySize"]) == ("Successful", 256)
+        assert client.publish_version(FunctionName="made")["Version"] == "1"
+    finally:
+        server.stop()

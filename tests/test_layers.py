@@ -4,6 +4,10 @@ attach to a function, import from it, list, delete, and find it all again after 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -167,3 +171,59 @@ def test_layers_and_their_functions_outlive_the_host(server) -> None:
         assert _publish(client, "kept", "again")["Version"] == 2
     finally:
         restarted.stop()
+
+
+USES_SHARED_LAYER = """
+Resources:
+  Greeter:
+    Type: AWS::Serverless::Function
+    Properties: {{CodeUri: src, Handler: handler.main, Layers: [{layer}]}}
+"""
+
+
+def _invoke_cli(project, cache, **env) -> subprocess.CompletedProcess:
+    variables = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    variables.update(
+        {"XDG_CACHE_HOME": str(cache), "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+    )
+    variables.update({"AWS_EC2_METADATA_DISABLED": "true", **env})
+    command = [str(Path(sys.executable).parent / "lambdahost"), "invoke", "Greeter"]
+    return subprocess.run(command, cwd=project, env=variables, capture_output=True, text=True, timeout=120)
+
+
+def test_a_layer_deployed_in_aws_is_downloaded_once_and_cached(server, tmp_path) -> None:
+    """A layer the template names by ARN and does not hold is fetched as ``sam local`` fetches it:
+    GetLayerVersionByArn with the caller's credentials, then its Content.Location. Here the AWS
+    account is another lambdahost (``AWS_ENDPOINT_URL_LAMBDA`` points botocore at it, as it would
+    at any endpoint). Once cached, no credentials and no network are needed."""
+    published = _publish(server.client(), "shared", "from the account")
+    project = write_project(tmp_path / "app", USES_SHARED_LAYER.format(layer=published["LayerVersionArn"]), "")
+    (project / "src" / "handler.py").write_text(HANDLER.replace('.split("/.layers/")[1]', ""))
+    cache = tmp_path / "cache"
+
+    without = _invoke_cli(project, cache)
+    assert "no AWS credentials to download it with (Greeter)" in without.stderr
+    assert "No module named 'greeting'" in without.stdout + without.stderr
+
+    credentials = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    fetched = _invoke_cli(project, cache, AWS_ENDPOINT_URL_LAMBDA=server.endpoint, **credentials)
+    assert fetched.returncode == 0, fetched.stderr
+    answer = json.loads(fetched.stdout)
+    assert answer["greeting"] == "from the account"
+    folder = cache / "lambdahost" / "layers" / "us-east-1" / "123456789012" / "shared" / "1"
+    assert answer["where"] == str(folder / "python" / "greeting.py")
+
+    server.stop()  # the account is gone: the cached version is enough
+    again = _invoke_cli(project, cache)
+    assert again.returncode == 0 and json.loads(again.stdout)["greeting"] == "from the account"
+    assert "not emulated" not in again.stderr
+
+
+def test_a_layer_aws_does_not_know_is_skipped_with_its_reason(server, tmp_path) -> None:
+    missing = f"{ARN}nothing:3"
+    project = write_project(tmp_path / "app", USES_SHARED_LAYER.format(layer=missing), "")
+    (project / "src" / "handler.py").write_text("def main(event, context):\n    return 'ran'\n")
+    credentials = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    result = _invoke_cli(project, tmp_path / "cache", AWS_ENDPOINT_URL_LAMBDA=server.endpoint, **credentials)
+    assert result.returncode == 0 and json.loads(result.stdout) == "ran"
+    assert f"layer {missing}, not in the template: AWS answered ResourceNotFoundException (Greeter)" in result.stderr

@@ -131,3 +131,46 @@ def test_auto_publish_alias_publishes_a_version_when_the_code_changes_and_moves_
         assert again.client().get_alias(FunctionName="Fn", Name="live")["FunctionVersion"] == "2"
     finally:
         again.stop()
+
+
+def test_a_configuration_change_publishes_only_with_auto_publish_alias_all_properties(tmp_path: Path) -> None:
+    """SAM publishes a new version for a new CodeUri or AutoPublishCodeSha256; a configuration
+    change moves the alias only with AutoPublishAliasAllProperties (SAM's specification)."""
+    template = """
+    Resources:
+      Code:
+        Type: AWS::Serverless::Function
+        Properties: {{CodeUri: src, Handler: app.handler, AutoPublishAlias: live, MemorySize: {memory}}}
+      Every:
+        Type: AWS::Serverless::Function
+        Properties:
+          {{CodeUri: src, Handler: app.handler, AutoPublishAlias: live, MemorySize: {memory},
+           AutoPublishAliasAllProperties: true}}
+      Pinned:
+        Type: AWS::Serverless::Function
+        Properties:
+          {{CodeUri: src, Handler: app.handler, AutoPublishAlias: live, MemorySize: {memory},
+           AutoPublishCodeSha256: {sha}}}
+    """
+    write_project(tmp_path, template.format(memory=128, sha="one"), "def handler(event, context):\n    return 1\n")
+
+    def alias_versions(host: AsyncHost) -> dict[str, tuple[str, int]]:
+        found = {}
+        for name in ("Code", "Every", "Pinned"):
+            record = host.control.record(name)
+            version = record.aliases["live"].function_version
+            found[name] = (version, record.versions[version].config.memory_size)
+        return found
+
+    async def scenario() -> None:
+        async with AsyncHost(state_dir=tmp_path / ".lambdahost") as host:
+            workspace = Workspace(host, ProjectSource(tmp_path / "template.yaml"))
+            assert alias_versions(host) == {"Code": ("1", 128), "Every": ("1", 128), "Pinned": ("1", 128)}
+            (tmp_path / "template.yaml").write_text(textwrap.dedent(template.format(memory=256, sha="one")))
+            workspace.reload_template()
+            assert alias_versions(host) == {"Code": ("1", 128), "Every": ("2", 256), "Pinned": ("1", 128)}
+            (tmp_path / "template.yaml").write_text(textwrap.dedent(template.format(memory=256, sha="two")))
+            workspace.reload_template()
+            assert alias_versions(host)["Pinned"] == ("2", 256)
+
+    asyncio.run(scenario())

@@ -527,3 +527,76 @@ def test_a_function_on_a_runtime_not_run_here_does_not_block_the_template(tmp_pa
     project = load_project(tmp_path / "template.yaml")
     assert set(project.functions) == {"Authorizer", "Api"}
     assert project.unemulated == ("nodejs20.x functions, not run here yet (Authorizer)",)
+
+
+PROPERTIES = """
+Resources:
+  Sam:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.handler
+      Architectures: [arm64]
+      Tracing: Active
+      Role: arn:aws:iam::123456789012:role/orders
+      Tags: {team: orders}
+      CodeSigningConfigArn: arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-1
+      RuntimeManagementConfig: {UpdateRuntimeOn: Manual}
+      KmsKeyArn: arn:aws:kms:us-east-1:123456789012:key/1
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: src
+      Handler: app.handler
+      Runtime: python3.12
+      Role: !GetAtt PlainRole.Arn
+      TracingConfig: {Mode: PassThrough}
+      DeadLetterConfig: {TargetArn: arn:aws:sqs:us-east-1:123456789012:dead}
+      Tags: [{Key: team, Value: billing}]
+  PlainRole: {Type: AWS::IAM::Role, Properties: {AssumeRolePolicyDocument: {}}}
+"""
+
+
+def test_each_function_property_has_its_local_meaning(tmp_path: Path) -> None:
+    """SAM's function properties, one by one (docs/templates.md lists them): what GetFunction
+    answers (architecture, tracing, role, tags as a deploy leaves them, CloudFormation's
+    DeadLetterConfig), and what is not emulated said in the one line."""
+    project = load_project(write(tmp_path, PROPERTIES, "src"))
+    sam, plain = project.functions["Sam"], project.functions["Plain"]
+    assert (sam.config.architectures, sam.config.tracing) == (("arm64",), "Active")
+    assert sam.role == "arn:aws:iam::123456789012:role/orders"
+    assert sam.tags == {
+        "team": "orders",
+        "aws:cloudformation:stack-name": "lambdahost",
+        "aws:cloudformation:logical-id": "Sam",
+        "lambda:createdBy": "SAM",
+    }
+    assert (plain.config.architectures, plain.config.tracing) == (("x86_64",), "PassThrough")
+    assert plain.role.startswith("arn:aws:iam::123456789012:role/") and plain.tags["team"] == "billing"
+    assert "lambda:createdBy" not in plain.tags
+    assert plain.dead_letter_queue == {"TargetArn": "arn:aws:sqs:us-east-1:123456789012:dead"}
+    assert project.unemulated == ("CodeSigningConfigArn (Sam)", "RuntimeManagementConfig (Sam)")
+
+    with pytest.raises(TemplateError, match="Architectures.*at 'architectures' failed"):
+        load_project(write(tmp_path, PROPERTIES.replace("[arm64]", "[sparc]"), "src"))
+    with pytest.raises(TemplateError, match="ImageUri.*need Docker"):
+        load_project(write(tmp_path, PROPERTIES.replace("Tracing: Active", "ImageUri: repo:tag"), "src"))
+
+
+def test_function_properties_reach_get_function(tmp_path: Path) -> None:
+    from server import Server
+
+    write(tmp_path, PROPERTIES, "src")
+    server = Server(tmp_path, "--api-port", "0").start()
+    try:
+        client = server.client()
+        answer = client.get_function(FunctionName="Sam")
+        configuration = answer["Configuration"]
+        assert configuration["Architectures"] == ["arm64"] and configuration["TracingConfig"] == {"Mode": "Active"}
+        assert configuration["Role"] == "arn:aws:iam::123456789012:role/orders"
+        assert answer["Tags"]["team"] == "orders" and answer["Tags"]["lambda:createdBy"] == "SAM"
+        plain = client.get_function_configuration(FunctionName="Plain")
+        assert plain["DeadLetterConfig"] == {"TargetArn": "arn:aws:sqs:us-east-1:123456789012:dead"}
+        assert client.invoke(FunctionName="Sam", Payload=b'{"a": 1}')["Payload"].read() == b'{"a": 1}'
+    finally:
+        server.stop()

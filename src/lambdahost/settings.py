@@ -35,6 +35,9 @@ class HostSettings:
     function_credentials: Mapping[str, str] | None = None
     debug_port: int | None = None  # environments wait for a debugger (debugpy) here, with no timeouts
     debug_function: str | None = None  # the function debugged (None: every Python function)
+    # How long a function created or updated through the API stays Pending / InProgress. AWS takes
+    # seconds; 0 settles it before the next call, while the answer itself still says it is changing.
+    settle_time: float = 0.0
     async_delay_scale: float = 1.0  # multiplies asynchronous retry delays and event ages (0.01: 1 min -> 0.6 s)
 
     @property

@@ -45,6 +45,8 @@ class Workspace:
                 self.host.add_function(function.config)
             record = self.host.invoker.record(function.config.name)
             self.host.control.adopt(record)  # what the API gave it before a restart
+            record.role = function.role or record.role
+            record.tags = {**record.tags, **function.tags}  # the template's win, as a deploy sets them
             record.dead_letter_target = (function.dead_letter_queue or {}).get("TargetArn")
             if function.event_invoke_config:
                 record.event_invoke_configs[LATEST] = function.event_invoke_config
@@ -54,7 +56,8 @@ class Workspace:
                 record.url_configs[""] = function.function_url_config
             else:
                 record.url_configs.pop("", None)
-            self._auto_publish(function)
+            if previous is None or _publishes(previous, function):
+                self._auto_publish(function)
         if old is not None:
             kept = {f.config.name for f in new.functions.values()}
             for function in old.functions.values():
@@ -163,3 +166,14 @@ class Workspace:
                 for name in self.reload_code(paths):
                     log.info("code changed: %s will start fresh environments", name)
             await asyncio.sleep(0)
+
+
+def _publishes(previous: FunctionDefinition, function: FunctionDefinition) -> bool:
+    """Whether a template change publishes a version, as SAM decides it: a new code folder or
+    AutoPublishCodeSha256 does; with AutoPublishAliasAllProperties, any configuration change too.
+    (Code changes in place are saved files: ``reload_code``.)"""
+    if previous.auto_publish_code_sha256 != function.auto_publish_code_sha256:
+        return True
+    if function.auto_publish_all_properties:
+        return previous.config != function.config
+    return previous.config.code_dir != function.config.code_dir

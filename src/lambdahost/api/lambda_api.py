@@ -30,9 +30,12 @@ from ..host import AsyncHost
 from ..model import limits
 from ..model.mappings import EventSourceMapping
 from ..model.registry import LATEST
+from ..store.code import archive
 from . import eventstream, shapes
 from .responses import error_response
 from .sigv4 import SignatureVerifier
+
+CODE = "_lambdahost/code"  # where a Code or Content Location downloads a zip from
 
 log = logging.getLogger("lambdahost")
 PAGE_SIZE = 50  # ListFunctions pages hold at most 50, whatever MaxItems says
@@ -42,7 +45,7 @@ def create_app(
     host: AsyncHost, verifier: SignatureVerifier | None = None, url_base: str = "http://127.0.0.1:3000"
 ) -> Starlette:
     """``url_base``: where the API port serves function URLs."""
-    api = _LambdaApi(host, url_base)
+    api = _LambdaApi(host, url_base, verifier)
     F = "/2015-03-31/functions/{name}"
     L = "/2018-10-31/layers/{layer}"
     U = "/2021-10-31/functions/{name}"
@@ -107,6 +110,8 @@ def create_app(
         Route(f"{E}/{{uuid}}", api.get_event_source_mapping, methods=["GET"]),
         Route(f"{E}/{{uuid}}", api.update_event_source_mapping, methods=["PUT"]),
         Route(f"{E}/{{uuid}}", api.delete_event_source_mapping, methods=["DELETE"]),
+        Route(f"/{CODE}/functions/{{name}}/{{version}}.zip", api.function_code, methods=["GET"]),
+        Route(f"/{CODE}/layers/{{layer}}/{{number:int}}.zip", api.layer_content, methods=["GET"]),
         Route(f"{L}/versions", api.publish_layer_version, methods=["POST"]),
         Route(f"{L}/versions", api.list_layer_versions, methods=["GET"]),
         Route(f"{L}/versions/{{number:int}}", api.get_layer_version, methods=["GET"]),
@@ -168,9 +173,10 @@ def _zip(data: Any) -> bytes | None:
 
 
 class _LambdaApi:
-    def __init__(self, host: AsyncHost, url_base: str) -> None:
+    def __init__(self, host: AsyncHost, url_base: str, verifier: SignatureVerifier | None) -> None:
         self.host = host
         self.url_base = url_base
+        self.verifier = verifier
         self.control = host.control
         self.invoker = host.invoker
 
@@ -178,6 +184,7 @@ class _LambdaApi:
 
     async def invoke(self, request: Request) -> Response:
         invocation_type = _invocation_type(request, ("Event", "RequestResponse", "DryRun"))
+        self.control.check_invocable(self.control.record(request.path_params["name"]))
         if invocation_type == "Event":
             body = await request.body()
             request_id = await self.host.events.put(
@@ -234,7 +241,9 @@ class _LambdaApi:
 
     # -- functions ------------------------------------------------------------------------------
 
-    def _configuration(self, record, version=None, listed: bool = False, qualified: bool = False) -> dict[str, Any]:
+    def _configuration(
+        self, record, version=None, listed: bool = False, qualified: bool = False, changing: str | None = None
+    ) -> dict[str, Any]:
         return shapes.function_configuration(
             record,
             self.invoker.arn(record.name),
@@ -243,19 +252,20 @@ class _LambdaApi:
             layers=self.control.layers.describe,
             listed=listed,
             qualified=qualified,
+            changing=changing,
         )
 
     async def create_function(self, request: Request) -> Response:
         body = await _body(request)
         record = self.control.create_function(body, _zip((body.get("Code") or {}).get("ZipFile")))
-        return _json(self._published_or_latest(record, body), 201)
+        return _json(self._published_or_latest(record, body, "create"), 201)
 
-    def _published_or_latest(self, record, body: dict) -> dict[str, Any]:
-        """With ``Publish``, AWS answers with the version just published (its number and its
-        qualified ARN), not $LATEST."""
+    def _published_or_latest(self, record, body: dict, change: str) -> dict[str, Any]:
+        """The answer to a change: with ``Publish``, the version just published (its number and
+        its qualified ARN, as AWS answers), else $LATEST as the change left it."""
         if body.get("Publish") and record.versions:
             return self._configuration(record, record.versions[max(record.versions, key=int)])
-        return self._configuration(record)
+        return self._configuration(record, changing=change)
 
     async def list_functions(self, request: Request) -> Response:
         version_filter = request.query_params.get("FunctionVersion")
@@ -279,13 +289,31 @@ class _LambdaApi:
         configuration = self._qualified_configuration(record, qualifier)
         shape: dict[str, Any] = {
             "Configuration": configuration,
-            "Code": {"RepositoryType": "S3", "Location": record.config.code_dir.as_uri()},
+            "Code": {
+                "RepositoryType": "S3",
+                "Location": self._download(request, f"/{CODE}/functions/{record.name}/{configuration['Version']}.zip"),
+            },
         }
         if record.tags:
             shape["Tags"] = record.tags
         if record.config.reserved_concurrency is not None:
             shape["Concurrency"] = {"ReservedConcurrentExecutions": record.config.reserved_concurrency}
         return _json(shape)
+
+    def _download(self, request: Request, path: str) -> str:
+        """A URL to download a zip from, as AWS's presigned S3 URLs are: valid without a signature."""
+        return f"{str(request.base_url).rstrip('/')}{path}" + (
+            f"?{self.verifier.presign(path)}" if self.verifier else ""
+        )
+
+    async def function_code(self, request: Request) -> Response:
+        record, qualifier = self.control.qualified(request.path_params["name"], request.path_params["version"])
+        version = record.versions.get(qualifier)
+        return Response(archive((version.config if version else record.config).code_dir), media_type="application/zip")
+
+    async def layer_content(self, request: Request) -> Response:
+        layer = self.control.layers.get(request.path_params["layer"], request.path_params["number"])
+        return Response(archive(layer.folder), media_type="application/zip")
 
     def _qualified_configuration(self, record, qualifier: str | None) -> dict[str, Any]:
         if qualifier in (None, LATEST):
@@ -304,12 +332,12 @@ class _LambdaApi:
 
     async def update_configuration(self, request: Request) -> Response:
         record = self.control.update_configuration(request.path_params["name"], await _body(request))
-        return _json(self._configuration(record))
+        return _json(self._configuration(record, changing="update"))
 
     async def update_code(self, request: Request) -> Response:
         body = await _body(request)
         record = self.control.update_code(request.path_params["name"], _zip(body.get("ZipFile")), body)
-        return _json(self._published_or_latest(record, body))
+        return _json(self._published_or_latest(record, body, "update"))
 
     async def delete_function(self, request: Request) -> Response:
         self.control.delete_function(request.path_params["name"], request.query_params.get("Qualifier"))
@@ -539,25 +567,26 @@ class _LambdaApi:
 
     # -- layers ---------------------------------------------------------------------------------
 
-    def _layer_version(self, layer) -> dict[str, Any]:
-        return shapes.layer_version(layer, self.control.layers.layer_arn(layer.name))
+    def _layer_version(self, layer, request: Request) -> dict[str, Any]:
+        location = self._download(request, f"/{CODE}/layers/{layer.name}/{layer.number}.zip")
+        return shapes.layer_version(layer, self.control.layers.layer_arn(layer.name), location)
 
     async def publish_layer_version(self, request: Request) -> Response:
         body = await _body(request)
         layer = self.control.layers.publish(
             request.path_params["layer"], body, _zip((body.get("Content") or {}).get("ZipFile"))
         )
-        return _json(self._layer_version(layer), 201)
+        return _json(self._layer_version(layer, request), 201)
 
     async def get_layer_version(self, request: Request) -> Response:
         layer = self.control.layers.get(request.path_params["layer"], request.path_params["number"])
-        return _json(self._layer_version(layer))
+        return _json(self._layer_version(layer, request))
 
     async def list_layers(self, request: Request) -> Response:
         """ListLayers, or GetLayerVersionByArn, which shares its path (``?find=LayerVersion``)."""
         layers = self.control.layers
         if request.query_params.get("find") == "LayerVersion":
-            return _json(self._layer_version(layers.get_by_arn(request.query_params.get("Arn", ""))))
+            return _json(self._layer_version(layers.get_by_arn(request.query_params.get("Arn", "")), request))
         items = [
             {
                 "LayerName": layer.name,

@@ -23,11 +23,13 @@ def function_configuration(
     layers: Callable[[Path], dict[str, Any]],
     listed: bool = False,
     qualified: bool = False,
+    changing: str | None = None,
 ) -> dict[str, Any]:
     """FunctionConfiguration, for $LATEST or a published version; ``layers`` describes a layer
     folder as its ``Layers`` entry. ``listed``: an entry of ListFunctions or
     ListVersionsByFunction, which carry no state and no runtime version (issue 28, from AWS's
-    recorded answers); ``qualified``: $LATEST's ARN ends in ``:$LATEST``, as in those lists."""
+    recorded answers); ``qualified``: $LATEST's ARN ends in ``:$LATEST``, as in those lists;
+    ``changing``: the change the answer is to (default: the one still in progress, if any)."""
     config: FunctionConfig = version.config if version else record.config
     number = version.number if version else LATEST
     shape: dict[str, Any] = {
@@ -43,12 +45,12 @@ def function_configuration(
         "LastModified": version.last_modified if version else record.last_modified,
         "CodeSha256": (version.code if version else code).sha256,
         "Version": number,
-        "TracingConfig": {"Mode": "PassThrough"},
+        "TracingConfig": {"Mode": config.tracing},
         "RevisionId": version.revision_id if version else record.revision_id,
         "State": "Active",
         "LastUpdateStatus": "Successful",
         "PackageType": "Zip",
-        "Architectures": ["x86_64"],
+        "Architectures": list(config.architectures),
         "EphemeralStorage": {"Size": config.ephemeral_storage},
         "SnapStart": {
             "ApplyOn": "PublishedVersions" if config.snap_start else "None",
@@ -57,9 +59,11 @@ def function_configuration(
         "LoggingConfig": _logging(config),
         "RuntimeVersionConfig": {"RuntimeVersionArn": f"arn:aws:lambda:{arn.split(':')[3]}::runtime:lambdahost"},
     }
+    if version is None:
+        _state(shape, record.changing() if changing is None else changing)
     if listed:
         for key in ("State", "LastUpdateStatus", "RuntimeVersionConfig"):
-            del shape[key]
+            shape.pop(key, None)
     if config.environment:
         shape["Environment"] = {"Variables": dict(config.environment)}
     if record.dead_letter_target:
@@ -69,6 +73,19 @@ def function_configuration(
     if config.tenant_isolation:
         shape["TenancyConfig"] = {"TenantIsolationMode": "PER_TENANT"}
     return shape
+
+
+def _state(shape: dict[str, Any], changing: str) -> None:
+    """A function being created is Pending (with no update status); one being updated is Active
+    with its update InProgress, as AWS answers (its recorded answers, issue 28)."""
+    reason = {"Reason": "The function is being created.", "ReasonCode": "Creating"}
+    if changing == "create":
+        shape["State"] = "Pending"
+        del shape["LastUpdateStatus"]
+        shape.update({f"State{key}": value for key, value in reason.items()})
+    elif changing == "update":
+        shape["LastUpdateStatus"] = "InProgress"
+        shape.update({f"LastUpdateStatus{key}": value for key, value in reason.items()})
 
 
 def _logging(config: FunctionConfig) -> dict[str, Any]:
@@ -106,10 +123,10 @@ def event_invoke_config(config: dict[str, Any], arn: str, last_modified: float) 
     }
 
 
-def layer_version(layer: LayerVersion, layer_arn: str) -> dict[str, Any]:
-    """PublishLayerVersion's and GetLayerVersion's answer."""
+def layer_version(layer: LayerVersion, layer_arn: str, location: str) -> dict[str, Any]:
+    """PublishLayerVersion's and GetLayerVersion's answer; ``location``: where its zip downloads."""
     return {
-        "Content": {"Location": layer.folder.as_uri(), "CodeSha256": layer.code.sha256, "CodeSize": layer.code.size},
+        "Content": {"Location": location, "CodeSha256": layer.code.sha256, "CodeSize": layer.code.size},
         "LayerArn": layer_arn,
         **layer_versions_item(layer, layer_arn),
     }

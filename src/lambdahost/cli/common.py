@@ -14,6 +14,7 @@ from ..errors import LambdaError
 from ..settings import LOCAL_CREDENTIALS, HostSettings
 from ..template import ProjectSource, TemplateError, find_template, parse_parameter_overrides, read_env_vars
 from ..template.loader import BUILD_FOLDER, CDK_OUT
+from ..template.outside_layers import LayerDownloads
 
 
 class Failure(click.ClickException):
@@ -76,11 +77,18 @@ def template_options(command):
     return command
 
 
-def project_source(template, parameter_overrides, env_vars) -> ProjectSource:
+def project_source(template, parameter_overrides, env_vars, profile: str | None = None) -> ProjectSource:
+    """The template and what the command line adds; layers deployed in AWS are downloaded with
+    ``profile``'s credentials (botocore's usual chain without one), as ``sam local`` does."""
     template_path = (template or find_template(Path.cwd())).resolve()
     if not template_path.is_file():
         raise TemplateError("no such template file", path=str(template_path))
-    return ProjectSource(template_path, parse_parameter_overrides(list(parameter_overrides)), read_env_vars(env_vars))
+    return ProjectSource(
+        template_path,
+        parse_parameter_overrides(list(parameter_overrides)),
+        read_env_vars(env_vars),
+        LayerDownloads(profile=profile),
+    )
 
 
 def state_dir_of(source: ProjectSource | None, state_dir: Path | None) -> Path:
@@ -95,10 +103,10 @@ def state_dir_of(source: ProjectSource | None, state_dir: Path | None) -> Path:
     return folder / ".lambdahost"
 
 
-def load(template, parameter_overrides, env_vars, state_dir, region: str = "us-east-1"):
+def load(template, parameter_overrides, env_vars, state_dir, region: str = "us-east-1", profile: str | None = None):
     """The template's source and project, or a :class:`TemplateFailure` that says what is wrong."""
     try:
-        source = project_source(template, parameter_overrides, env_vars)
+        source = project_source(template, parameter_overrides, env_vars, profile)
         return source, source.load(region=region, inline_code_dir=state_dir_of(source, state_dir) / "inline")
     except (TemplateError, LambdaError) as exc:
         raise TemplateFailure(str(exc)) from None

@@ -213,6 +213,14 @@ def _duration(text: str) -> float:
     help="Serve only requests signed (SigV4) with this key; required off loopback.",
 )
 @click.option(
+    "--settle-time",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds a function created or updated through the API stays Pending / InProgress "
+    "(AWS takes seconds; 0: settled by the next call).",
+)
+@click.option(
     "--async-delay-scale",
     type=float,
     default=1.0,
@@ -261,6 +269,7 @@ def serve(
     port,
     api_port,
     credentials,
+    settle_time,
     async_delay_scale,
     idle_timeout,
     no_watch,
@@ -290,7 +299,7 @@ def serve(
     except TemplateError as exc:
         click.echo(f"lambdahost: {exc}; serving the Lambda API alone", err=True)
     else:
-        source, project = load(found, parameter_overrides, env_vars, state_dir, region=region)
+        source, project = load(found, parameter_overrides, env_vars, state_dir, region=region, profile=profile)
         say_unemulated(project, strict)
     keys = {}
     for item in credentials:
@@ -304,6 +313,7 @@ def serve(
         state_dir=state_dir_of(source, state_dir),
         region=region,
         async_delay_scale=async_delay_scale,
+        settle_time=settle_time,
         idle_timeout=idle_timeout,
         aws_endpoint_url=aws_endpoint_url,
         debug_port=debug_port,

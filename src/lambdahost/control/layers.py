@@ -11,13 +11,13 @@ from typing import Any
 
 from ..errors import InvalidParameterValueException, ResourceNotFoundException, ValidationException
 from ..model import limits
+from ..model.function import ARCHITECTURES
 from ..model.layers import LayerVersion, parse_layer_name, parse_layer_version_arn
 from ..model.registry import now_iso
 from ..settings import HostSettings
 from ..store.code import CodeStore
 from ..store.layers import LayerStore
 
-ARCHITECTURES = ("x86_64", "arm64")
 MAX_COMPATIBLE_RUNTIMES = 15
 
 

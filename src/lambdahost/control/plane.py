@@ -127,6 +127,7 @@ class ControlPlane:
                 code_dir=code_dir,
                 runtime=request.get("Runtime", ""),
                 tenant_isolation=_tenant_isolation(request.get("TenancyConfig")),
+                architectures=request.get("Architectures") or ("x86_64",),
             ),
         )
         record = FunctionRecord(
@@ -140,12 +141,30 @@ class ControlPlane:
         self.invoker.put_record(record)
         if request.get("Publish"):
             self._publish(record, "")
+        record.begin_change("create", self.invoker.settings.settle_time)
         self._save(record)
         return record
+
+    def _check_settled(self, record: FunctionRecord) -> None:
+        """AWS takes one change at a time: another while one is in progress is a conflict."""
+        if record.changing():
+            raise ResourceConflictException(
+                "The operation cannot be performed at this time. "
+                f"An update is in progress for resource: {self.invoker.arn(record.name)}"
+            )
+
+    def check_invocable(self, record: FunctionRecord) -> None:
+        """A function still being created cannot be invoked yet (AWS's 409)."""
+        if record.changing() == "create":
+            raise ResourceConflictException(
+                "The operation cannot be performed at this time. "
+                "The function is currently in the following state: Pending"
+            )
 
     def update_code(self, function_name: str, zip_file: bytes | None, request: dict[str, Any]) -> FunctionRecord:
         record = self.record(function_name)
         self._check_revision(record, request.get("RevisionId"))
+        self._check_settled(record)
         if record.origin == "template":
             raise InvalidParameterValueException(
                 f"Function '{record.name}' comes from the template: change the files in {record.config.code_dir}"
@@ -160,12 +179,14 @@ class ControlPlane:
             self.invoker.recycle(record.name)
             if request.get("Publish"):
                 self._publish(record, "")
+            record.begin_change("update", self.invoker.settings.settle_time)
             self._save(record)
         return record
 
     def update_configuration(self, function_name: str, request: dict[str, Any]) -> FunctionRecord:
         record = self.record(function_name)
         self._check_revision(record, request.get("RevisionId"))
+        self._check_settled(record)
         if "Role" in request:
             _checked_role(request["Role"])  # before anything changes
         config = self._config(request, record.config)
@@ -177,6 +198,7 @@ class ControlPlane:
         if "DeadLetterConfig" in request:
             record.dead_letter_target = (request["DeadLetterConfig"] or {}).get("TargetArn") or None
         record.touch()
+        record.begin_change("update", self.invoker.settings.settle_time)
         self.invoker.recycle(record.name)
         self._save(record)
         return record
@@ -256,6 +278,8 @@ class ControlPlane:
             )
         if "Layers" in request:
             changes["layers"] = self.layers.resolve(request["Layers"] or [])
+        if "TracingConfig" in request:
+            changes["tracing"] = (request["TracingConfig"] or {}).get("Mode") or "PassThrough"
         if "SnapStart" in request:
             apply_on = (request["SnapStart"] or {}).get("ApplyOn", "None")
             check_enum(apply_on, ("PublishedVersions", "None"), "snapStart.applyOn")
@@ -267,6 +291,7 @@ class ControlPlane:
     def publish_version(self, function_name: str, request: dict[str, Any]) -> Version:
         record = self.record(function_name)
         self._check_revision(record, request.get("RevisionId"))
+        self._check_settled(record)
         code = self.code_of(record)
         if request.get("CodeSha256") and request["CodeSha256"] != code.sha256:
             raise InvalidParameterValueException(
@@ -492,7 +517,8 @@ def _check_runtime_takes_new_functions(runtime: str) -> None:
 
 
 def _check_tags(tags: dict[str, str]) -> dict[str, str]:
-    if len(tags) > limits.TAGS:
+    """At most 50, not counting AWS's own (``aws:`` keys, as CloudFormation's)."""
+    if sum(not key.startswith("aws:") for key in tags) > limits.TAGS:
         raise InvalidParameterValueException("Number of tags exceeds resource tag limit.")
     return tags
 

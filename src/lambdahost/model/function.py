@@ -42,6 +42,10 @@ class LoggingConfig:
         return self.log_format == "JSON"
 
 
+ARCHITECTURES = ("x86_64", "arm64")
+TRACING_MODES = ("Active", "PassThrough")
+
+
 @dataclass(frozen=True)
 class FunctionConfig:
     """What CreateFunction takes, for a function whose code is a local folder."""
@@ -63,11 +67,15 @@ class FunctionConfig:
     layer_packages: Sequence[str] = ()  # requirements that stand in for public layers (Powertools')
     # FileSystemConfigs: (the local folder that stands for the access point, LocalMountPath)
     file_systems: Sequence[tuple[str, str]] = ()
+    # What GetFunction says; an environment runs on this machine's architecture either way.
+    architectures: Sequence[str] = ("x86_64",)
+    tracing: str = "PassThrough"  # TracingConfig.Mode: Active sends traces to X-Ray, which is not here
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code_dir", Path(self.code_dir).resolve())
         object.__setattr__(self, "layers", tuple(Path(p).resolve() for p in self.layers))
         object.__setattr__(self, "environment", dict(self.environment))
+        object.__setattr__(self, "architectures", tuple(self.architectures))
         self._validate()
 
     @property
@@ -132,6 +140,13 @@ class FunctionConfig:
                     f"Value '{value!r}' at 'environment.variables.{key}' failed to satisfy constraint: "
                     "Member must be a string"
                 )
+        if len(self.architectures) != 1 or self.architectures[0] not in ARCHITECTURES:
+            found.append(
+                f"Value '{list(self.architectures)}' at 'architectures' failed to satisfy constraint: Member must "
+                f"have length less than or equal to 1, and every member must be one of [{', '.join(ARCHITECTURES)}]"
+            )
+        if self.tracing not in TRACING_MODES:
+            found.append(_enum(self.tracing, "tracingConfig.mode", TRACING_MODES))
         found += self.logging.violations()
         if found:
             raise ValidationException(found)

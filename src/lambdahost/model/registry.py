@@ -87,10 +87,20 @@ class FunctionRecord:
     url_configs: dict[str, dict] = field(default_factory=dict)  # function URLs by alias ("": unqualified)
     policies: dict[str, list[dict]] = field(default_factory=dict)  # policy statements by qualifier ("": none)
     settings: dict[str, Any] = field(default_factory=dict)  # kept for the API, unused here (kept_settings)
+    # The last change through the API ("create" or "update"), in progress until settles_at (monotonic)
+    change: str = ""
+    settles_at: float = 0.0
 
     @property
     def name(self) -> str:
         return self.config.name
+
+    def begin_change(self, change: str, lasts: float) -> None:
+        self.change, self.settles_at = change, time.monotonic() + lasts
+
+    def changing(self) -> str:
+        """The change still in progress ("create", "update"), or ""."""
+        return self.change if time.monotonic() < self.settles_at else ""
 
     def touch(self) -> None:
         self.revision_id = new_revision()

@@ -39,52 +39,76 @@ def _skipped(relative: Path) -> bool:
     return any(part in ("__pycache__", ".lambdahost", ".aws-sam", ".git") for part in relative.parts)
 
 
+def unpack_zip(folder: Path, data: bytes) -> tuple[Path, Code]:
+    """Unpack a zip into ``folder`` (if it is not there yet) through a staging folder, so that a
+    folder that exists is whole; refuses a zip over Lambda's limits or with an entry outside its root."""
+    if len(data) > ZIPPED_LIMIT:
+        raise RequestEntityTooLargeException(f"Zipped size must be smaller than {ZIPPED_LIMIT} bytes")
+    code = hash_zip(data)
+    if folder.is_dir():
+        return folder, code
+    import zipfile  # only uploads need it: not imported by every command's start
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise InvalidParameterValueException(
+            "Could not unzip uploaded file. Please check your file, then try to upload again."
+        ) from None
+    if sum(member.file_size for member in members) >= UNZIPPED_LIMIT:
+        raise InvalidParameterValueException(f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes")
+    staging = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for member in members:
+        target = (staging / member.filename).resolve()
+        if not target.is_relative_to(staging.resolve()):
+            shutil.rmtree(staging, ignore_errors=True)
+            raise InvalidParameterValueException(f"The zip file has an entry outside its root: {member.filename}")
+        archive.extract(member, staging)
+        mode = member.external_attr >> 16
+        if mode and not member.is_dir():
+            os.chmod(target, stat.S_IMODE(mode) | stat.S_IRUSR)  # keep a bootstrap executable
+    _archive_of(folder).write_bytes(data)  # what a Location gives back, byte for byte (its CodeSha256)
+    staging.rename(folder)
+    return folder, code
+
+
+def _archive_of(folder: Path) -> Path:
+    return folder.with_name(folder.name + ".zip")
+
+
+def archive(folder: Path) -> bytes:
+    """The zip a Code or Content ``Location`` downloads: the uploaded one, or the folder zipped."""
+    uploaded = _archive_of(folder)
+    if uploaded.is_file():
+        return uploaded.read_bytes()
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not _skipped(path.relative_to(folder)):
+                zipped.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
 class CodeStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def unpack(self, function_name: str, data: bytes) -> tuple[Path, Code]:
         """Unpack an uploaded zip (Code.ZipFile); the same zip twice lands in the same folder."""
-        return self._unpack(self.root / function_name / hashlib.sha256(data).hexdigest()[:32], data)
+        return unpack_zip(self.root / function_name / hashlib.sha256(data).hexdigest()[:32], data)
 
     def unpack_layer(self, layer_name: str, number: int, data: bytes) -> tuple[Path, Code]:
         """Unpack a layer version's zip (Content.ZipFile). Function names cannot start with a dot,
         so ``.layers`` is nobody's code folder."""
         folder = self.root / ".layers" / layer_name / str(number)
         shutil.rmtree(folder, ignore_errors=True)  # left by a publish that never finished: not this zip
-        return self._unpack(folder, data)
-
-    def _unpack(self, folder: Path, data: bytes) -> tuple[Path, Code]:
-        if len(data) > ZIPPED_LIMIT:
-            raise RequestEntityTooLargeException(f"Zipped size must be smaller than {ZIPPED_LIMIT} bytes")
-        code = hash_zip(data)
-        if folder.is_dir():
-            return folder, code
-        import zipfile  # only uploads need it: not imported by every command's start
-
-        try:
-            archive = zipfile.ZipFile(io.BytesIO(data))
-            members = archive.infolist()
-        except (zipfile.BadZipFile, ValueError):
-            raise InvalidParameterValueException(
-                "Could not unzip uploaded file. Please check your file, then try to upload again."
-            ) from None
-        if sum(member.file_size for member in members) >= UNZIPPED_LIMIT:
-            raise InvalidParameterValueException(f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes")
-        staging = folder.with_name(folder.name + ".partial")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        for member in members:
-            target = (staging / member.filename).resolve()
-            if not target.is_relative_to(staging.resolve()):
-                shutil.rmtree(staging, ignore_errors=True)
-                raise InvalidParameterValueException(f"The zip file has an entry outside its root: {member.filename}")
-            archive.extract(member, staging)
-            mode = member.external_attr >> 16
-            if mode and not member.is_dir():
-                os.chmod(target, stat.S_IMODE(mode) | stat.S_IRUSR)  # keep a bootstrap executable
-        staging.rename(folder)
-        return folder, code
+        _archive_of(folder).unlink(missing_ok=True)
+        return unpack_zip(folder, data)
 
     def snapshot(self, function_name: str, version: str, source: Path) -> Path:
         """Copy a folder for a published version (a template function's code keeps changing)."""

@@ -139,6 +139,9 @@ class Stack:
             return self._arn("dynamodb", f"table/{physical}{LOCAL_STREAM}")
         if kind == "AWS::SQS::Queue" and attribute == "QueueUrl":
             return self.ref(name)
+        if kind == "AWS::IAM::Role" and attribute == "Arn":  # IAM's ARNs have no region
+            role = (resource.get("Properties") or {}).get("RoleName") or name
+            return f"arn:aws:iam::{self.account_id}:role/{self.resolve(role)}"
         if attribute in ("Arn", "TopicArn"):
             return self._arn(_ARN_SERVICES.get(kind) or str(kind).split("::")[-2].lower(), physical)
         return physical  # QueueName, TopicName, Name, ...: the resource's name

@@ -22,6 +22,7 @@ from ..model.mappings import EventSourceMapping
 from . import loader, serverless, wiring
 from .errors import TemplateError
 from .intrinsics import FUNCTION_TYPES, LAYER_TYPES, NO_VALUE, Stack
+from .outside_layers import LayerDownloads, LayerUnavailable, public_layer_package
 
 # SAM event types, and the properties each must have.
 EVENT_TYPES: dict[str, tuple[str, ...]] = {
@@ -58,6 +59,8 @@ _PROPERTY_OF_MEMBER = {
     "layers": "Layers",
     "loggingConfig": "LoggingConfig",
     "description": "Description",
+    "architectures": "Architectures",
+    "tracingConfig": "Tracing",
 }
 
 
@@ -82,6 +85,11 @@ class FunctionDefinition:
     cdk_path: str | None = None  # a CDK construct's path (aws:cdk:path), without its "/Resource"
     version_description: str = ""  # VersionDescription: of the versions AutoPublishAlias publishes
     provisioned_concurrency: int | None = None  # ProvisionedConcurrencyConfig: on the AutoPublishAlias alias
+    # AutoPublishAliasAllProperties: a configuration change publishes too (by default, only code does)
+    auto_publish_all_properties: bool = False
+    auto_publish_code_sha256: str | None = None  # AutoPublishCodeSha256: a new value publishes
+    role: str | None = None  # Role's ARN (SAM's own role for the function without one)
+    tags: dict = field(default_factory=dict)  # the function's, with those CloudFormation and SAM add
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,15 @@ _NOTHING_TO_EMULATE = (
 )
 _READ = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", *AWS_RESOURCE_TYPES, *wiring.WIRING_TYPES)
 # Function properties lambdahost does not act on: what a function can reach, how a deploy shifts traffic.
-_UNEMULATED_PROPERTIES = ("VpcConfig", "DeploymentPreference")
+_UNEMULATED_PROPERTIES = (
+    "VpcConfig",
+    "DeploymentPreference",
+    "CodeSigningConfigArn",
+    "RuntimeManagementConfig",
+    "CapacityProviderConfig",
+    "FunctionScalingConfig",
+    "DurableConfig",
+)
 # The properties SAM's and CloudFormation's function resources take; any other is most often a
 # typo, which a deploy would refuse: said in the line of what is not emulated.
 _FUNCTION_PROPERTIES = frozenset(
@@ -254,7 +270,10 @@ def load_project(
     account_id: str = "123456789012",
     stack_name: str = "lambdahost",
     inline_code_dir: Path | None = None,
+    layer_downloads: LayerDownloads | None = None,
 ) -> Project:
+    """The template's project. ``layer_downloads``: where layers deployed in AWS come from (none:
+    they are skipped)."""
     template_path = Path(template_path).resolve()
     data = loader.load(template_path)
     if serverless.is_service(template_path):
@@ -272,6 +291,7 @@ def load_project(
             account_id,
             stack_name,
             inline_code_dir,
+            layer_downloads,
         ).read()
     except TemplateError as exc:
         raise exc.locate(path=str(template_path)) from None
@@ -284,10 +304,15 @@ class ProjectSource:
     template_path: Path
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
     env_vars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    layer_downloads: LayerDownloads | None = None
 
     def load(self, **options: Any) -> Project:
         return load_project(
-            self.template_path, parameter_overrides=self.parameter_overrides, env_vars=self.env_vars, **options
+            self.template_path,
+            parameter_overrides=self.parameter_overrides,
+            env_vars=self.env_vars,
+            layer_downloads=self.layer_downloads,
+            **options,
         )
 
 
@@ -337,6 +362,7 @@ class _Reader:
         account_id: str,
         stack_name: str,
         inline_code_dir: Path | None,
+        layer_downloads: LayerDownloads | None,
     ) -> None:
         self.path = path
         self.folder = path.parent
@@ -358,7 +384,8 @@ class _Reader:
             conditions=data.get("Conditions"),
         )
         self.globals = (data.get("Globals") or {}).get("Function") or {}
-        self.skipped_layers: dict[str, list[str]] = {}  # layer ARN -> the functions that name it
+        self.layer_downloads = layer_downloads
+        self.skipped_layers: dict[str, list[str]] = {}  # a layer ARN and why -> the functions that name it
         self.api_globals = {
             "AWS::Serverless::Api": (data.get("Globals") or {}).get("Api") or {},
             "AWS::Serverless::HttpApi": (data.get("Globals") or {}).get("HttpApi") or {},
@@ -447,8 +474,8 @@ class _Reader:
                 and not kind.endswith("Policy")  # a queue's, topic's or bucket's: nothing is enforced here
             ):
                 found.setdefault(kind, []).append(logical_id)
-        for arn, ids in self.skipped_layers.items():
-            found[f"layer {arn}, not in the template"] = ids
+        for layer, ids in self.skipped_layers.items():
+            found[f"layer {layer}"] = ids
         for logical_id, function in functions.items():
             if not function.config.runs_here:
                 found.setdefault(f"{function.config.runtime} functions, not run here yet", []).append(logical_id)
@@ -648,8 +675,9 @@ class _Reader:
             line = _line(where, prop) if prop in where else _line(resource, "Properties")
             return TemplateError(message, resource=logical_id, prop=prop, line=line)
 
-        if props.get("PackageType") == "Image":
-            raise fail("container image functions need Docker; lambdahost runs Zip functions", "PackageType")
+        for prop in ("PackageType", "ImageUri"):  # SAM takes a function with an ImageUri as an image
+            if props.get(prop) == "Image" or (prop == "ImageUri" and prop in props):
+                raise fail("container image functions need Docker; lambdahost runs Zip functions", prop)
         code_dir = self._code(logical_id, resource, props, serverless, fail)
         layer_dirs = []
         layer_packages = []
@@ -658,8 +686,13 @@ class _Reader:
                 layer_dirs.append(layers[arn])
             elif (package := public_layer_package(str(arn))) is not None:
                 layer_packages.append(package)
-            else:  # deployed elsewhere: said, not fatal (``_unemulated``)
-                self.skipped_layers.setdefault(str(arn), []).append(logical_id)
+            elif self.layer_downloads is not None:
+                try:
+                    layer_dirs.append(self.layer_downloads.folder(str(arn)))
+                except LayerUnavailable as exc:  # said, not fatal (``_unemulated``)
+                    self.skipped_layers.setdefault(f"{arn}, not in the template: {exc}", []).append(logical_id)
+            else:
+                self.skipped_layers.setdefault(f"{arn}, not in the template", []).append(logical_id)
         environment = self._environment(logical_id, props, fail)
         logging = props.get("LoggingConfig") or {}
         options = {
@@ -690,6 +723,11 @@ class _Reader:
                 options[option] = _integer(props[prop]) if option != "runtime" else props[prop]
         if "EphemeralStorage" in props:
             options["ephemeral_storage"] = _integer((props["EphemeralStorage"] or {}).get("Size"))
+        if "Architectures" in props:
+            options["architectures"] = props["Architectures"] or ()
+        tracing = props.get("Tracing") or (props.get("TracingConfig") or {}).get("Mode")  # SAM's, CloudFormation's
+        if tracing:
+            options["tracing"] = "PassThrough" if tracing == "Disabled" else tracing
         if "SnapStart" in props:
             apply_on = (props["SnapStart"] or {}).get("ApplyOn", "None")
             if apply_on not in ("PublishedVersions", "None"):
@@ -717,7 +755,8 @@ class _Reader:
             config=config,
             events=self._events(logical_id, {**events, **wired.events.get(logical_id, {})}, where),
             auto_publish_alias=props.get("AutoPublishAlias") or wired.aliases.get(logical_id),
-            dead_letter_queue=_dead_letter_queue(props.get("DeadLetterQueue"), fail),
+            dead_letter_queue=_dead_letter_queue(props.get("DeadLetterQueue"), fail)
+            or _dead_letter_config(props.get("DeadLetterConfig"), fail),
             event_invoke_config=_event_invoke_config(
                 props.get("EventInvokeConfig") or wired.invoke_configs.get(logical_id), fail
             ),
@@ -727,7 +766,33 @@ class _Reader:
             cdk_path=str((resource.get("Metadata") or {}).get("aws:cdk:path", "")).removesuffix("/Resource") or None,
             version_description=str(props.get("VersionDescription", "")),
             provisioned_concurrency=self._provisioned_concurrency(props, fail),
+            auto_publish_all_properties=props.get("AutoPublishAliasAllProperties") in (True, "true", "True"),
+            auto_publish_code_sha256=props.get("AutoPublishCodeSha256"),
+            role=self._role(logical_id, props),
+            tags=self._tags(logical_id, props, serverless, fail),
         )
+
+    def _role(self, logical_id: str, props: dict) -> str:
+        """Role's ARN, or one in the form of the role SAM creates for a function that names none."""
+        role = props.get("Role")
+        if isinstance(role, str) and role.startswith("arn:"):
+            return role
+        return f"arn:aws:iam::{self.stack.account_id}:role/{self.stack.stack_name}-{logical_id}Role"
+
+    def _tags(self, logical_id: str, props: dict, serverless: bool, fail) -> dict[str, str]:
+        """Tags as a deploy leaves them: the template's (SAM's map, or CloudFormation's list of
+        Key/Value), CloudFormation's own, and SAM's ``lambda:createdBy``."""
+        written = props.get("Tags") or {}
+        if isinstance(written, list) and all(isinstance(t, dict) and "Key" in t for t in written):
+            written = {t["Key"]: t.get("Value", "") for t in written}
+        if not isinstance(written, dict):
+            raise fail("must map keys to values (or list Key and Value pairs)", "Tags")
+        tags = {str(key): str(value) for key, value in written.items()}
+        tags["aws:cloudformation:stack-name"] = self.stack.stack_name
+        tags["aws:cloudformation:logical-id"] = logical_id
+        if serverless:
+            tags["lambda:createdBy"] = "SAM"
+        return tags
 
     @staticmethod
     def _provisioned_concurrency(props: dict, fail) -> int | None:
@@ -818,21 +883,6 @@ class _Reader:
         return tuple(sources)
 
 
-# Powertools for AWS Lambda (Python) publishes its layers from this account; each is a release of
-# the package (its layer number maps to a version we do not keep: the newest of the major is
-# installed, UNCONFIRMED for old layer numbers), with the extras the layer bundles.
-_POWERTOOLS = re.compile(r"arn:aws[\w-]*:lambda:[\w-]+:017000801446:layer:AWSLambdaPowertoolsPython(V\d)?\b.*")
-_POWERTOOLS_MAJOR = {None: "<2", "V2": ">=2,<3", "V3": ">=3,<4"}
-
-
-def public_layer_package(arn: str) -> str | None:
-    """The requirement that stands in for a public layer that is a package, if it is one."""
-    found = _POWERTOOLS.fullmatch(arn)
-    if found is None or found[1] not in _POWERTOOLS_MAJOR:
-        return None
-    return f"aws-lambda-powertools[parser,tracer,validation]{_POWERTOOLS_MAJOR[found[1]]}"
-
-
 def _cdk_asset(resource: Mapping, key: str) -> str | None:
     """The asset folder CDK's metadata names for the resource's code, if it has one."""
     metadata = resource.get("Metadata") or {}
@@ -893,6 +943,15 @@ def _dead_letter_queue(config: Any, fail) -> dict | None:
     if not isinstance(config, dict) or config.get("Type") not in ("SQS", "SNS") or "TargetArn" not in config:
         raise fail("needs Type (SQS or SNS) and TargetArn", "DeadLetterQueue")
     return dict(config)
+
+
+def _dead_letter_config(config: Any, fail) -> dict | None:
+    """AWS::Lambda::Function's DeadLetterConfig: a TargetArn only."""
+    if config is None:
+        return None
+    if not isinstance(config, dict) or not isinstance(config.get("TargetArn"), str):
+        raise fail("needs a TargetArn", "DeadLetterConfig")
+    return {"TargetArn": config["TargetArn"]}
 
 
 def _event_invoke_config(config: Any, fail) -> dict | None:
