@@ -62,3 +62,41 @@ def test_each_event_of_the_service_is_served(project: Path, tmp_path: Path) -> N
     events = [json.loads(line) for line in received.read_text().splitlines()]
     sources = sorted(e["Records"][0].get("eventSource") or e["Records"][0].get("EventSource") for e in events)
     assert sources == ["aws:s3", "aws:sns", "aws:sqs"], "the s3 rule kept the other key out"
+
+
+def test_file_variables_are_read_and_unread_sources_say_so(tmp_path: Path) -> None:
+    """``${file(./config.yml):path}`` reads a JSON or YAML file beside the service, as the
+    Framework does; a source lambdahost cannot read (SSM, CloudFormation outputs) is named, with
+    the way out (a default)."""
+    from lambdahost.template import TemplateError, load_project
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "config.yml").write_text("limits: {orders: 5}\nregion: ${opt:region, 'eu-west-1'}\n")
+    (tmp_path / "names.json").write_text('{"table": "orders"}')
+    service = """
+service: files
+provider:
+  name: aws
+  runtime: python3.12
+  environment:
+    LIMIT: ${file(./config.yml):limits.orders}
+    TABLE: ${file(./names.json):table}
+    REGION: ${file(./config.yml):region}
+    SECRET: %s
+functions:
+  hello: {handler: src/app.handler}
+"""
+    (tmp_path / "serverless.yml").write_text(service % "${ssm:/files/secret, 'local'}")
+    environment = load_project(tmp_path / "serverless.yml").find("hello").config.environment
+    assert (environment["LIMIT"], environment["TABLE"], environment["REGION"], environment["SECRET"]) == (
+        "5",
+        "orders",
+        "eu-west-1",
+        "local",
+    )
+    (tmp_path / "serverless.yml").write_text(service % "${ssm:/files/secret}")
+    with pytest.raises(TemplateError, match=r"\$\{ssm:/files/secret\} reads ssm, which lambdahost does not"):
+        load_project(tmp_path / "serverless.yml")
+    (tmp_path / "serverless.yml").write_text(service % "${file(./missing.yml):x}")
+    with pytest.raises(TemplateError, match=r"\$\{file\(./missing.yml\)\}: cannot read .*missing.yml"):
+        load_project(tmp_path / "serverless.yml")

@@ -278,7 +278,7 @@ def load_project(
     data = loader.load(template_path)
     if serverless.is_service(template_path):
         try:
-            data = serverless.to_sam(data, parameter_overrides or {}, region, account_id)
+            data = serverless.to_sam(data, parameter_overrides or {}, region, account_id, template_path.parent)
         except TemplateError as exc:
             raise exc.locate(path=str(template_path)) from None
     try:

@@ -2,8 +2,8 @@
 stands for, so the rest of lambdahost serves one form.
 
 - Variables: ``${self:path}``, ``${env:NAME}``, ``${opt:name}`` (from ``--parameter-overrides``),
-  ``${sls:stage}``, ``${aws:region}`` and ``${aws:accountId}``, each with a default after a comma,
-  nested ones first.
+  ``${sls:stage}``, ``${aws:region}``, ``${aws:accountId}`` and ``${file(./x.yml):path}`` (a
+  JSON or YAML file beside the service), each with a default after a comma, nested ones first.
 - ``provider``: runtime, memory (1024 MB) and timeout (6 s) as the Framework's defaults,
   environment, layers; each function's own settings over them. A function is named
   ``<service>-<stage>-<name>``, as the Framework names it, and answers to its key too.
@@ -34,9 +34,9 @@ def is_service(path: Path) -> bool:
     return path.name in SERVERLESS_NAMES
 
 
-def to_sam(data: Mapping, overrides: Mapping[str, str], region: str, account_id: str) -> dict:
-    """The SAM template a service stands for. ``overrides`` give ``${opt:...}`` values."""
-    service = _Variables(data, overrides, region, account_id).resolve(dict(data))
+def to_sam(data: Mapping, overrides: Mapping[str, str], region: str, account_id: str, folder: Path) -> dict:
+    """The SAM template a service in ``folder`` stands for. ``overrides`` give ``${opt:...}`` values."""
+    service = _Variables(data, overrides, region, account_id, folder).resolve(dict(data))
     provider = service.get("provider") or {}
     name = service.get("service")
     if isinstance(name, dict):  # v1's {name: ...}
@@ -183,8 +183,9 @@ def _present(properties: dict) -> dict:
 class _Variables:
     """``${source:address, default}``, resolved innermost first."""
 
-    def __init__(self, data: Mapping, overrides: Mapping[str, str], region: str, account_id: str) -> None:
+    def __init__(self, data: Mapping, overrides: Mapping[str, str], region: str, account_id: str, folder: Path) -> None:
         self._data = data
+        self._folder = folder
         self._overrides = overrides
         self._aws = {"region": region, "accountId": account_id}
 
@@ -226,9 +227,9 @@ class _Variables:
         source, _, address = reference.strip().partition(":")
         found: Any = None
         if source == "self":
-            found = self._data
-            for part in address.split("."):
-                found = found.get(part) if isinstance(found, dict) else None
+            found = _at(self._data, address)
+        elif (file := re.fullmatch(r"file\((.+)\)", source)) is not None:
+            found = _at(self._file(file[1].strip()), address) if address else self._file(file[1].strip())
         elif source == "env":
             found = os.environ.get(address)
         elif source == "opt":
@@ -239,6 +240,34 @@ class _Variables:
             found = self._aws.get(address)
         if found is None and default:
             found = default.strip().strip("'\"")
+        if found is None and source not in ("self", "env", "opt", "sls", "aws") and not source.startswith("file("):
+            raise TemplateError(
+                f"the Serverless variable ${{{expression}}} reads {source}, which lambdahost does not: "
+                "give it a default after a comma"
+            )
         if found is None:
             raise TemplateError(f"the Serverless variable ${{{expression}}} has no value and no default")
         return self.resolve(found, depth + 1)
+
+    def _file(self, name: str) -> Any:
+        """A JSON or YAML file's content, as ``${file(...)}`` reads it (relative to the service)."""
+        import yaml
+
+        path = self._folder / name
+        if path.suffix in (".js", ".cjs", ".mjs", ".ts"):
+            raise TemplateError(
+                f"${{file({name})}} is a script, which lambdahost does not run: give a JSON or YAML file"
+            )
+        try:
+            return yaml.safe_load(path.read_text())  # JSON is YAML
+        except OSError as exc:
+            raise TemplateError(f"${{file({name})}}: cannot read {path}: {exc.strerror}") from None
+        except yaml.YAMLError as exc:
+            raise TemplateError(f"${{file({name})}}: {path} is not JSON or YAML: {exc}") from None
+
+
+def _at(data: Any, address: str) -> Any:
+    """The value at a dotted address (``custom.tableName``), or None."""
+    for part in address.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
