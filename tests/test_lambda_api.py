@@ -520,6 +520,51 @@ def test_resource_based_policy_statements(client) -> None:
         client.remove_permission(FunctionName="Echo", StatementId="account")
 
 
+def test_permissions_and_destinations_are_refused_as_aws_refuses_them(client) -> None:
+    """AWS's refusals: a principal that is no service, account, IAM ARN or ``*`` (its message, as
+    recorded in public CLI transcripts); a stale RevisionId; a destination that is no queue, topic,
+    function or event bus, refused with the whole configuration named (the message a CloudFormation
+    deploy logged from AWS, found in a public deploy log)."""
+    with pytest.raises(client.exceptions.InvalidParameterValueException) as invalid:
+        client.add_permission(FunctionName="Echo", StatementId="x", Action="lambda:InvokeFunction", Principal="bob")
+    assert invalid.value.response["Error"]["Message"] == (
+        "The provided principal was invalid. Please check the principal and try again."
+    )
+    for principal in ("alexa-appkit.amazon.com", "arn:aws:iam::210987654321:role/caller"):
+        client.add_permission(
+            FunctionName="Echo", StatementId="ok", Action="lambda:InvokeFunction", Principal=principal
+        )
+        client.remove_permission(FunctionName="Echo", StatementId="ok")
+    with pytest.raises(client.exceptions.PreconditionFailedException):
+        client.add_permission(
+            FunctionName="Echo", StatementId="x", Action="lambda:*", Principal="*", RevisionId="stale"
+        )
+    current = client.get_function(FunctionName="Echo")["Configuration"]["RevisionId"]
+    client.add_permission(FunctionName="Echo", StatementId="x", Action="lambda:*", Principal="*", RevisionId=current)
+    with pytest.raises(client.exceptions.PreconditionFailedException):
+        client.remove_permission(FunctionName="Echo", StatementId="x", RevisionId="stale")
+    client.remove_permission(FunctionName="Echo", StatementId="x")
+
+    bucket = "arn:aws:s3:::failed-events"
+    with pytest.raises(client.exceptions.InvalidParameterValueException) as destination:
+        client.put_function_event_invoke_config(
+            FunctionName="Echo", DestinationConfig={"OnFailure": {"Destination": bucket}}
+        )
+    assert destination.value.response["Error"]["Message"] == (
+        f"The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination={bucket})) "
+        "is invalid."
+    )
+    accepted = client.put_function_event_invoke_config(
+        FunctionName="Echo",
+        DestinationConfig={
+            "OnSuccess": {"Destination": "arn:aws:events:us-east-1:123456789012:event-bus/default"},
+            "OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:failed"},
+        },
+    )
+    assert accepted["DestinationConfig"]["OnFailure"]["Destination"].endswith(":failed")
+    client.delete_function_event_invoke_config(FunctionName="Echo")
+
+
 def test_settings_kept_for_deploy_tools(client) -> None:
     """Recursion, runtime management and code signing: nothing local acts on them, but tools
     that read and write them (Terraform reads them with every function) get AWS's answers."""
@@ -557,6 +602,29 @@ def test_a_function_arn_of_another_region_is_not_reachable(client) -> None:
             "Functions from 'ap-southeast-1' are not reachable in this region ('us-east-1')"
         )
     assert client.get_function(FunctionName=arn.replace("ap-southeast-1", "us-east-1"))["Configuration"]
+
+
+def test_a_function_arn_of_another_account_is_access_denied(client) -> None:
+    """Another account's function needs a resource-based policy, which nothing here has: AWS's
+    AccessDeniedException, worded as in recorded AWS answers (public CLI transcripts), with the
+    operation's IAM action."""
+    arn = "arn:aws:lambda:us-east-1:210987654321:function:Echo"
+    for call, action in (
+        (lambda: client.invoke(FunctionName=arn), "InvokeFunction"),
+        (lambda: client.get_function(FunctionName=arn), "GetFunction"),
+        (lambda: client.get_function_configuration(FunctionName=arn), "GetFunctionConfiguration"),
+    ):
+        with pytest.raises(ClientError) as caught:
+            call()
+        error = caught.value.response["Error"]
+        assert (error["Code"], caught.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+            "AccessDeniedException",
+            403,
+        )
+        assert error["Message"] == (
+            f"User: arn:aws:iam::123456789012:root is not authorized to perform: lambda:{action} on resource: "
+            f"{arn} because no resource-based policy allows the lambda:{action} action"
+        )
 
 
 def test_listed_configurations_carry_what_aws_lists(client) -> None:

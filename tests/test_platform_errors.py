@@ -281,3 +281,14 @@ def test_code_in_tmp_itself_keeps_the_machines_tmp(host: Host) -> None:
     finally:
         module.unlink()
     assert tmpdir != "/tmp" and Path(tmpdir).is_relative_to(host.state_dir)
+
+
+def test_an_exit_during_init_names_the_request_it_answers(host: Host, make_function) -> None:
+    """A module that exits while imported: the answer is Runtime.ExitError with the request id
+    in its message, as for an exit inside the handler (issue 28: AWS's message carries it)."""
+    function = make_function("import sys\nsys.exit(2)\n\ndef handler(event, context):\n    return 1\n")
+    result = host.invoke(function.name, {})
+    assert json.loads(result.payload) == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 2",
+    }

@@ -51,6 +51,24 @@ class ResourceConflictException(LambdaError):
     status = 409
 
 
+class AccessDeniedException(LambdaError):
+    """A function of another account: no resource-based policy here lets anyone reach it. The
+    API layer words the message, as it knows the operation (``action``)."""
+
+    status = 403
+    message_key = "Message"
+
+    def __init__(self, resource: str) -> None:
+        super().__init__(f"not authorized to reach {resource}")
+        self.resource = resource
+
+    def deny(self, caller: str, action: str) -> None:
+        self.message = (
+            f"User: {caller} is not authorized to perform: lambda:{action} on resource: {self.resource} "
+            f"because no resource-based policy allows the lambda:{action} action"
+        )
+
+
 class InvalidRequestContentException(LambdaError):
     pass
 

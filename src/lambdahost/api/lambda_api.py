@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..errors import (
+    AccessDeniedException,
     InvalidParameterValueException,
     InvalidRequestContentException,
     LambdaError,
@@ -119,12 +120,32 @@ def create_app(
     ]
     handlers = {LambdaError: _error, 404: _unknown, 405: _unknown, Exception: _failure}
     app = Starlette(routes=routes, exception_handlers=handlers)
+    app.state.account_id = host.settings.account_id
     if verifier is not None:
         app.add_middleware(verifier.middleware)
     return app
 
 
+# IAM's action for each operation whose name is not the handler's in CamelCase.
+_ACTIONS = {
+    "invoke": "InvokeFunction",
+    "get_configuration": "GetFunctionConfiguration",
+    "update_configuration": "UpdateFunctionConfiguration",
+    "update_code": "UpdateFunctionCode",
+    "list_versions": "ListVersionsByFunction",
+    "put_concurrency": "PutFunctionConcurrency",
+    "get_concurrency": "GetFunctionConcurrency",
+    "delete_concurrency": "DeleteFunctionConcurrency",
+    "tag": "TagResource",
+    "untag": "UntagResource",
+}
+
+
 async def _error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, AccessDeniedException):
+        endpoint = getattr(request.scope.get("endpoint"), "__name__", "")
+        action = _ACTIONS.get(endpoint) or endpoint.title().replace("_", "")
+        exc.deny(f"arn:aws:iam::{request.app.state.account_id}:root", action)
     return error_response(exc)
 
 
@@ -508,8 +529,9 @@ class _LambdaApi:
         return _json({"Policy": json.dumps(policy), "RevisionId": revision})
 
     async def remove_permission(self, request: Request) -> Response:
+        query = request.query_params
         self.control.permissions.remove(
-            request.path_params["name"], request.query_params.get("Qualifier"), request.path_params["sid"]
+            request.path_params["name"], query.get("Qualifier"), request.path_params["sid"], query.get("RevisionId")
         )
         return _no_content()
 

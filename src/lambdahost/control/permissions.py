@@ -19,6 +19,9 @@ from ..model.registry import LATEST
 STATEMENT_ID = re.compile(r"[a-zA-Z0-9-_]{1,100}")
 ACTION = re.compile(r"lambda:[*]|lambda:[a-zA-Z]+|[*]")
 PRINCIPAL = re.compile(r"[^\s]+")
+# What a principal may be: anyone, a service (s3.amazonaws.com, alexa-appkit.amazon.com), an
+# account, or an IAM ARN; anything else AWS refuses.
+VALID_PRINCIPAL = re.compile(r"\*|[\w.-]+\.amazon(aws)?\.com(\.cn)?|\d{12}|arn:aws[a-zA-Z-]*:(iam|sts)::\d{12}:\S+")
 
 
 class Permissions:
@@ -34,6 +37,11 @@ class Permissions:
         _check(sid, STATEMENT_ID, "statementId")
         _check(action, ACTION, "action")
         _check(principal, PRINCIPAL, "principal")
+        if not VALID_PRINCIPAL.fullmatch(principal):
+            raise InvalidParameterValueException(
+                "The provided principal was invalid. Please check the principal and try again."
+            )
+        self._plane.check_revision(record, request.get("RevisionId"))
         statements = record.policies.setdefault(qualifier or "", [])
         if any(s["Sid"] == sid for s in statements):
             raise ResourceConflictException(
@@ -46,8 +54,9 @@ class Permissions:
         self._plane.save(record)
         return statement
 
-    def remove(self, function_name: str, qualifier: str | None, sid: str) -> None:
+    def remove(self, function_name: str, qualifier: str | None, sid: str, revision_id: str | None = None) -> None:
         record, qualifier = self._plane.qualified(function_name, qualifier)
+        self._plane.check_revision(record, revision_id)
         statements = record.policies.get(qualifier or "", [])
         if not any(s["Sid"] == sid for s in statements):
             raise ResourceNotFoundException(f"Statement {sid} is not found in resource policy.")

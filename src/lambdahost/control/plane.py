@@ -91,7 +91,8 @@ class ControlPlane:
     # -- reading ------------------------------------------------------------------------------
 
     def record(self, function_name: str) -> FunctionRecord:
-        name, _ = parse_function_name(function_name, region=self.invoker.settings.region)
+        settings = self.invoker.settings
+        name, _ = parse_function_name(function_name, region=settings.region, account=settings.account_id)
         return self.invoker.record(name)
 
     def code_of(self, record: FunctionRecord):
@@ -100,7 +101,8 @@ class ControlPlane:
         return record.code
 
     def qualified(self, function_name: str, qualifier: str | None) -> tuple[FunctionRecord, str | None]:
-        name, qualifier = parse_function_name(function_name, qualifier, self.invoker.settings.region)
+        settings = self.invoker.settings
+        name, qualifier = parse_function_name(function_name, qualifier, settings.region, settings.account_id)
         record = self.invoker.record(name)
         if qualifier not in (None, LATEST) and qualifier not in record.versions and qualifier not in record.aliases:
             raise ResourceNotFoundException(f"Function not found: {self.invoker.arn(name, qualifier)}")
@@ -163,7 +165,7 @@ class ControlPlane:
 
     def update_code(self, function_name: str, zip_file: bytes | None, request: dict[str, Any]) -> FunctionRecord:
         record = self.record(function_name)
-        self._check_revision(record, request.get("RevisionId"))
+        self.check_revision(record, request.get("RevisionId"))
         self._check_settled(record)
         if record.origin == "template":
             raise InvalidParameterValueException(
@@ -185,7 +187,7 @@ class ControlPlane:
 
     def update_configuration(self, function_name: str, request: dict[str, Any]) -> FunctionRecord:
         record = self.record(function_name)
-        self._check_revision(record, request.get("RevisionId"))
+        self.check_revision(record, request.get("RevisionId"))
         self._check_settled(record)
         if "Role" in request:
             _checked_role(request["Role"])  # before anything changes
@@ -290,7 +292,7 @@ class ControlPlane:
 
     def publish_version(self, function_name: str, request: dict[str, Any]) -> Version:
         record = self.record(function_name)
-        self._check_revision(record, request.get("RevisionId"))
+        self.check_revision(record, request.get("RevisionId"))
         self._check_settled(record)
         code = self.code_of(record)
         if request.get("CodeSha256") and request["CodeSha256"] != code.sha256:
@@ -432,12 +434,25 @@ class ControlPlane:
         for outcome in ("OnSuccess", "OnFailure"):
             destination = ((current.get("DestinationConfig") or {}).get(outcome) or {}).get("Destination")
             if destination:
-                self._check_destination(record, destination)
+                self._check_destination(record, current["DestinationConfig"], destination)
         record.event_invoke_configs[key] = current
         self._save(record)
         return current
 
-    def _check_destination(self, record: FunctionRecord, destination: str) -> None:
+    def _check_destination(self, record: FunctionRecord, config: dict, destination: str) -> None:
+        """A destination is a queue, a topic, a function or an event bus; anything else is refused
+        with AWS's message, which names the whole configuration (a CloudFormation deploy's log)."""
+        if not _DESTINATION.fullmatch(destination):
+            parts = [
+                f"{outcome}(destination={target})"
+                if (target := (config.get(outcome) or {}).get("Destination"))
+                else "null"
+                for outcome in ("OnSuccess", "OnFailure")
+            ]
+            raise InvalidParameterValueException(
+                f"The provided destination config DestinationConfig(onSuccess={parts[0]}, onFailure={parts[1]}) "
+                "is invalid."
+            )
         if ":lambda:" in destination and ":function:" in destination:
             name, _ = parse_function_name(destination)
             if name == record.name:
@@ -462,7 +477,7 @@ class ControlPlane:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _check_revision(self, record: FunctionRecord, revision_id: str | None) -> None:
+    def check_revision(self, record: FunctionRecord, revision_id: str | None) -> None:
         if revision_id and revision_id != record.revision_id:
             raise PreconditionFailedException(
                 "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API "
@@ -514,6 +529,13 @@ def _check_runtime_takes_new_functions(runtime: str) -> None:
             f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
             "functions. We recommend you use a supported runtime while creating or updating functions."
         )
+
+
+# Where asynchronous invocations may go: an SQS queue, an SNS topic, a function, an event bus.
+_DESTINATION = re.compile(
+    r"arn:aws[a-zA-Z-]*:(sqs:[a-z0-9-]+:\d{12}:[\w.-]+|sns:[a-z0-9-]+:\d{12}:[\w.-]+"
+    r"|lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?|events:[a-z0-9-]+:\d{12}:event-bus/[\w.\-/]+)"
+)
 
 
 def _check_tags(tags: dict[str, str]) -> dict[str, str]:

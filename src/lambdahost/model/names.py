@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ..errors import InvalidParameterValueException, ResourceNotFoundException, ValidationException
+from ..errors import (
+    AccessDeniedException,
+    InvalidParameterValueException,
+    ResourceNotFoundException,
+    ValidationException,
+)
 
 _NAME = re.compile(
     r"(arn:(aws[a-zA-Z-]*)?:lambda:)?(?P<region>[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
@@ -15,9 +20,12 @@ _NAME = re.compile(
 _QUALIFIER = re.compile(r"|[a-zA-Z0-9$_-]+")  # the API model's pattern (a 404 is for one that matches)
 
 
-def parse_function_name(value: str, qualifier: str | None = None, region: str | None = None) -> tuple[str, str | None]:
+def parse_function_name(
+    value: str, qualifier: str | None = None, region: str | None = None, account: str | None = None
+) -> tuple[str, str | None]:
     """Split a name or ARN into (name, qualifier), checking an explicit qualifier agrees and,
-    given the ``region`` served, that an ARN is of it (AWS reaches no function of another region)."""
+    given the ``region`` and ``account`` served, that an ARN is of them (AWS reaches no function
+    of another region, and another account's only through a policy, which nothing here has)."""
     match = _NAME.fullmatch(value or "")
     if match is None:
         raise ValidationException(
@@ -29,6 +37,10 @@ def parse_function_name(value: str, qualifier: str | None = None, region: str | 
     named = (match["region"] or "").rstrip(":")
     if region is not None and named and named != region:
         raise ResourceNotFoundException(f"Functions from '{named}' are not reachable in this region ('{region}')")
+    owner = (match["account"] or "").rstrip(":")
+    if account is not None and owner and owner != account:
+        arn = f"arn:aws:lambda:{named or region}:{owner}:function:{match['name']}"
+        raise AccessDeniedException(arn + (f":{match['qualifier']}" if match["qualifier"] else ""))
     check_qualifier(qualifier)
     derived = match["qualifier"]
     if derived and qualifier and derived != qualifier:

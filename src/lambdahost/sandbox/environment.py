@@ -58,6 +58,12 @@ class _Init:
     status: str = "success"
     error_type: str | None = None
     error_body: bytes = b""
+    platform_message: str = ""  # a platform error's: its body names the request it answers
+
+    def answer(self, request_id: str) -> bytes:
+        if self.platform_message:
+            return _platform_error(request_id, self.error_type or "", self.platform_message)
+        return self.error_body
 
 
 class Environment:
@@ -116,7 +122,7 @@ class Environment:
             init = await self._init("init", self._enforced(time.monotonic() + self._settings.init_timeout))
             init_ms = init.duration_ms
             if self.snap_start and not init.ok:
-                failed = self._failed_restore(init)
+                failed = self._failed_restore(init, invocation.request_id)
             else:
                 self._init_failed = not init.ok
         started = self._begin(invocation)
@@ -214,7 +220,7 @@ class Environment:
             if init.status == "timeout":
                 return self._timed_out(invocation)
             if not init.ok:
-                return init.error_body, "Unhandled", init.error_type, "error", "application/json"
+                return init.answer(invocation.request_id), "Unhandled", init.error_type, "error", "application/json"
             self._init_failed = False
         process = self._process
         try:
@@ -322,17 +328,10 @@ class Environment:
         process.drain_output()
         self._flush_partial()
         if frame == "timeout":
-            init = _Init(False, duration_ms, "timeout", "Sandbox.Timedout")
-            init.error_body = _platform_error("", init.error_type, "Init timed out")
+            init = _Init(False, duration_ms, "timeout", "Sandbox.Timedout", platform_message="Init timed out")
         elif frame is None:
             status = await process.wait_exit()
-            init = _Init(
-                False,
-                duration_ms,
-                "error",
-                "Runtime.ExitError",
-                _platform_error("", "Runtime.ExitError", _exit_message(status)),
-            )
+            init = _Init(False, duration_ms, "error", "Runtime.ExitError", platform_message=_exit_message(status))
         else:
             init = _Init(False, duration_ms, "error", frame[1]["errorType"], frame[2])
             if init.error_type == "Runtime.ImportModuleError":
@@ -359,7 +358,7 @@ class Environment:
             f"layers and boto3. Add the package that provides it to {self.function.code_dir / 'requirements.txt'}"
         )
 
-    def _failed_restore(self, init: _Init) -> _Outcome:
+    def _failed_restore(self, init: _Init, request_id: str) -> _Outcome:
         """A SnapStart environment that could not start: the after-restore hooks failed (the caller
         gets SnapStartException, as from Lambda), or the snapshot could not be taken (its init
         error answers, and the next invocation tries again: UNCONFIRMED what Lambda answers for a
@@ -370,7 +369,7 @@ class Environment:
                 "The afterRestore() runtime hook encountered an error. For more information, check the Amazon "
                 "CloudWatch logs."
             )
-        return init.error_body, "Unhandled", init.error_type, "error", "application/json"
+        return init.answer(request_id), "Unhandled", init.error_type, "error", "application/json"
 
     async def take_snapshot(self) -> socket.socket:
         """SnapStart: run this environment's init as the version's snapshot (init, then the
@@ -378,7 +377,7 @@ class Environment:
         Raises SnapshotFailed."""
         init = await self._init_ahead()
         if not init.ok:
-            raise SnapshotFailed(init.error_type, init.error_body)
+            raise SnapshotFailed(init.error_type, init.answer(""))  # before any request
         return self._process.detach_channel()
 
     async def provision(self) -> str | None:
