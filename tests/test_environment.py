@@ -67,6 +67,10 @@ def test_lambda_environment_variables(host: Host, make_function) -> None:
     assert env["LANG"] == "en_US.UTF-8"
     assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", env["_X_AMZN_TRACE_ID"])
     assert env["GREETING"] == "hi"
+    # As awslambdaric's environment has them (issue 28), with this machine's paths for Lambda's
+    task = str(function.code_dir)
+    assert env["PWD"] == task and env["LD_LIBRARY_PATH"].split(":")[-2:] == [task, f"{task}/lib"]
+    assert env["AWS_XRAY_DAEMON_ADDRESS"] == "127.0.0.1:2000"
     assert json.loads(result.payload)["files"] == [1024, 1024], "Lambda's file descriptor quota"
     if sys.platform == "linux":
         assert json.loads(result.payload)["batch"], "an environment yields to the host's serving thread"
@@ -218,6 +222,45 @@ def test_user_pythonpath_replaces_the_layer_dirs(host: Host, make_function, tmp_
     function = make_function(DUMP, environment={"PYTHONPATH": str(extra)})
     path = json.loads(host.invoke(function.name).payload)["path"]
     assert path[:2] == [str(function.code_dir), str(extra)]
+
+
+PYTHON_VARIABLES = """
+import sys, warnings
+
+def handler(event, context):
+    return {
+        "hash": hash("lambda"),
+        "bytecode": sys.dont_write_bytecode,
+        "warnings": [f[0] for f in warnings.filters if f[2] is DeprecationWarning][:1],
+        "path": sys.path[1],
+    }
+"""
+
+
+def test_the_functions_python_variables_are_honoured(host: Host, make_function) -> None:
+    """The interpreter reads the function's PYTHON* variables as Lambda's does (awslambdaric's
+    interpreter is not started with -E): PYTHONHASHSEED in an interpreter of its own, the others
+    in the forked one; a relative PYTHONPATH is the task root's."""
+    import subprocess
+
+    variables = {
+        "PYTHONHASHSEED": "7",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONWARNINGS": "error::DeprecationWarning",
+        "PYTHONPATH": "vendor",
+    }
+    function = make_function(PYTHON_VARIABLES, environment=variables)
+    seen = json.loads(host.invoke(function.name).payload)
+    expected = subprocess.run(
+        [sys.executable, "-c", "print(hash('lambda'))"], env={"PYTHONHASHSEED": "7"}, capture_output=True, text=True
+    )
+    assert seen["hash"] == int(expected.stdout), "the seed given, not the server's random one"
+    assert seen["bytecode"] is True and seen["warnings"] == ["error"]
+    assert seen["path"] == str(function.code_dir / "vendor")
+
+    forked = make_function(PYTHON_VARIABLES, environment={k: v for k, v in variables.items() if k != "PYTHONHASHSEED"})
+    seen = json.loads(host.invoke(forked.name).payload)
+    assert seen["bytecode"] is True and seen["warnings"] == ["error"]
 
 
 def _available(runtime: str) -> bool:

@@ -97,7 +97,7 @@ def run(channel: socket.socket, handler_name: str, debug: "dict | None" = None) 
 def init(channel: socket.socket, handler_name: str, debug: "dict | None" = None):
     """The init phase: the handler, or an init error reported to the host and the process ended."""
     logs.setup()
-    LambdaContext.load_environment()
+    LambdaContext._load_environment()
     try:
         if debug:
             wait_for_debugger(debug["port"], debug.get("debugpy"))
@@ -118,7 +118,7 @@ def snapshot(channel: socket.socket, handler_name: str):
 def restore(channel: socket.socket, handler) -> None:
     """An environment restored from a snapshot (a fork of it): the after-restore hooks, then the
     invocations, with the module the snapshot imported."""
-    LambdaContext.load_environment()
+    LambdaContext._load_environment()
     _run_hooks(channel, "get_after_restore", AFTER_RESTORE_ERROR, 65)
     channel.sendall(protocol.encode(protocol.INIT_DONE))
     serve(channel, handler)

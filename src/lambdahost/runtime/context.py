@@ -44,12 +44,12 @@ def _from_dict(cls, values: "dict | None"):
 
 class LambdaContext:
     """Built fresh for every invocation; the static fields come from the environment variables,
-    read once when the environment starts (``load_environment``) rather than at every invocation."""
+    read once when the environment starts (``_load_environment``) rather than at every invocation."""
 
     _static = (None, None, None, None, None)
 
     @classmethod
-    def load_environment(cls) -> None:
+    def _load_environment(cls) -> None:
         get = os.environ.get
         cls._static = (
             get("AWS_LAMBDA_LOG_GROUP_NAME"),

@@ -98,6 +98,8 @@ def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Fo
                 code = _exec(spec)
             elif "wrapper" in spec:
                 code = _exec_wrapper(spec, fds[0])
+            elif _STARTUP_VARIABLES & spec["environment"].keys():
+                code = _exec_fresh(spec, fds[0])
             elif spec.get("snapshot"):
                 code = _run_snapshot(spec, fds[0])
             else:
@@ -172,14 +174,31 @@ def _exec_wrapper(spec: dict, channel_fd: int) -> int:
     if not os.path.isfile(wrapper) or not os.access(wrapper, os.X_OK):
         print(f"{wrapper}: is not an executable", file=sys.stderr, flush=True)
         return 126
-    os.set_inheritable(channel_fd, True)
-    runtime_dir = os.path.dirname(os.path.abspath(__file__))
-    command = [sys.executable, "-X", "utf8", "-c", LOAD + _RUN_WRAPPED, runtime_dir, str(channel_fd), json.dumps(spec)]
     try:
-        os.execve(wrapper, [wrapper, *command], spec["environment"])
+        os.execve(wrapper, [wrapper, *_fresh_command(spec, channel_fd)], spec["environment"])
     except OSError as exc:
         print(f"{wrapper}: {exc.strerror}", file=sys.stderr, flush=True)
         return 126
+
+
+# Variables an interpreter reads only as it starts (a fork of the server's interpreter has read
+# them already): a function that sets one runs in an interpreter of its own, as on Lambda.
+_STARTUP_VARIABLES = frozenset(
+    ["PYTHONHASHSEED", "PYTHONOPTIMIZE", "PYTHONDEVMODE", "PYTHONMALLOC", "PYTHONFAULTHANDLER", "PYTHONTRACEMALLOC"]
+)
+
+
+def _exec_fresh(spec: dict, channel_fd: int) -> int:
+    command = _fresh_command(spec, channel_fd)
+    os.execve(command[0], command, spec["environment"])
+    return 127  # (execve returns only by raising)
+
+
+def _fresh_command(spec: dict, channel_fd: int) -> "list[str]":
+    """The command that runs the runtime in a fresh interpreter, which reads the variables."""
+    os.set_inheritable(channel_fd, True)
+    runtime_dir = os.path.dirname(os.path.abspath(__file__))
+    return [sys.executable, "-X", "utf8", "-c", LOAD + _RUN_WRAPPED, runtime_dir, str(channel_fd), json.dumps(spec)]
 
 
 _RUN_WRAPPED = "sys.exit(forkserver.run_wrapped(int(sys.argv[2]), sys.argv[3]))\n"
@@ -212,13 +231,25 @@ def _run_snapshot(spec: dict, channel_fd: int) -> int:
 
 def _load_paths(spec: dict) -> None:
     sys.argv = [bootstrap.__file__]
-    sys.path[:] = _sys_path(
-        spec["taskRoot"], spec.get("dependencies"), spec["layers"], spec["environment"].get("PYTHONPATH")
-    )
+    environment = spec["environment"]
+    sys.path[:] = _sys_path(spec["taskRoot"], spec.get("dependencies"), spec["layers"], environment.get("PYTHONPATH"))
+    _apply_variables(environment)
     if spec.get("included"):
         sys.path.append(spec["included"])  # boto3 and its kin, as Lambda's runtime includes them
     for directory in [spec["taskRoot"], *_layer_dirs(spec["layers"])]:
         site.addsitedir(directory)
+
+
+def _apply_variables(environment: dict) -> None:
+    """What the interpreter would have taken from the function's variables at its start (the
+    server's runs with -E, so that the host's own never reach a function)."""
+    if environment.get("PYTHONDONTWRITEBYTECODE"):
+        sys.dont_write_bytecode = True
+    if environment.get("PYTHONWARNINGS"):
+        import warnings
+
+        with contextlib.suppress(Exception):  # as the interpreter does, a malformed entry is ignored
+            warnings._processoptions([w.strip() for w in environment["PYTHONWARNINGS"].split(",")])
 
 
 def _run(runtime) -> int:
@@ -228,13 +259,23 @@ def _run(runtime) -> int:
         return 0
     except SystemExit as exc:
         return _exit_code(exc.code)
+    except KeyboardInterrupt:  # as the interpreter ends on one: the traceback, then by SIGINT itself
+        traceback.print_exc()
+        _flush()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+        return 130
     except BaseException:
         traceback.print_exc()
         return 1
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
+        _flush()
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
 
 
 def _sys_path(task_root: str, dependencies: "str | None", layers: "list[str]", pythonpath: "str | None") -> "list[str]":
@@ -242,8 +283,8 @@ def _sys_path(task_root: str, dependencies: "str | None", layers: "list[str]", p
     in it), then the layers as /opt/python would hold them, then the interpreter's standard
     library: never its site-packages, which hold what this machine installed, not Lambda."""
     head = [task_root] + ([dependencies] if dependencies else [])
-    if pythonpath:
-        head += [p for p in pythonpath.split(os.pathsep) if p]  # a user PYTHONPATH replaces the layer dirs
+    if pythonpath:  # a user PYTHONPATH replaces the layer dirs; relative entries are the task root's
+        head += [os.path.join(task_root, p) for p in pythonpath.split(os.pathsep) if p]
     else:
         head += _layer_dirs(layers)
     standard = [p for p in sys.path if p and p not in head and not _is_site_packages(p)]

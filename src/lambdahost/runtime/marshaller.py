@@ -1,12 +1,14 @@
 """JSON in and out, following the rules of AWS's Python runtime.
 
 AWS uses simplejson; we reproduce its observable output with the standard library: default
-separators, NaN and Infinity allowed, ``Decimal`` written as its exact digits, bytes returned raw,
-and non-ASCII kept as is only on python3.12 and later.
+separators, NaN and Infinity allowed, ``Decimal`` written as its exact digits (any NaN as NaN),
+bytes returned raw (and decoded as UTF-8 inside a result), a namedtuple (anything with an
+``_asdict()``) written as an object, and non-ASCII kept as is only on python3.12 and later.
 """
 
 import decimal
 import json
+import math
 import os
 
 from .faults import MARSHAL_ERROR, UNMARSHAL_ERROR, FaultException
@@ -27,8 +29,12 @@ _decimals: list = []  # the Decimals met while encoding the current result
 
 def _default(value):
     if isinstance(value, decimal.Decimal):
+        if value.is_nan():  # -NaN and sNaN too, which would not be JSON
+            return math.nan
         _decimals.append(value)
         return f"{_TOKEN}{len(_decimals) - 1}"
+    if isinstance(value, bytes):
+        return value.decode("utf-8")  # simplejson's encoding="utf-8"
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
@@ -43,7 +49,44 @@ def _encoder() -> json.JSONEncoder:
     return _encoders[ascii_only]
 
 
+_PLAIN = frozenset([str, int, float, bool, type(None), decimal.Decimal, bytes])
+
+
+def _has_objects(value) -> bool:
+    """Whether anything in ``value`` has an ``_asdict()``: the standard library would write a
+    namedtuple as an array. A quick walk, as most results have none (well under a microsecond
+    for an API Gateway response)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return False
+    if kind is dict:
+        return any(map(_has_objects, value.values()))
+    if kind is list or kind is tuple:
+        return any(map(_has_objects, value))
+    if callable(getattr(value, "_asdict", None)):
+        return True
+    if isinstance(value, dict):
+        return any(map(_has_objects, value.values()))
+    return isinstance(value, (list, tuple)) and any(map(_has_objects, value))
+
+
+def _as_objects(value):
+    """``value`` with everything that has an ``_asdict()`` written as the mapping it gives."""
+    if type(value) in _PLAIN:
+        return value
+    asdict = getattr(value, "_asdict", None)
+    if callable(asdict) and not isinstance(value, dict):
+        value = asdict()
+    if isinstance(value, dict):
+        return {key: _as_objects(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_objects(item) for item in value]
+    return value
+
+
 def to_json(obj) -> str:
+    if _has_objects(obj):
+        obj = _as_objects(obj)
     encoder = _encoder()
     _decimals.clear()
     text = encoder.encode(obj)

@@ -455,13 +455,24 @@ class Environment:
 
     def _environment_variables(self) -> dict:
         function, settings = self.function, self._settings
+        task, layers = str(function.code_dir), [str(layer) for layer in reversed(function.layers)]
+        libraries = [task, f"{task}/lib", *(f"{layer}/lib" for layer in layers)]  # /var/task, /var/task/lib, /opt/lib
         variables = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            # Lambda's PATH ends with /opt/bin, its LD_LIBRARY_PATH with the code's and /opt/lib
+            "PATH": os.pathsep.join(
+                [os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")] + [f"{x}/bin" for x in layers]
+            ),
+            "LD_LIBRARY_PATH": os.pathsep.join([*filter(None, [os.environ.get("LD_LIBRARY_PATH")]), *libraries]),
             "LANG": "en_US.UTF-8",
             "TZ": ":UTC",
+            "PWD": task,
             "HOME": str(self.tmp_dir),  # never the user's home: no stray ~/.aws credentials
             "TMPDIR": str(self.tmp_dir),
             "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            # where the X-Ray SDK sends segments (UDP: nothing listens here, nothing waits)
+            "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+            "_AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1",
+            "_AWS_XRAY_DAEMON_PORT": "2000",
         }
         if settings.function_endpoint_url is not None:  # before the function's own: it may name another
             variables["AWS_ENDPOINT_URL"] = settings.function_endpoint_url

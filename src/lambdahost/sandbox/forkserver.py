@@ -53,6 +53,7 @@ class ForkServer:
         self._spawning: dict[str, asyncio.Future] = {}
         self._exits: dict[int, asyncio.Future] = {}
         self._socket: socket.socket | None = None
+        self._waiting_for_room = asyncio.Lock()
         self._process: subprocess.Popen | None = None
         self._warned_tmp = False  # said once that the machine cannot limit ephemeral storage
 
@@ -76,8 +77,25 @@ class ForkServer:
         future = asyncio.get_running_loop().create_future()
         self._spawning[spawn_id] = future
         message = protocol.encode(protocol.SPAWN, {"spawnId": spawn_id}, json.dumps(spec).encode())
-        socket.send_fds(self._socket, [message], fds)
+        await self._send(message, fds)
         return await future
+
+    async def _send(self, message: bytes, fds: list[int]) -> None:
+        """Send one message (a SEQPACKET: whole or not at all). The fork-server reads them one at
+        a time between forks: when many environments start at once its queue fills, and the
+        message waits until there is room."""
+        while True:
+            try:
+                socket.send_fds(self._socket, [message], fds)
+                return
+            except BlockingIOError:
+                async with self._waiting_for_room:  # a socket has one writer callback: one waiter
+                    room = asyncio.get_running_loop().create_future()
+                    asyncio.get_running_loop().add_writer(self._socket, room.set_result, None)
+                    try:
+                        await room
+                    finally:
+                        asyncio.get_running_loop().remove_writer(self._socket)
 
     def release(self, tmp_dir: str) -> None:
         """An environment is closed for good: the fork-server may let its temporary folder go

@@ -1,0 +1,2 @@
+def handler(event, context):
+    return {"text": b"caf\xc3\xa9", "items": [b"raw"]}
