@@ -245,3 +245,14 @@ for round in range(5):
     finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
     assert "Task was destroyed" not in finished.stderr
+
+
+def test_a_deep_recursion_error_reaches_the_caller_through_awslambdaric(host: Host, ric: Path) -> None:
+    """awslambdaric sends a RecursionError's stack as the X-Ray error cause header, hundreds of
+    KB long; the Runtime API takes it as Lambda's does (up to 1 MiB), so the caller gets the
+    error, not Runtime.ExitError from a dropped connection."""
+    (ric / "deep.py").write_text("def handler(event, context):\n    return handler(event, context)\n")
+    host.add_function(FunctionConfig(name="deep", handler="deep.handler", code_dir=ric, runtime="provided.al2023"))
+    result = host.invoke("deep", {})
+    assert result.function_error == "Unhandled"
+    assert json.loads(result.payload)["errorType"] == "RecursionError"

@@ -292,3 +292,29 @@ def test_an_exit_during_init_names_the_request_it_answers(host: Host, make_funct
         "errorType": "Runtime.ExitError",
         "errorMessage": f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 2",
     }
+
+
+def test_the_runtime_ends_as_an_interpreter_ends(host: Host, make_function) -> None:
+    """A handler that exits: the atexit functions it registered run, as when awslambdaric's
+    interpreter exits (issue 28); and the REPORT of a crash or a timeout gives the memory the
+    process reached, not a placeholder."""
+    function = make_function(
+        """
+        import atexit, sys, time
+
+        def handler(event, context):
+            atexit.register(print, "atexit ran")
+            hoard = bytearray(80 * 1024 * 1024)
+            hoard[::4096] = b"x" * len(hoard[::4096])
+            if event.get("sleep"):
+                time.sleep(30)
+            sys.exit(4)
+        """,
+        memory_size=512,
+        timeout=1,
+    )
+    exited = host.invoke(function.name, {})
+    assert "atexit ran" in exited.log.splitlines()
+    assert exited.max_memory_used_mb >= 80, exited.log
+    timed_out = host.invoke(function.name, {"sleep": True})
+    assert timed_out.error_type == "Sandbox.Timedout" and timed_out.max_memory_used_mb >= 80

@@ -34,6 +34,11 @@ _HEADERS = (
 )
 
 
+# A request's line and headers: the X-Ray error cause header alone may be 1 MiB, as Lambda's
+# Runtime API takes it (a deep RecursionError's stack), where h11 stops at 16 KiB by default.
+MAX_HEAD = 1024 * 1024 + 64 * 1024
+
+
 class RuntimeApiServer:
     def __init__(self, push: Callable[[tuple | None], None], peak_memory_kb: Callable[[], int]) -> None:
         self._push = push
@@ -63,7 +68,7 @@ class RuntimeApiServer:
     # -- HTTP ---------------------------------------------------------------------------------
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connection = h11.Connection(h11.SERVER)
+        connection = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
         task = asyncio.current_task()
         self._connections.add(task)
         try:

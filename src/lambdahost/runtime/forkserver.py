@@ -7,6 +7,7 @@ resident memory passes the limit is killed, as Lambda's sandbox kills it. Each c
 folder is limited to the function's ephemeral storage (``ephemeral.py``) where the machine allows.
 """
 
+import atexit
 import contextlib
 import gc
 import json
@@ -261,7 +262,7 @@ def _run(runtime) -> int:
         return _exit_code(exc.code)
     except KeyboardInterrupt:  # as the interpreter ends on one: the traceback, then by SIGINT itself
         traceback.print_exc()
-        _flush()
+        _finish()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)
         return 130
@@ -269,10 +270,13 @@ def _run(runtime) -> int:
         traceback.print_exc()
         return 1
     finally:
-        _flush()
+        _finish()
 
 
-def _flush() -> None:
+def _finish() -> None:
+    """End as an interpreter ends (the process leaves by os._exit): the atexit functions the
+    function registered, then the streams flushed."""
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
@@ -340,7 +344,7 @@ def _reap(control: socket.socket, limits: dict, out_of_memory: set) -> bool:
     """Report the children that exited; False once the host is gone."""
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             return True
         if pid == 0:
@@ -350,6 +354,7 @@ def _reap(control: socket.socket, limits: dict, out_of_memory: set) -> bool:
             "pid": str(pid),
             "exitCode": str(os.waitstatus_to_exitcode(status)),
             "outOfMemory": "1" if pid in out_of_memory else "",
+            "maxRssKb": str(usage.ru_maxrss),  # its peak, for the REPORT of a crash (Linux: KB)
         }
         out_of_memory.discard(pid)
         try:

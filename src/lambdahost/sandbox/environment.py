@@ -266,6 +266,8 @@ class Environment:
         return body, None, None, "success", result_meta["contentType"]
 
     def _timed_out(self, invocation: Invocation) -> _Outcome:
+        if self._process is not None:  # its peak so far, for the REPORT: it is killed next
+            self._max_rss_kb = max(self._max_rss_kb, self._process.peak_memory_kb())
         self.reset()
         seconds = f"{self.function.timeout:.2f}"
         if not self._platform.json:
@@ -274,6 +276,7 @@ class Environment:
         return body, "Unhandled", "Sandbox.Timedout", "timeout", "application/json"
 
     def _exited(self, request_id: str, status: ExitStatus) -> _Outcome:
+        self._max_rss_kb = max(self._max_rss_kb, status.max_rss_kb)
         self.reset()
         error_type = "Runtime.OutOfMemory" if status.out_of_memory else "Runtime.ExitError"
         message = _exit_message(status)

@@ -27,6 +27,7 @@ class ExitStatus:
 
     code: int | None
     out_of_memory: bool = False
+    max_rss_kb: int = 0  # its peak resident memory
 
 
 class ForkServerGone(Exception):
@@ -133,7 +134,9 @@ class ForkServer:
             elif kind == protocol.EXITED:
                 future = self._exits.pop(int(meta["pid"]), None)
                 if future is not None and not future.done():
-                    future.set_result(ExitStatus(int(meta["exitCode"]), meta["outOfMemory"] == "1"))
+                    future.set_result(
+                        ExitStatus(int(meta["exitCode"]), meta["outOfMemory"] == "1", int(meta.get("maxRssKb") or 0))
+                    )
 
     def _gone(self) -> None:
         """The fork-server died: fail what waits on it; the next spawn starts a new one."""

@@ -127,6 +127,17 @@ class _Process:
         arrives through the loop, so this runs it until then."""
         return self._loop.run_until_complete(self.wait_exit())
 
+    def peak_memory_kb(self) -> int:
+        """The running process's peak resident memory (0 once it is gone)."""
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as status:
+                for line in status:
+                    if line.startswith(b"VmHWM:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
     def close(self) -> None:
         """Stop the process if it still runs and let go of its pipe and its watchdog."""
         if self._watchdog is not None:
@@ -262,16 +273,6 @@ class RuntimeApiProcess(_Process):
 
     async def invoke(self, meta: dict, payload: bytes) -> None:
         self.server.deliver(meta, payload)
-
-    def peak_memory_kb(self) -> int:
-        try:
-            with open(f"/proc/{self.pid}/status", "rb") as status:
-                for line in status:
-                    if line.startswith(b"VmHWM:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
 
     def close(self) -> None:
         self.server.close()
