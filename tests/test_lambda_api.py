@@ -784,3 +784,30 @@ def test_a_change_is_in_progress_for_a_while_and_refuses_another(tmp_path) -> No
         assert client.publish_version(FunctionName="made")["Version"] == "1"
     finally:
         server.stop()
+
+
+def test_architectures_are_one_of_lambdas_two(server) -> None:
+    """Exactly one architecture, x86_64 or arm64 (the API model's list of one, issue 28)."""
+    client = server.client(validate=False)  # botocore would refuse two before sending
+    code = zipped({"h.py": "def m(e, c):\n    return 1\n"})
+    made = client.create_function(
+        FunctionName="armed",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="h.m",
+        Code={"ZipFile": code},
+        Architectures=["arm64"],
+    )
+    assert made["Architectures"] == ["arm64"]
+    assert client.get_function_configuration(FunctionName="armed")["Architectures"] == ["arm64"]
+    for wrong in (["x86_64", "arm64"], ["sparc"]):
+        with pytest.raises(client.exceptions.ClientError, match="ValidationException.*architectures"):
+            client.create_function(
+                FunctionName="wrong",
+                Runtime="python3.12",
+                Role=ROLE,
+                Handler="h.m",
+                Code={"ZipFile": code},
+                Architectures=wrong,
+            )
+    client.delete_function(FunctionName="armed")

@@ -91,7 +91,7 @@ def test_functions_removed_from_the_template_are_removed(tmp_path: Path) -> None
             assert json.loads((await host.invoke("Second")).payload) == "two"
             _write(tmp_path, "hi")
             workspace.reload_template()
-            return [f.name for f in host.invoker.functions]
+            return [f.name for f in host.registry.functions]
 
     assert asyncio.run(scenario()) == ["Fn"]
 

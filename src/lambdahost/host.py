@@ -27,6 +27,7 @@ from .invoker.events import EventQueue
 from .invoker.metrics import Metrics
 from .model.function import FunctionConfig
 from .model.invocation import InvocationResult
+from .model.registry import Registry
 from .settings import HostSettings
 from .store import LogStore
 from .store.code import CodeStore
@@ -47,14 +48,15 @@ class AsyncHost:
         self.state_dir = Path(tempfile.mkdtemp(prefix="lambdahost-") if self._temporary else self.settings.state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.logs = LogStore(self.state_dir / "logs.db")
-        self.invoker = Invoker(self.settings, self.state_dir / "tmp", self.logs.append)
+        self.registry = Registry(self.settings.region, self.settings.account_id)
+        self.invoker = Invoker(self.settings, self.registry, self.state_dir / "tmp", self.logs.append)
         self.metrics = Metrics(self.invoker)
         self._functions = FunctionStore(self.state_dir / "state.db")
         code = CodeStore(self.state_dir / "code")
         self._layers = LayerStore(self.state_dir / "state.db")
         layers = Layers(code, self._layers, self.settings)
         self._mappings = MappingStore(self.state_dir / "state.db")
-        self.control = ControlPlane(self.invoker, code, self._functions, layers, self._mappings)
+        self.control = ControlPlane(self.registry, self.invoker, code, self._functions, layers, self._mappings)
         self._events = EventStore(self.state_dir / "state.db")
         self.queues = QueueStore(self.state_dir / "state.db")
         self.events: EventQueue | None = None
@@ -95,7 +97,7 @@ class AsyncHost:
         self.invoker.remove_function(name)
 
     def get_function(self, name: str) -> FunctionConfig:
-        return self.invoker.get_function(name)
+        return self.registry.record(name).config
 
     async def invoke(
         self, function_name: str, payload: Any = None, *, invocation_type: str = "RequestResponse", **options: Any

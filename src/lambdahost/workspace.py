@@ -43,7 +43,7 @@ class Workspace:
             previous = old.functions.get(function.logical_id) if old else None
             if previous is None or previous.config != function.config:
                 self.host.add_function(function.config)
-            record = self.host.invoker.record(function.config.name)
+            record = self.host.registry.record(function.config.name)
             self.host.control.adopt(record)  # what the API gave it before a restart
             record.role = function.role or record.role
             record.tags = {**record.tags, **function.tags}  # the template's win, as a deploy sets them

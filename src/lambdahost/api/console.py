@@ -53,6 +53,7 @@ class Console:
         self.host = host
         self.control = host.control
         self.invoker = host.invoker
+        self.registry = host.registry
         self._workspace = workspace  # a callable: the served template's Workspace, or None
         self.token = token
 
@@ -163,7 +164,7 @@ class Console:
 
     async def list_functions(self, request: Request) -> Response:
         rows = []
-        for record in sorted(self.invoker.records, key=lambda r: r.name):
+        for record in sorted(self.registry.records, key=lambda r: r.name):
             config = record.config
             invocations, errors = self.host.metrics.recent(record.name)
             rows.append(
@@ -201,7 +202,7 @@ class Console:
 
     async def get_function(self, request: Request) -> Response:
         record = self.control.record(request.path_params["name"])
-        arn = self.invoker.arn(record.name)
+        arn = self.registry.arn(record.name)
         layers = self.control.layers.describe
         workspace = self._workspace()
         definition = workspace.project.find(record.name) if workspace else None

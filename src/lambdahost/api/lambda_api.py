@@ -199,6 +199,7 @@ class _LambdaApi:
         self.url_base = url_base
         self.verifier = verifier
         self.control = host.control
+        self.registry = host.registry
         self.invoker = host.invoker
 
     # -- invoke ---------------------------------------------------------------------------------
@@ -267,7 +268,7 @@ class _LambdaApi:
     ) -> dict[str, Any]:
         return shapes.function_configuration(
             record,
-            self.invoker.arn(record.name),
+            self.registry.arn(record.name),
             self.control.code_of(record),
             version,
             layers=self.control.layers.describe,
@@ -299,7 +300,7 @@ class _LambdaApi:
             )
         configurations = []
         every = version_filter == "ALL"
-        for record in sorted(self.invoker.records, key=lambda r: r.name):
+        for record in sorted(self.registry.records, key=lambda r: r.name):
             configurations.append(self._configuration(record, listed=True, qualified=every))
             if every:
                 configurations += [self._configuration(record, v, listed=True) for v in record.versions.values()]
@@ -344,7 +345,7 @@ class _LambdaApi:
         # Through an alias: its version's configuration, under the alias's ARN (issue 28, from AWS's answers)
         number = record.aliases[qualifier].function_version
         shape = self._configuration(record, record.versions.get(number))
-        shape["FunctionArn"] = self.invoker.arn(record.name, qualifier)
+        shape["FunctionArn"] = self.registry.arn(record.name, qualifier)
         return shape
 
     async def get_configuration(self, request: Request) -> Response:
@@ -377,7 +378,7 @@ class _LambdaApi:
         return _json(_page(request, items, "Versions"))
 
     def _alias(self, record, alias) -> dict[str, Any]:
-        return shapes.alias_configuration(alias, self.invoker.arn(record.name))
+        return shapes.alias_configuration(alias, self.registry.arn(record.name))
 
     async def create_alias(self, request: Request) -> Response:
         alias = self.control.create_alias(request.path_params["name"], await _body(request))
@@ -439,7 +440,7 @@ class _LambdaApi:
 
     def _event_config(self, request: Request, config: dict[str, Any]) -> dict[str, Any]:
         record, qualifier = self.control.qualified(request.path_params["name"], request.query_params.get("Qualifier"))
-        return shapes.event_invoke_config(config, self.invoker.arn(record.name, qualifier or LATEST), time.time())
+        return shapes.event_invoke_config(config, self.registry.arn(record.name, qualifier or LATEST), time.time())
 
     async def put_event_invoke_config(self, request: Request) -> Response:
         config = self.control.put_event_invoke_config(
@@ -464,7 +465,7 @@ class _LambdaApi:
     async def list_event_invoke_configs(self, request: Request) -> Response:
         record = self.control.record(request.path_params["name"])
         configs = [
-            shapes.event_invoke_config(config, self.invoker.arn(record.name, qualifier), time.time())
+            shapes.event_invoke_config(config, self.registry.arn(record.name, qualifier), time.time())
             for qualifier, config in record.event_invoke_configs.items()
         ]
         return _json(_page(request, configs, "FunctionEventInvokeConfigs"))
@@ -480,7 +481,7 @@ class _LambdaApi:
                     "ConcurrentExecutions": concurrency.limit,
                     "UnreservedConcurrentExecutions": concurrency.unreserved,
                 },
-                "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": len(self.invoker.records)},
+                "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": len(self.registry.records)},
             }
         )
 
@@ -538,7 +539,7 @@ class _LambdaApi:
     # -- function URLs --------------------------------------------------------------------------
 
     def _url_config(self, record, alias: str) -> dict[str, Any]:
-        arn = self.invoker.arn(record.name, alias or None)
+        arn = self.registry.arn(record.name, alias or None)
         return shapes.function_url_config(record.name, alias, record.url_configs[alias], arn, self.url_base)
 
     async def create_url_config(self, request: Request) -> Response:

@@ -30,7 +30,7 @@ class KeptSettings:
     def runtime_management(self, function_name: str, qualifier: str | None) -> dict[str, Any]:
         record, qualifier = self._plane.qualified(function_name, qualifier)
         kept = record.settings.get("RuntimeManagementConfig", {}).get(qualifier or "", {"UpdateRuntimeOn": "Auto"})
-        return {**kept, "FunctionArn": self._plane.invoker.arn(record.name, qualifier)}
+        return {**kept, "FunctionArn": self._plane.registry.arn(record.name, qualifier)}
 
     def put_runtime_management(
         self, function_name: str, qualifier: str | None, request: dict[str, Any]
@@ -48,7 +48,7 @@ class KeptSettings:
         configs = dict(record.settings.get("RuntimeManagementConfig", {}))
         configs[qualifier or ""] = kept
         self._keep(record, "RuntimeManagementConfig", configs)
-        return {**kept, "FunctionArn": self._plane.invoker.arn(record.name, qualifier)}
+        return {**kept, "FunctionArn": self._plane.registry.arn(record.name, qualifier)}
 
     def code_signing(self, function_name: str) -> dict[str, Any]:
         return {"CodeSigningConfigArn": "", "FunctionName": self._plane.record(function_name).name}

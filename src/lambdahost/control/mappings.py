@@ -38,7 +38,7 @@ class EventSourceMappings:
         return [m for m in (*self._template.values(), *self._api.values()) if m.enabled]
 
     def function_arn(self, mapping: EventSourceMapping) -> str:
-        return self._plane.invoker.arn(*mapping.target)
+        return self._plane.registry.arn(*mapping.target)
 
     def function_timeout(self, mapping: EventSourceMapping) -> int:
         """The timeout of the version the mapping invokes (ResourceNotFoundException if it is gone)."""

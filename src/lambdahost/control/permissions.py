@@ -48,7 +48,7 @@ class Permissions:
                 f"The statement id ({sid}) provided already exists. Please provide a new statement id, "
                 "or remove the existing statement."
             )
-        statement = _statement(sid, action, principal, self._plane.invoker.arn(record.name, qualifier), request)
+        statement = _statement(sid, action, principal, self._plane.registry.arn(record.name, qualifier), request)
         statements.append(statement)
         record.touch()
         self._plane.save(record)

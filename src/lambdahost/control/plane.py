@@ -26,7 +26,7 @@ from ..invoker import Invoker
 from ..model import limits
 from ..model.function import FunctionConfig, LoggingConfig
 from ..model.names import parse_function_name
-from ..model.registry import LATEST, Alias, FunctionRecord, Version, new_revision
+from ..model.registry import LATEST, Alias, FunctionRecord, Registry, Version, new_revision
 from ..store.code import CodeStore, hash_folder
 from ..store.functions import FunctionStore
 from ..store.mappings import MappingStore
@@ -46,8 +46,15 @@ class PreconditionFailedException(LambdaError):
 
 class ControlPlane:
     def __init__(
-        self, invoker: Invoker, code: CodeStore, store: FunctionStore, layers: Layers, mappings: MappingStore
+        self,
+        registry: Registry,
+        invoker: Invoker,
+        code: CodeStore,
+        store: FunctionStore,
+        layers: Layers,
+        mappings: MappingStore,
     ) -> None:
+        self.registry = registry
         self.invoker = invoker
         self.code = code
         self.store = store
@@ -65,7 +72,7 @@ class ControlPlane:
         for record in self.store.load():
             if record.origin == "template":
                 self._saved_template_state[record.name] = record
-            elif record.name not in {r.name for r in self.invoker.records}:
+            elif record.name not in self.registry:
                 self.invoker.put_record(record)
                 self.provisioned.resume(record)
 
@@ -93,7 +100,7 @@ class ControlPlane:
     def record(self, function_name: str) -> FunctionRecord:
         settings = self.invoker.settings
         name, _ = parse_function_name(function_name, region=settings.region, account=settings.account_id)
-        return self.invoker.record(name)
+        return self.registry.record(name)
 
     def code_of(self, record: FunctionRecord):
         if record.code is None:  # a template function: hash its folder the first time it is asked
@@ -103,16 +110,16 @@ class ControlPlane:
     def qualified(self, function_name: str, qualifier: str | None) -> tuple[FunctionRecord, str | None]:
         settings = self.invoker.settings
         name, qualifier = parse_function_name(function_name, qualifier, settings.region, settings.account_id)
-        record = self.invoker.record(name)
+        record = self.registry.record(name)
         if qualifier not in (None, LATEST) and qualifier not in record.versions and qualifier not in record.aliases:
-            raise ResourceNotFoundException(f"Function not found: {self.invoker.arn(name, qualifier)}")
+            raise ResourceNotFoundException(f"Function not found: {self.registry.arn(name, qualifier)}")
         return record, qualifier
 
     # -- functions ----------------------------------------------------------------------------
 
     def create_function(self, request: dict[str, Any], zip_file: bytes | None) -> FunctionRecord:
         name, _ = parse_function_name(request.get("FunctionName", ""))  # a name, or an ARN of one
-        if name in {r.name for r in self.invoker.records}:
+        if name in self.registry:
             raise ResourceConflictException(f"Function already exist: {name}")
         role = _checked_role(request.get("Role", ""))
         if request.get("PackageType", "Zip") != "Zip":
@@ -152,7 +159,7 @@ class ControlPlane:
         if record.changing():
             raise ResourceConflictException(
                 "The operation cannot be performed at this time. "
-                f"An update is in progress for resource: {self.invoker.arn(record.name)}"
+                f"An update is in progress for resource: {self.registry.arn(record.name)}"
             )
 
     def check_invocable(self, record: FunctionRecord) -> None:
@@ -207,7 +214,7 @@ class ControlPlane:
 
     def delete_function(self, function_name: str, qualifier: str | None) -> None:
         name, qualifier = parse_function_name(function_name, qualifier)
-        record = self.invoker.record(name)
+        record = self.registry.record(name)
         if qualifier == LATEST:
             raise InvalidParameterValueException("$LATEST version cannot be deleted without deleting the function.")
         if qualifier is None:
@@ -336,14 +343,14 @@ class ControlPlane:
             request.get("Description", ""),
             _weights(request),
         )
-        record.add_alias(alias, self.invoker.arn(record.name, alias.name))
+        record.add_alias(alias, self.registry.arn(record.name, alias.name))
         self._save(record)
         return alias
 
     def alias(self, function_name: str, name: str) -> Alias:
         record = self.record(function_name)
         if name not in record.aliases:
-            raise ResourceNotFoundException(f"Cannot find alias arn: {self.invoker.arn(record.name, name)}")
+            raise ResourceNotFoundException(f"Cannot find alias arn: {self.registry.arn(record.name, name)}")
         return record.aliases[name]
 
     def update_alias(self, function_name: str, name: str, request: dict[str, Any]) -> Alias:
@@ -387,7 +394,7 @@ class ControlPlane:
                 "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
                 "operation. Please specify either a function name or an unqualified function ARN."
             )
-        record = self.invoker.record(name)
+        record = self.registry.record(name)
         if reserved is not None and (not isinstance(reserved, int) or reserved < 0):
             raise ValidationException(
                 [
@@ -406,7 +413,7 @@ class ControlPlane:
         key = qualifier or LATEST
         if merge and key not in record.event_invoke_configs:
             raise ResourceNotFoundException(
-                f"The function {self.invoker.arn(record.name, key)} doesn't have an EventInvokeConfig"
+                f"The function {self.registry.arn(record.name, key)} doesn't have an EventInvokeConfig"
             )
         current = dict(record.event_invoke_configs.get(key, {})) if merge else {}
         for member in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"):
@@ -457,7 +464,7 @@ class ControlPlane:
             name, _ = parse_function_name(destination)
             if name == record.name:
                 raise InvalidParameterValueException("You can't specify the function as a destination for itself.")
-            if name not in {r.name for r in self.invoker.records}:
+            if name not in self.registry:
                 raise InvalidParameterValueException(f"The destination ARN {destination} is invalid.")
 
     def event_invoke_config(self, function_name: str, qualifier: str | None) -> dict:
@@ -465,7 +472,7 @@ class ControlPlane:
         key = qualifier or LATEST
         if key not in record.event_invoke_configs:
             raise ResourceNotFoundException(
-                f"The function {self.invoker.arn(record.name, key)} doesn't have an EventInvokeConfig"
+                f"The function {self.registry.arn(record.name, key)} doesn't have an EventInvokeConfig"
             )
         return record.event_invoke_configs[key]
 

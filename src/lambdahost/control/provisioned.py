@@ -88,7 +88,7 @@ class ProvisionedConcurrency:
     def list(self, function_name: str) -> list[dict[str, Any]]:
         record = self._plane.record(function_name)
         return [
-            {"FunctionArn": self._plane.invoker.arn(record.name, qualifier), **self._shape(record, qualifier)}
+            {"FunctionArn": self._plane.registry.arn(record.name, qualifier), **self._shape(record, qualifier)}
             for qualifier in record.settings.get(KEY, {})
         ]
 

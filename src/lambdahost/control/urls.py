@@ -77,7 +77,7 @@ class FunctionUrls:
         return record, qualifier
 
     def _arn(self, record: FunctionRecord, alias: str) -> str:
-        return self._plane.invoker.arn(record.name, alias or None)
+        return self._plane.registry.arn(record.name, alias or None)
 
 
 def _apply(config: dict[str, Any], request: dict[str, Any], creating: bool) -> dict[str, Any]:

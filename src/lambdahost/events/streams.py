@@ -282,7 +282,7 @@ class StreamPoller:
         record = {
             "requestContext": {
                 "requestId": result.request_id,
-                "functionArn": self.host.invoker.arn(mapping.target[0]),  # unqualified
+                "functionArn": self.host.registry.arn(mapping.target[0]),  # unqualified
                 "condition": "RetryAttemptsExhausted",
                 "approximateInvokeCount": attempts,
             },

@@ -118,7 +118,7 @@ class EventQueue:
 
     async def _attempt(self, event: AsyncEvent) -> None:
         try:
-            record = self.invoker.record(event.function_name)
+            record = self.invoker.registry.record(event.function_name)
         except ResourceNotFoundException:
             log.warning(
                 "dropping asynchronous event %s: function %s no longer exists", event.request_id, event.function_name
@@ -187,7 +187,7 @@ class EventQueue:
             "timestamp": _timestamp(),
             "requestContext": {
                 "requestId": event.request_id,
-                "functionArn": self.invoker.arn(event.function_name, event.qualifier or version),
+                "functionArn": self.invoker.registry.arn(event.function_name, event.qualifier or version),
                 "condition": condition,
                 "approximateInvokeCount": max(event.attempts, 1) if result else event.attempts,
             },

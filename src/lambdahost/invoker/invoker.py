@@ -25,7 +25,7 @@ from ..model import limits
 from ..model.function import FunctionConfig
 from ..model.invocation import Invocation, InvocationResult
 from ..model.names import check_qualifier, parse_function_name
-from ..model.registry import LATEST, FunctionRecord
+from ..model.registry import LATEST, FunctionRecord, Registry
 from ..sandbox import bytecode, packages
 from ..sandbox.environment import Environment, LogSink
 from ..sandbox.forkserver import ForkServer
@@ -57,8 +57,9 @@ class _Call:
 
 
 class Invoker:
-    def __init__(self, settings: HostSettings, tmp_root: Path, sink: LogSink) -> None:
+    def __init__(self, settings: HostSettings, registry: Registry, tmp_root: Path, sink: LogSink) -> None:
         self.settings = settings
+        self.registry = registry
         self.concurrency = ConcurrencyLimits(settings.concurrency_limit)
         self._tmp_root = tmp_root
         self._included = link_included(tmp_root.parent / "included")
@@ -68,7 +69,6 @@ class Invoker:
             settings.interpreters, settings.strict_runtimes, tmp_root.parent / "interpreters.json"
         )
         self._forkservers: dict[str, ForkServer] = {}
-        self._records: dict[str, FunctionRecord] = {}
         self._pools: dict[tuple[str, str, str], Pool] = {}  # (name, version, tenant id or "")
         # Called with (function name, result) after every invocation: terminal output, metrics.
         self.observers: list[Callable[[str, InvocationResult], None]] = []
@@ -79,9 +79,9 @@ class Invoker:
     def add_function(self, config: FunctionConfig) -> FunctionRecord:
         """Add a function, or give an existing one a new $LATEST configuration (recycling its
         $LATEST environments); its versions and aliases stay."""
-        record = self._records.get(config.name)
-        if record is None:
+        if config.name not in self.registry:
             return self.put_record(FunctionRecord(config))
+        record = self.registry.record(config.name)
         self.prepare(config)
         self.concurrency.reserve(config.name, config.reserved_concurrency)
         record.config = config
@@ -96,9 +96,9 @@ class Invoker:
         for config in (record.config, *(v.config for v in record.versions.values())):
             self.prepare(config)
         self.concurrency.reserve(record.name, record.config.reserved_concurrency)
-        if record.name in self._records:
+        if record.name in self.registry:
             self.remove_function(record.name)
-        self._records[record.name] = record
+        self.registry.put(record)
         return record
 
     def prepare(self, config: FunctionConfig) -> None:
@@ -138,8 +138,8 @@ class Invoker:
         self._forkservers[interpreter.executable] = forkserver
 
     def remove_function(self, name: str) -> None:
-        self.record(name)
-        del self._records[name]
+        self.registry.record(name)  # a 404 for a function it does not have
+        self.registry.remove(name)
         self.concurrency.reserve(name, None)
         for key in [key for key in self._pools if key[0] == name]:
             self._pools.pop(key).retire()
@@ -149,37 +149,16 @@ class Invoker:
         for key in [key for key in self._pools if key[:2] == (name, version)]:
             self._pools.pop(key).retire()
 
-    def record(self, name: str) -> FunctionRecord:
-        try:
-            return self._records[name]
-        except KeyError:
-            raise ResourceNotFoundException(f"Function not found: {self.arn(name)}") from None
-
-    def get_function(self, name: str) -> FunctionConfig:
-        return self.record(name).config
-
-    @property
-    def records(self) -> list[FunctionRecord]:
-        return list(self._records.values())
-
-    @property
-    def functions(self) -> list[FunctionConfig]:
-        return [record.config for record in self._records.values()]
-
-    def arn(self, name: str, qualifier: str | None = None) -> str:
-        arn = f"arn:aws:lambda:{self.settings.region}:{self.settings.account_id}:function:{name}"
-        return f"{arn}:{qualifier}" if qualifier else arn
-
     def environments(self, name: str, version: str = LATEST, tenant_id: str = "") -> list[Environment]:
         pool = self._pools.get((name, version, tenant_id))
         return pool.environments if pool else []
 
     def resolve(self, function_name: str, qualifier: str | None = None) -> tuple[FunctionRecord, str | None]:
         """The record a name or ARN refers to, and the qualifier given with it."""
-        record = self._records.get(function_name)  # a plain name, as nearly every call gives it
+        record = self.registry.get(function_name)  # a plain name, as nearly every call gives it
         if record is None:
             name, qualifier = parse_function_name(function_name, qualifier, self.settings.region)
-            record = self._records.get(name)
+            record = self.registry.get(name)
         else:
             name = function_name
         known = record is not None and (
@@ -187,7 +166,7 @@ class Invoker:
         )
         if not known:
             check_qualifier(qualifier)  # a malformed one is a ValidationException, not a 404
-            raise ResourceNotFoundException(f"Function not found: {self.arn(name, qualifier)}")
+            raise ResourceNotFoundException(f"Function not found: {self.registry.arn(name, qualifier)}")
         return record, qualifier
 
     # -- invoking -----------------------------------------------------------------------------
@@ -267,7 +246,7 @@ class Invoker:
         invocation = Invocation(
             request_id=request_id or new_request_id(),
             payload=body,
-            invoked_function_arn=self.arn(name, qualifier),
+            invoked_function_arn=self.registry.arn(name, qualifier),
             trace_id=_trace_id(trace_header),
             client_context=client_context,
             tenant_id=tenant_id,
@@ -306,7 +285,7 @@ class Invoker:
 
     def provision(self, name: str, version: str, count: int) -> None:
         """Keep ``count`` environments of a version initialized ahead (provisioned concurrency)."""
-        self._pool(self._records[name].resolve(version)[1], version, "").provision(count)
+        self._pool(self.registry.record(name).resolve(version)[1], version, "").provision(count)
 
     def provisioned(self, name: str, version: str) -> Provisioned:
         pool = self._pools.get((name, version, ""))
@@ -314,7 +293,7 @@ class Invoker:
 
     def take_snapshot(self, name: str, version: str) -> None:
         """SnapStart: take a version's snapshot now, as Lambda does when it is published (a loop must run)."""
-        function = self._records[name].versions[version].config
+        function = self.registry.record(name).versions[version].config
         if function.snap_start:
             self._pool(function, version, "").take_snapshot(f"{name}:{version}")
 

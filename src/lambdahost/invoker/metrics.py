@@ -122,7 +122,7 @@ class Metrics:
             "# HELP lambdahost_concurrent_executions Invocations running now",
             "# TYPE lambdahost_concurrent_executions gauge",
         ]
-        for record in sorted(self._invoker.records, key=lambda r: r.name):
+        for record in sorted(self._invoker.registry.records, key=lambda r: r.name):
             lines.append(
                 f'lambdahost_concurrent_executions{{function="{record.name}"}} '
                 f"{self._invoker.concurrency.in_flight(record.name)}"

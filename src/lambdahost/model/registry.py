@@ -161,3 +161,44 @@ class FunctionRecord:
             raise ResourceConflictException(f"Alias already exists: {arn}")
         self.check_alias_target(alias.function_version, alias.weights)
         self.aliases[alias.name] = alias
+
+
+class Registry:
+    """The functions a host serves, by name: what the control plane, the APIs, the console, the
+    event sources and the invoker share. The invoker adds to it (it also prepares what a
+    function runs on); everything else reads it."""
+
+    def __init__(self, region: str, account_id: str) -> None:
+        self.region = region
+        self.account_id = account_id
+        self._records: dict[str, FunctionRecord] = {}
+
+    def arn(self, name: str, qualifier: str | None = None) -> str:
+        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+        return f"{arn}:{qualifier}" if qualifier else arn
+
+    def record(self, name: str) -> FunctionRecord:
+        try:
+            return self._records[name]
+        except KeyError:
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name)}") from None
+
+    def get(self, name: str) -> FunctionRecord | None:
+        return self._records.get(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._records
+
+    @property
+    def records(self) -> list[FunctionRecord]:
+        return list(self._records.values())
+
+    @property
+    def functions(self) -> list[FunctionConfig]:
+        return [record.config for record in self._records.values()]
+
+    def put(self, record: FunctionRecord) -> None:
+        self._records[record.name] = record
+
+    def remove(self, name: str) -> None:
+        del self._records[name]

@@ -136,7 +136,7 @@ class GatewayApp:
         """Invoke, waiting no longer than the integration timeout; as on AWS, a function still
         running then goes on to its own end. The request's trace header becomes the invocation's."""
         invoker = self.host.invoker  # a RequestResponse of JSON bytes: nothing for the host to add
-        races = invoker.get_function(function_name).timeout + 1 >= timeout
+        races = self.host.registry.record(function_name).config.timeout + 1 >= timeout
         invocation = invoker.invoke(
             function_name,
             fastjson.dumps(event),
@@ -159,7 +159,7 @@ class GatewayApp:
         target, _, rest = request.raw_path[len(URL_PREFIX) :].partition("/")
         name, _, alias = target.partition(":")
         try:
-            record = self.host.invoker.record(name)
+            record = self.host.registry.record(name)
         except LambdaError:
             return responses.URL_NOT_FOUND
         config = record.url_configs.get(alias)
