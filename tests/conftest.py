@@ -21,6 +21,28 @@ T = TypeVar("T")
 
 LOOPS = {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
 
+_COVERS_VAR = """
+import os, tempfile
+from lambdahost.runtime import ephemeral
+code = tempfile.mkdtemp()
+ephemeral.limit(ephemeral.TMP, 1, ephemeral._top_level([code, ephemeral.__file__]), task_root=code)
+print(os.path.ismount(ephemeral.TASK))
+"""
+
+
+def _code_at_var_task() -> bool:
+    """Whether this machine lets an environment see its code at /var/task (a mount namespace)."""
+    probe = subprocess.run([sys.executable, "-c", _COVERS_VAR], capture_output=True, text=True)
+    return probe.stdout.strip() == "True"
+
+
+CODE_AT_VAR_TASK = _code_at_var_task()
+
+
+def task_root(code_dir: Path) -> str:
+    """The path a function sees its code at: /var/task, as on Lambda, where the machine allows."""
+    return "/var/task" if CODE_AT_VAR_TASK else str(code_dir)
+
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """``pytest.mark.both_loops``: each test that runs a host runs on both loops lambdahost may

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import task_root
 from lambdahost import FunctionConfig, Host
 
 CASES = sorted(Path(__file__).parent.glob("conformance/*/expected.json"))
@@ -48,7 +49,7 @@ def test_conformance(case: Path, host: Host) -> None:
 
     result = host.invoke(name, spec.get("event", {}))
 
-    names = {"{CODE_DIR}": str(case.parent.resolve()), "{REQUEST_ID}": result.request_id}
+    names = {"{CODE_DIR}": task_root(case.parent.resolve()), "{REQUEST_ID}": result.request_id}
     assert result.function_error == spec.get("function_error")
     if "payload" in spec:
         assert result.payload.decode() == spec["payload"]

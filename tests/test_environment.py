@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import CODE_AT_VAR_TASK, task_root
 from lambdahost import FunctionConfig, Host, InvalidParameterValueException, InvalidRequestContentException
 from lambdahost.model import limits
 from lambdahost.sandbox.interpreter import InterpreterResolver
@@ -61,14 +63,14 @@ def test_lambda_environment_variables(host: Host, make_function) -> None:
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
     assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_{function.runtime}"
     assert env["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
-    assert env["LAMBDA_TASK_ROOT"] == str(function.code_dir)
+    assert env["LAMBDA_TASK_ROOT"] == task_root(function.code_dir)
     assert Path(env["LAMBDA_RUNTIME_DIR"], "bootstrap.py").is_file()
     assert env["TZ"] == ":UTC"
     assert env["LANG"] == "en_US.UTF-8"
     assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", env["_X_AMZN_TRACE_ID"])
     assert env["GREETING"] == "hi"
     # As awslambdaric's environment has them (issue 28), with this machine's paths for Lambda's
-    task = str(function.code_dir)
+    task = task_root(function.code_dir)
     assert env["PWD"] == task and env["LD_LIBRARY_PATH"].split(":")[-2:] == [task, f"{task}/lib"]
     assert env["AWS_XRAY_DAEMON_ADDRESS"] == "127.0.0.1:2000"
     assert json.loads(result.payload)["files"] == [1024, 1024], "Lambda's file descriptor quota"
@@ -160,7 +162,7 @@ def test_layers_are_on_sys_path_like_opt_python(host: Host, make_function, tmp_p
     )
     result = json.loads(host.invoke(function.name).payload)
     assert result["who"] == "layer2", "a later layer wins, as when extracted over the earlier one in /opt"
-    assert result["path"][0] == str(function.code_dir)
+    assert result["path"][0] == task_root(function.code_dir)
     assert result["path"][1:5] == [
         str(site),
         str(second / "python"),
@@ -221,7 +223,7 @@ def test_user_pythonpath_replaces_the_layer_dirs(host: Host, make_function, tmp_
     extra.mkdir()
     function = make_function(DUMP, environment={"PYTHONPATH": str(extra)})
     path = json.loads(host.invoke(function.name).payload)["path"]
-    assert path[:2] == [str(function.code_dir), str(extra)]
+    assert path[:2] == [task_root(function.code_dir), str(extra)]
 
 
 PYTHON_VARIABLES = """
@@ -256,7 +258,7 @@ def test_the_functions_python_variables_are_honoured(host: Host, make_function) 
     )
     assert seen["hash"] == int(expected.stdout), "the seed given, not the server's random one"
     assert seen["bytecode"] is True and seen["warnings"] == ["error"]
-    assert seen["path"] == str(function.code_dir / "vendor")
+    assert seen["path"] == f"{task_root(function.code_dir)}/vendor"
 
     forked = make_function(PYTHON_VARIABLES, environment={k: v for k, v in variables.items() if k != "PYTHONHASHSEED"})
     seen = json.loads(host.invoke(forked.name).payload)
@@ -322,8 +324,8 @@ def test_each_available_runtime_runs_on_its_own_interpreter(tmp_path: Path, runt
     assert json.loads(failed.payload)["errorType"] == "KeyError"
     # AWS's shape on every version: no caret lines under the code (Python 3.13 would add them)
     assert json.loads(failed.payload)["stackTrace"] == [
-        f'  File "{code / "app.py"}", line 6, in handler\n    fail()\n',
-        f"  File \"{code / 'app.py'}\", line 3, in fail\n    raise KeyError('k')\n",
+        f'  File "{task_root(code)}/app.py", line 6, in handler\n    fail()\n',
+        f"  File \"{task_root(code)}/app.py\", line 3, in fail\n    raise KeyError('k')\n",
     ]
     assert f"INIT_START Runtime Version: {runtime.replace('python', 'python:')}.local" in ok.log
 
@@ -355,3 +357,22 @@ def test_a_python38_function_runs_on_the_closest_interpreter_with_the_deprecatio
     assert version[0] == 3 and version[1] >= 9
     messages = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("python3.8 is deprecated since 2024-10-14") for m in messages)
+
+
+@pytest.mark.skipif(not CODE_AT_VAR_TASK, reason="this machine allows no mount namespace for an environment")
+def test_the_code_is_at_var_task(host: Host, make_function) -> None:
+    """As on Lambda: the code at /var/task (``__file__``, tracebacks, a data file opened by its
+    absolute path), beside the machine's /var as it was."""
+    function = make_function(
+        """
+        import json, os
+
+        def handler(event, context):
+            machine = sorted(n for n in os.listdir("/var") if n != "task")
+            return {"file": __file__, "data": json.load(open("/var/task/data.json")), "var": machine}
+        """
+    )
+    (function.code_dir / "data.json").write_text('{"model": "small"}')
+    seen = json.loads(host.invoke(function.name).payload)
+    assert seen["file"] == "/var/task/app.py" and seen["data"] == {"model": "small"}
+    assert seen["var"] == sorted(os.listdir("/var")), "the machine's /var is still there"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import task_root
 from lambdahost import AsyncHost, FunctionConfig, Host
 
 pytestmark = pytest.mark.both_loops
@@ -42,7 +43,7 @@ def test_warm_environment_keeps_globals_and_tmp_files(host: Host, make_function)
     assert (first["imports"], first["calls"], first["tmp_file_existed"]) == (1, 1, False)
     assert (second["imports"], second["calls"], second["tmp_file_existed"]) == (1, 2, True)
     assert first["pid"] == second["pid"]
-    assert first["cwd"] == str(function.code_dir)
+    assert first["cwd"] == task_root(function.code_dir)
     if sys.platform == "linux":  # /tmp is the environment's own (ephemeral.py)
         assert first["tmpdir"] == "/tmp"
     else:

@@ -30,11 +30,15 @@ _MS_NODEV = 0x4
 _MS_BIND = 0x1000
 _MS_REC = 0x4000
 _MS_PRIVATE = 0x40000
+_MNT_DETACH = 0x2
 TMP = "/tmp"
+TASK = "/var/task"  # where Lambda's code is
 
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 # Looked up once, here in the fork-server, rather than by each new environment (tens of µs each).
-_unshare, _mount, _setns = (_libc.unshare, _libc.mount, _libc.setns) if _libc else (None, None, None)
+_unshare, _mount, _setns, _umount2 = (
+    (_libc.unshare, _libc.mount, _libc.setns, _libc.umount2) if _libc else (None, None, None, None)
+)
 
 
 def limit(
@@ -43,12 +47,14 @@ def limit(
     kept: "frozenset[str]",
     seed: bool = False,
     file_systems: "list[list[str]]" = (),
+    task_root: "str | None" = None,
 ) -> "list[str]":
     """Put a ``size_mb`` tmpfs on ``target`` (/tmp, or a folder) for this process and its children,
     for good; over /tmp, with the machine's /tmp folders named in ``kept`` bound into it, and with
     ``seed`` a copy of the rest of what /tmp held (a SnapStart snapshot's files, which Lambda's
     snapshot keeps with its memory). ``file_systems``: (folder, /mnt/path) pairs, each folder
-    mounted at its path (EFS, as the function's FileSystemConfigs name it). Returns the
+    mounted at its path (EFS, as the function's FileSystemConfigs name it); ``task_root``, the
+    code folder, at /var/task (when /var can be covered: see ``_cover_var``). Returns the
     namespaces made for it ("user" and "mnt", or "mnt" alone). Raises OSError when this machine
     does not allow it."""
     if _libc is None:
@@ -67,6 +73,7 @@ def limit(
     _check(_mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make the mounts private")
     if file_systems:  # before /tmp is covered: a folder may be in the machine's /tmp
         _mount_file_systems(file_systems)
+    code = os.open(task_root, os.O_PATH | os.O_DIRECTORY) if task_root else None  # (it may be in /tmp)
     machines = os.open(TMP, os.O_PATH | os.O_DIRECTORY)  # the machine's /tmp, once covered
     try:
         options = f"size={size_mb}m,mode={'1777' if target == TMP else '0700'}".encode()
@@ -76,9 +83,37 @@ def limit(
                 _bind(machines, name)
             if seed:
                 _copy(f"/proc/self/fd/{machines}", TMP, kept)
+        if code is not None:
+            _cover_var(code)
     finally:
         os.close(machines)
+        if code is not None:
+            os.close(code)
     return made
+
+
+def _cover_var(code: int) -> None:
+    """Put the code folder (``code``, open) at /var/task, as Lambda has it, so tracebacks,
+    ``__file__`` and ``open("/var/task/data.json")`` are as there. /var is the machine's: a small
+    tmpfs covers it, with each of the machine's entries bound back into it, and /var/task beside
+    them. It stays writable (Lambda's is read-only) so that Python's bytecode cache keeps cold
+    starts fast. Best effort: where a mount is refused, /var stays as it was (and the code at its
+    path)."""
+    machines = os.open("/var", os.O_PATH | os.O_DIRECTORY)
+    try:
+        _check(_mount(b"tmpfs", b"/var", b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=1m,mode=0755"), "cover /var")
+        try:
+            for name in sorted(os.listdir(f"/proc/self/fd/{machines}")):
+                _bind(machines, name, "/var")
+            os.mkdir(TASK)
+            _check(_mount(f"/proc/self/fd/{code}".encode(), TASK.encode(), None, _MS_BIND | _MS_REC, None), "bind code")
+
+        except OSError:
+            _umount2(b"/var", _MNT_DETACH)  # the machine's /var again
+    except OSError:
+        pass
+    finally:
+        os.close(machines)
 
 
 def _mount_file_systems(file_systems: "list[list[str]]") -> None:
@@ -95,10 +130,14 @@ def _mount_file_systems(file_systems: "list[list[str]]") -> None:
             os.close(source)
 
 
-def _bind(machines: int, name: str) -> None:
-    """Bind the machine's ``/tmp/<name>`` (``machines``: its /tmp, open) into this /tmp."""
-    target = os.path.join(TMP, name)
-    if stat.S_ISDIR(os.stat(name, dir_fd=machines).st_mode):  # (cheaper than a path through /proc)
+def _bind(machines: int, name: str, folder: str = TMP) -> None:
+    """Bind the machine's ``<folder>/<name>`` (``machines``: that folder, open) into the covered one."""
+    target = os.path.join(folder, name)
+    mode = os.stat(name, dir_fd=machines, follow_symlinks=False).st_mode
+    if stat.S_ISLNK(mode):  # (/var/run -> /run): the same link
+        os.symlink(os.readlink(name, dir_fd=machines), target)
+        return
+    if stat.S_ISDIR(mode):  # (cheaper than a path through /proc)
         os.mkdir(target)
     else:
         os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -218,7 +257,12 @@ class Folders:
                     os.close(fd)
             elif folder:
                 target = TMP if covered else folder
-                made = limit(target, spec["ephemeralStorageMb"], kept, restored, spec.get("fileSystems") or [])
+                task_root = (
+                    spec["taskRoot"] if covered and not spec.get("debug") else None
+                )  # (a debugger's paths are real)
+                made = limit(
+                    target, spec["ephemeralStorageMb"], kept, restored, spec.get("fileSystems") or [], task_root
+                )
                 fds = [os.open(f"/proc/self/ns/{name}", os.O_RDONLY) for name in made]
                 socket.send_fds(self._outbox, [os.fsencode(folder)], fds)
                 for fd in fds:
@@ -227,6 +271,8 @@ class Folders:
             for key in ("TMPDIR", "HOME"):
                 if spec["environment"].get(key) == folder:
                     os.environ[key] = spec["environment"][key] = TMP
+            if os.path.ismount(TASK) and not spec.get("debug"):
+                _at_var_task(spec)
 
     def receive(self) -> None:
         """Keep the namespaces that new processes have sent; called before anything that needs them."""
@@ -242,3 +288,16 @@ class Folders:
         """The environment is gone for good: its tmpfs goes with the last process in it."""
         for fd in self._held.pop(folder, []):
             os.close(fd)
+
+
+def _at_var_task(spec: dict) -> None:
+    """The environment's code is at /var/task now: its task root, and the variables that name it."""
+    real, environment = spec["taskRoot"], spec["environment"]
+    spec["taskRoot"] = TASK
+    for key in ("LAMBDA_TASK_ROOT", "PWD", "LD_LIBRARY_PATH"):
+        if key in environment:
+            parts = environment[key].split(os.pathsep)
+            moved = [
+                TASK + part[len(real) :] if part == real or part.startswith(real + "/") else part for part in parts
+            ]
+            os.environ[key] = environment[key] = os.pathsep.join(moved)
