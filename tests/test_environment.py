@@ -376,3 +376,29 @@ def test_the_code_is_at_var_task(host: Host, make_function) -> None:
     seen = json.loads(host.invoke(function.name).payload)
     assert seen["file"] == "/var/task/app.py" and seen["data"] == {"model": "small"}
     assert seen["var"] == sorted(os.listdir("/var")), "the machine's /var is still there"
+
+
+@pytest.mark.skipif(not CODE_AT_VAR_TASK, reason="this machine allows no mount namespace for an environment")
+def test_the_layers_are_gathered_at_opt(host: Host, make_function, tmp_path: Path) -> None:
+    """As Lambda extracts the layers into /opt, in order: a binary of one layer at /opt/bin, a
+    file both hold is the later one's, and folders both hold are merged (overlayfs)."""
+    first, second = tmp_path / "tools", tmp_path / "settings"
+    (first / "bin").mkdir(parents=True)
+    (first / "bin" / "tool").write_text("#!/bin/sh\necho tool ran\n")
+    (first / "bin" / "tool").chmod(0o755)
+    (first / "config.json").write_text('{"from": "tools"}')
+    (second / "bin").mkdir(parents=True)
+    (second / "bin" / "other").write_text("#!/bin/sh\necho other\n")
+    (second / "config.json").write_text('{"from": "settings"}')
+    function = make_function(
+        """
+        import json, os, subprocess
+
+        def handler(event, context):
+            ran = subprocess.run(["/opt/bin/tool"], capture_output=True, text=True).stdout.strip()
+            return {"ran": ran, "config": json.load(open("/opt/config.json")), "bin": sorted(os.listdir("/opt/bin"))}
+        """,
+        layers=[first, second],
+    )
+    seen = json.loads(host.invoke(function.name).payload)
+    assert seen == {"ran": "tool ran", "config": {"from": "settings"}, "bin": ["other", "tool"]}

@@ -25,6 +25,7 @@ import sys
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUSER = 0x10000000
+_MS_RDONLY = 0x1
 _MS_NOSUID = 0x2
 _MS_NODEV = 0x4
 _MS_BIND = 0x1000
@@ -33,6 +34,7 @@ _MS_PRIVATE = 0x40000
 _MNT_DETACH = 0x2
 TMP = "/tmp"
 TASK = "/var/task"  # where Lambda's code is
+OPT = "/opt"  # where it extracts the layers
 
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 # Looked up once, here in the fork-server, rather than by each new environment (tens of µs each).
@@ -48,13 +50,15 @@ def limit(
     seed: bool = False,
     file_systems: "list[list[str]]" = (),
     task_root: "str | None" = None,
+    layers: "list[str]" = (),
 ) -> "list[str]":
     """Put a ``size_mb`` tmpfs on ``target`` (/tmp, or a folder) for this process and its children,
     for good; over /tmp, with the machine's /tmp folders named in ``kept`` bound into it, and with
     ``seed`` a copy of the rest of what /tmp held (a SnapStart snapshot's files, which Lambda's
     snapshot keeps with its memory). ``file_systems``: (folder, /mnt/path) pairs, each folder
     mounted at its path (EFS, as the function's FileSystemConfigs name it); ``task_root``, the
-    code folder, at /var/task (when /var can be covered: see ``_cover_var``). Returns the
+    code folder, at /var/task, and its ``layers`` gathered at /opt (where the machine allows:
+    see ``_cover``). Returns the
     namespaces made for it ("user" and "mnt", or "mnt" alone). Raises OSError when this machine
     does not allow it."""
     if _libc is None:
@@ -74,6 +78,7 @@ def limit(
     if file_systems:  # before /tmp is covered: a folder may be in the machine's /tmp
         _mount_file_systems(file_systems)
     code = os.open(task_root, os.O_PATH | os.O_DIRECTORY) if task_root else None  # (it may be in /tmp)
+    extracted = [os.open(layer, os.O_PATH | os.O_DIRECTORY) for layer in layers] if code is not None else []
     machines = os.open(TMP, os.O_PATH | os.O_DIRECTORY)  # the machine's /tmp, once covered
     try:
         options = f"size={size_mb}m,mode={'1777' if target == TMP else '0700'}".encode()
@@ -84,36 +89,72 @@ def limit(
             if seed:
                 _copy(f"/proc/self/fd/{machines}", TMP, kept)
         if code is not None:
-            _cover_var(code)
+            _cover("/var", {"task": [f"/proc/self/fd/{code}"]})
+        if extracted:
+            _cover(OPT, _gathered(extracted))
     finally:
         os.close(machines)
-        if code is not None:
-            os.close(code)
+        for fd in [code, *extracted]:
+            if fd is not None:
+                os.close(fd)
     return made
 
 
-def _cover_var(code: int) -> None:
-    """Put the code folder (``code``, open) at /var/task, as Lambda has it, so tracebacks,
-    ``__file__`` and ``open("/var/task/data.json")`` are as there. /var is the machine's: a small
-    tmpfs covers it, with each of the machine's entries bound back into it, and /var/task beside
-    them. It stays writable (Lambda's is read-only) so that Python's bytecode cache keeps cold
-    starts fast. Best effort: where a mount is refused, /var stays as it was (and the code at its
-    path)."""
-    machines = os.open("/var", os.O_PATH | os.O_DIRECTORY)
+def _gathered(layers: "list[int]") -> "dict[str, list[str]]":
+    """/opt's entries as Lambda extracts the layers (``layers``: their folders, open, in order):
+    each name with the folders that hold it, the last one's winning."""
+    entries: "dict[str, list[str]]" = {}
+    for layer in layers:
+        for name in os.listdir(f"/proc/self/fd/{layer}"):
+            entries.setdefault(name, []).append(f"/proc/self/fd/{layer}/{name}")
+    return entries
+
+
+def _cover(folder: str, entries: "dict[str, list[str]]") -> None:
+    """Cover the machine's ``folder`` (/var, /opt) with a small tmpfs that holds its own entries,
+    bound back, and ``entries``: a name and the folders that make it, merged by overlayfs when
+    there are several (later ones win, as files extracted later into /opt overwrite earlier
+    ones), else the last. So the code is at /var/task and the layers at /opt, as on Lambda, and
+    tracebacks, ``__file__`` and ``open("/opt/config.json")`` are as there. /var/task stays
+    writable (Lambda's is read-only) so that Python's bytecode cache keeps cold starts fast.
+    Best effort: where a mount is refused, the folder stays as it was."""
     try:
-        _check(_mount(b"tmpfs", b"/var", b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=1m,mode=0755"), "cover /var")
+        machines = os.open(folder, os.O_PATH | os.O_DIRECTORY)
+    except OSError:
+        return  # (no such folder on this machine: no mount point)
+    try:
+        _check(_mount(b"tmpfs", os.fsencode(folder), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=1m,mode=0755"), "cover")
         try:
             for name in sorted(os.listdir(f"/proc/self/fd/{machines}")):
-                _bind(machines, name, "/var")
-            os.mkdir(TASK)
-            _check(_mount(f"/proc/self/fd/{code}".encode(), TASK.encode(), None, _MS_BIND | _MS_REC, None), "bind code")
-
+                if name not in entries:
+                    _bind(machines, name, folder)
+            for name, sources in sorted(entries.items()):
+                _place(os.path.join(folder, name), sources)
         except OSError:
-            _umount2(b"/var", _MNT_DETACH)  # the machine's /var again
+            _umount2(os.fsencode(folder), _MNT_DETACH)  # the machine's folder again
     except OSError:
         pass
     finally:
         os.close(machines)
+
+
+def _place(target: str, sources: "list[str]") -> None:
+    """``target``: the last of ``sources`` bound there; folders that several hold, merged."""
+    if not os.path.isdir(sources[-1]):
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+    else:
+        os.mkdir(target)
+        folders = [source for source in sources if os.path.isdir(source)]
+        if len(folders) > 1:
+            lower = ":".join(reversed(folders)).encode()  # overlayfs: the first is on top
+            if _mount(b"overlay", os.fsencode(target), b"overlay", _MS_RDONLY, b"lowerdir=" + lower) == 0:
+                return
+            # no overlayfs here: merged one level down, each entry the last folder's that has it
+            entries = {name: f"{folder}/{name}" for folder in folders for name in os.listdir(folder)}
+            for name, source in sorted(entries.items()):
+                _place(os.path.join(target, name), [source])
+            return
+    _check(_mount(os.fsencode(sources[-1]), os.fsencode(target), None, _MS_BIND | _MS_REC, None), f"bind {target}")
 
 
 def _mount_file_systems(file_systems: "list[list[str]]") -> None:
@@ -257,12 +298,9 @@ class Folders:
                     os.close(fd)
             elif folder:
                 target = TMP if covered else folder
-                task_root = (
-                    spec["taskRoot"] if covered and not spec.get("debug") else None
-                )  # (a debugger's paths are real)
-                made = limit(
-                    target, spec["ephemeralStorageMb"], kept, restored, spec.get("fileSystems") or [], task_root
-                )
+                code = spec["taskRoot"] if covered and not spec.get("debug") else None  # a debugger's are real
+                systems = spec.get("fileSystems") or []
+                made = limit(target, spec["ephemeralStorageMb"], kept, restored, systems, code, spec["layers"])
                 fds = [os.open(f"/proc/self/ns/{name}", os.O_RDONLY) for name in made]
                 socket.send_fds(self._outbox, [os.fsencode(folder)], fds)
                 for fd in fds:
