@@ -811,3 +811,15 @@ def test_architectures_are_one_of_lambdas_two(server) -> None:
                 Architectures=wrong,
             )
     client.delete_function(FunctionName="armed")
+
+
+def test_a_name_too_long_is_a_validation_error_and_layer_lists_are_there(client) -> None:
+    """A function name over 64 characters is a ValidationException (400), not a 404; a layer
+    version's compatible runtimes and architectures are answered as [] when none were given
+    (issue 28, from AWS's recorded answers)."""
+    with pytest.raises(client.exceptions.ClientError, match="ValidationException.*less than or equal to 64"):
+        client.get_function(FunctionName="f" * 65)
+    layer = client.publish_layer_version(LayerName="plain", Content={"ZipFile": zipped({"python/x.py": ""})})
+    assert (layer["CompatibleRuntimes"], layer["CompatibleArchitectures"]) == ([], [])
+    got = client.get_layer_version(LayerName="plain", VersionNumber=layer["Version"])
+    assert (got["CompatibleRuntimes"], got["CompatibleArchitectures"]) == ([], [])

@@ -124,10 +124,14 @@ def event_invoke_config(config: dict[str, Any], arn: str, last_modified: float) 
 
 
 def layer_version(layer: LayerVersion, layer_arn: str, location: str) -> dict[str, Any]:
-    """PublishLayerVersion's and GetLayerVersion's answer; ``location``: where its zip downloads."""
+    """PublishLayerVersion's and GetLayerVersion's answer; ``location``: where its zip downloads.
+    Its compatible runtimes and architectures are there even when empty (issue 28, from AWS's
+    recorded answers), unlike in the lists."""
     return {
         "Content": {"Location": location, "CodeSha256": layer.code.sha256, "CodeSize": layer.code.size},
         "LayerArn": layer_arn,
+        "CompatibleRuntimes": [],
+        "CompatibleArchitectures": [],
         **layer_versions_item(layer, layer_arn),
     }
 

@@ -34,6 +34,13 @@ def parse_function_name(
                 f"Member must satisfy regular expression pattern: {_NAME.pattern}"
             ]
         )
+    if len(match["name"]) > 64:  # the pattern takes any length; a name has at most 64 characters
+        raise ValidationException(
+            [
+                f"Value '{value}' at 'functionName' failed to satisfy constraint: "
+                "Member must have length less than or equal to 64"
+            ]
+        )
     named = (match["region"] or "").rstrip(":")
     if region is not None and named and named != region:
         raise ResourceNotFoundException(f"Functions from '{named}' are not reachable in this region ('{region}')")
