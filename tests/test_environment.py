@@ -402,3 +402,27 @@ def test_the_layers_are_gathered_at_opt(host: Host, make_function, tmp_path: Pat
     )
     seen = json.loads(host.invoke(function.name).payload)
     assert seen == {"ran": "tool ran", "config": {"from": "settings"}, "bin": ["other", "tool"]}
+
+
+def test_the_trace_id_is_each_invocations_for_python_and_child_processes(host: Host, make_function) -> None:
+    """_X_AMZN_TRACE_ID is set per invocation without setenv (which grew an environment ~140
+    bytes an invocation: bench/memory.py): os.environ and the C environment a child process
+    inherits agree, even after the handler set the variable itself."""
+    function = make_function(
+        """
+        import os, subprocess
+
+        def handler(event, context):
+            seen = os.environ["_X_AMZN_TRACE_ID"]
+            child = subprocess.run(["printenv", "_X_AMZN_TRACE_ID"], capture_output=True, text=True).stdout.strip()
+            if event.get("overwrite"):
+                os.environ["_X_AMZN_TRACE_ID"] = "set by the handler"
+            return [seen, child]
+        """
+    )
+    first = json.loads(host.invoke(function.name, {"overwrite": True}).payload)
+    second = json.loads(host.invoke(function.name).payload)
+    third = json.loads(host.invoke(function.name).payload)
+    for seen, child in (first, second, third):
+        assert seen == child and seen.startswith("Root=1-")
+    assert len({first[0], second[0], third[0]}) == 3

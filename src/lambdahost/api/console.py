@@ -23,7 +23,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..errors import InvalidParameterValueException, LambdaError, ResourceNotFoundException
+from ..errors import (
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    LambdaError,
+    ResourceNotFoundException,
+)
 from ..events.samples import CATALOGUE, generate
 from ..host import AsyncHost
 from ..localaws import contents
@@ -32,6 +37,7 @@ from ..model.function import default_runtime
 from ..model.mappings import EventSourceMapping
 from ..model.registry import LATEST
 from . import shapes
+from .model import checked_input
 
 STATIC = Path(__file__).parent / "console_static"
 CONSOLE_HEADER = "x-lambdahost-console"
@@ -185,14 +191,14 @@ class Console:
         )
 
     async def create_function(self, request: Request) -> Response:
-        body = await request.json()
+        body = await _body(request)
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w") as zipped:
             zipped.writestr("lambda_function.py", DEFAULT_CODE)
         record = self.control.create_function(
             {
-                "FunctionName": body.get("name", ""),
-                "Runtime": body.get("runtime") or default_runtime(),
+                "FunctionName": _string(body, "name"),
+                "Runtime": _string(body, "runtime") or default_runtime(),
                 "Handler": "lambda_function.lambda_handler",
                 "Role": f"arn:aws:iam::{self.host.settings.account_id}:role/lambdahost-console",
             },
@@ -234,16 +240,19 @@ class Console:
         )
 
     async def configure(self, request: Request) -> Response:
-        self.control.update_configuration(request.path_params["name"], await request.json())
+        self.control.update_configuration(
+            request.path_params["name"], checked_input("UpdateFunctionConfiguration", await _body(request))
+        )
         return await self.get_function(request)
 
     async def concurrency(self, request: Request) -> Response:
-        value = (await request.json()).get("ReservedConcurrentExecutions")
+        value = checked_input("PutFunctionConcurrency", await _body(request)).get("ReservedConcurrentExecutions")
         self.control.put_concurrency(request.path_params["name"], value)
         return await self.get_function(request)
 
     async def async_settings(self, request: Request) -> Response:
-        self.control.put_event_invoke_config(request.path_params["name"], None, await request.json(), merge=False)
+        body = checked_input("PutFunctionEventInvokeConfig", await _body(request))
+        self.control.put_event_invoke_config(request.path_params["name"], None, body, merge=False)
         return await self.get_function(request)
 
     # -- code ---------------------------------------------------------------------------------
@@ -268,7 +277,9 @@ class Console:
         """Save edited files: a template function's folder is written in place; an API function
         gets new code (a new zip, a new CodeSha256). Either way its environments are recycled."""
         record = self.control.record(request.path_params["name"])
-        changed: dict[str, str] = (await request.json()).get("files") or {}
+        changed = (await _body(request)).get("files") or {}
+        if not isinstance(changed, dict) or not all(isinstance(text, str) for text in changed.values()):
+            raise InvalidRequestContentException("files must map file names to their text")
         root = record.config.code_dir
         for name in changed:
             target = (root / name).resolve()
@@ -309,10 +320,10 @@ class Console:
             raise InvalidParameterValueException(
                 "An event name has 1 to 25 letters, digits, dots, dashes or underscores"
             )
-        body = (await request.json()).get("event", "")
+        body = _string(await _body(request), "event")
         try:
             json.loads(body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise InvalidParameterValueException(f"The event is not valid JSON: {exc}") from None
         saved = self._saved(name)
         if event not in saved and len(saved) >= MAX_TEST_EVENTS:
@@ -337,7 +348,7 @@ class Console:
         """The Test button: a synchronous invocation, with what the console shows about it."""
         name = request.path_params["name"]
         record = self.control.record(name)
-        result = await self.host.invoke(name, ((await request.json()).get("event") or "{}").encode())
+        result = await self.host.invoke(name, (_string(await _body(request), "event") or "{}").encode())
         return JSONResponse(
             {
                 "requestId": result.request_id,
@@ -357,22 +368,22 @@ class Console:
     # -- monitor, logs, versions ----------------------------------------------------------------
 
     async def function_metrics(self, request: Request) -> Response:
-        minutes = min(int(request.query_params.get("minutes", 60)), 24 * 60)
+        minutes = min(_number(request, "minutes", 60), 24 * 60)
         name = self.control.record(request.path_params["name"]).name
         return JSONResponse({"points": self.host.metrics.series(name, minutes)})
 
     async def logs(self, request: Request) -> Response:
         name = self.control.record(request.path_params["name"]).name
         query = request.query_params
-        since = query.get("since")
+        since = _number(request, "since", 0)
         # In a thread: a read waits for queued lines to be committed, and the loop serves on.
         events = await asyncio.to_thread(
             self.host.logs.query,
             name,
             log_stream_name=query.get("stream") or None,
             contains=query.get("filter") or None,
-            start_ms=int((time.time() - float(since)) * 1000) if since else None,
-            after_id=int(query.get("after", 0)),
+            start_ms=int((time.time() - since) * 1000) if since else None,
+            after_id=_number(request, "after", 0),
         )
         return JSONResponse(
             {
@@ -392,15 +403,15 @@ class Console:
 
     async def publish(self, request: Request) -> Response:
         name = request.path_params["name"]
-        self.control.publish_version(name, {"Description": (await request.json()).get("description", "")})
+        self.control.publish_version(name, {"Description": _string(await _body(request), "description")})
         return await self.get_function(request)
 
     async def put_alias(self, request: Request) -> Response:
         name = request.path_params["name"]
-        body = await request.json()
+        body = await _body(request)
         record = self.control.record(name)
-        alias = {"Name": body.get("name", ""), "FunctionVersion": str(body.get("version", ""))}
-        if body.get("name") in record.aliases:
+        alias = {"Name": _string(body, "name"), "FunctionVersion": str(body.get("version", ""))}
+        if alias["Name"] in record.aliases:
             self.control.update_alias(name, body["name"], alias)
         else:
             self.control.create_alias(name, alias)
@@ -445,3 +456,31 @@ def _mapping_summary(mapping: EventSourceMapping) -> dict[str, Any]:
         "BatchSize": mapping.batch_size,
         "Enabled": mapping.enabled,
     }
+
+
+async def _body(request: Request) -> dict:
+    """A call's JSON object, or the error that says it is not one."""
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError):
+        raise InvalidRequestContentException("The request body is not JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidRequestContentException("The request body must be a JSON object")
+    return body
+
+
+def _string(body: dict, key: str) -> str:
+    value = body.get(key) or ""
+    if not isinstance(value, str):
+        raise InvalidRequestContentException(f"{key} must be a string")
+    return value
+
+
+def _number(request: Request, name: str, default: int) -> int:
+    """A whole, non-negative number from the query string."""
+    text = request.query_params.get(name)
+    if text is None or text == "":
+        return default
+    if not text.isdigit() or len(text) > 15:
+        raise InvalidParameterValueException(f"{name} must be a whole number of at most 15 digits, not {text!r}")
+    return int(text)

@@ -33,6 +33,7 @@ from ..model.mappings import EventSourceMapping
 from ..model.registry import LATEST
 from ..store.code import archive
 from . import eventstream, shapes
+from .model import checked_body
 from .responses import error_response
 from .sigv4 import SignatureVerifier
 
@@ -179,9 +180,11 @@ async def _body(request: Request) -> dict[str, Any]:
         data = json.loads(raw)
     except ValueError:
         raise InvalidRequestContentException("Could not parse request body into json") from None
+    except RecursionError:
+        raise InvalidRequestContentException("Could not parse request body into json: nested too deeply") from None
     if not isinstance(data, dict):
         raise InvalidRequestContentException("Could not parse request body into json: expected an object")
-    return data
+    return checked_body(request.method, request.url.path, data)
 
 
 def _zip(data: Any) -> bytes | None:

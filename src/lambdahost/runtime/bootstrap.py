@@ -35,6 +35,7 @@ from .faults import (
     write_error_log,
 )
 from .marshaller import marshal_response, to_json, unmarshal_request
+from .trace import TraceId
 
 
 def get_handler(handler: str):
@@ -147,13 +148,11 @@ def serve(channel: socket.socket, handler) -> None:
     """One invocation at a time until the host closes the channel."""
     incoming = select.poll()
     incoming.register(channel, select.POLLIN)
+    trace_id = TraceId()
     for _, meta, body in _frames(channel, incoming):
         logs.request_id = meta["requestId"]
         logs.tenant_id = meta.get("tenantId")
-        if meta.get("traceId"):
-            os.environ["_X_AMZN_TRACE_ID"] = meta["traceId"]
-        else:
-            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        trace_id.set(meta.get("traceId"))
         kind, payload, result_meta = handle_invocation(handler, meta, body)
         result_meta["maxRssKb"] = str(_max_rss_kb())
         channel.sendall(protocol.encode(kind, result_meta, payload))

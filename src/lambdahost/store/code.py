@@ -61,15 +61,27 @@ def unpack_zip(folder: Path, data: bytes) -> tuple[Path, Code]:
     staging = folder.with_name(folder.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    for member in members:
-        target = (staging / member.filename).resolve()
-        if not target.is_relative_to(staging.resolve()):
-            shutil.rmtree(staging, ignore_errors=True)
-            raise InvalidParameterValueException(f"The zip file has an entry outside its root: {member.filename}")
-        archive.extract(member, staging)
-        mode = member.external_attr >> 16
-        if mode and not member.is_dir():
-            os.chmod(target, stat.S_IMODE(mode) | stat.S_IRUSR)  # keep a bootstrap executable
+    try:
+        for member in members:
+            target = (staging / member.filename).resolve()
+            if not target.is_relative_to(staging.resolve()):
+                raise InvalidParameterValueException(f"The zip file has an entry outside its root: {member.filename}")
+            archive.extract(member, staging)
+            mode = member.external_attr >> 16
+            if mode and not member.is_dir():
+                os.chmod(target, stat.S_IMODE(mode) | stat.S_IRUSR)  # keep a bootstrap executable
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+        # an entry that cannot be where it says (a file and a folder of one name), or whose
+        # content is not what its header says: nothing is kept of it
+        shutil.rmtree(staging, ignore_errors=True)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidParameterValueException(
+            "Could not unzip uploaded file. Please check your file, then try to upload again. "
+            f"(entry {member.filename}: {why})"
+        ) from None
+    except InvalidParameterValueException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     _archive_of(folder).write_bytes(data)  # what a Location gives back, byte for byte (its CodeSha256)
     staging.rename(folder)
     return folder, code

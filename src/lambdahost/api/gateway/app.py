@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from ... import fastjson
-from ...errors import LambdaError
+from ...errors import LambdaError, RequestEntityTooLargeException
 from ...invoker.invoker import new_request_id
 from ...template import Project
 from .. import sigv4
@@ -109,6 +109,8 @@ class GatewayApp:
             result = await self._invoke(route.function_name, event, route.timeout, request)
         except TimeoutError:
             return responses.REST_TIMEOUT if rest else responses.HTTP_TIMEOUT
+        except RequestEntityTooLargeException:
+            return responses.TOO_LARGE
         except LambdaError:
             return responses.REST_INVOKE_FAILED if rest else responses.HTTP_FAILED
         if result.function_error:
@@ -198,6 +200,8 @@ class GatewayApp:
         )
         try:
             result = await self._invoke(name, event, float(timeout) + 1, request, alias or None)
+        except RequestEntityTooLargeException:
+            return responses.TOO_LARGE
         except (TimeoutError, LambdaError):
             return responses.URL_FAILED
         if result.function_error:

@@ -41,6 +41,11 @@ _BAD_REQUEST = (
     b"connection: close\r\n\r\nInvalid HTTP request."
 )
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit: a larger body is not read into memory
+_TOO_LARGE = (
+    b"HTTP/1.1 413 Request Entity Too Large\r\ncontent-type: application/json\r\ncontent-length: 39\r\n"
+    b'connection: close\r\n\r\n{"message": "Request Entity Too Large"}'
+)
 
 
 class _Clock:
@@ -124,6 +129,7 @@ class GatewayProtocol(asyncio.Protocol):
         self._url = b""
         self._headers: list[tuple[str, str]] = []
         self._body: list[bytes] = []
+        self._body_size = 0
 
     # Connection events
 
@@ -156,7 +162,7 @@ class GatewayProtocol(asyncio.Protocol):
     # Parser callbacks
 
     def on_message_begin(self) -> None:
-        self._url, self._headers, self._body = b"", [], []
+        self._url, self._headers, self._body, self._body_size = b"", [], [], 0
         self.idle_since = None
 
     def on_url(self, url: bytes) -> None:
@@ -169,9 +175,18 @@ class GatewayProtocol(asyncio.Protocol):
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_body(self, body: bytes) -> None:
+        self._body_size += len(body)
+        if self._body_size > MAX_BODY:
+            self._body = []
+            if not self._transport.is_closing():
+                self._transport.write(_TOO_LARGE)
+                self._transport.close()
+            return
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        if self._body_size > MAX_BODY:
+            return  # answered already
         path, _, query = self._url.decode("latin-1").partition("?")
         request = HttpRequest(
             method=self._parser.get_method().decode("ascii"),

@@ -39,6 +39,8 @@ REST_NO_ROUTE = json_error(403, "Missing Authentication Token")
 HTTP_FAILED = json_error(500, "Internal Server Error")
 HTTP_TIMEOUT = json_error(503, "Service Unavailable")
 HTTP_NO_ROUTE = json_error(404, "Not Found")
+# A request whose event is past Lambda's 6 MB: refused before the function is invoked.
+TOO_LARGE = json_error(413, "Request Entity Too Large")
 URL_FAILED = HttpResponse(502, [("content-type", "text/plain; charset=utf-8")], b"Internal Server Error")
 URL_NOT_FOUND = HttpResponse(
     403, [("content-type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")], b'{"Message":null}'
