@@ -242,3 +242,18 @@ def test_sigterm_lets_in_flight_invocations_finish(project: Path) -> None:
     assert server.stop() in (0, -15)
     thread.join(30)
     assert json.loads(outcome["response"]["Payload"].read())["event"] == {"sleep": 2}
+
+
+def test_credentials_from_the_environment_stay_off_the_command_line(project: Path, monkeypatch) -> None:
+    """LAMBDAHOST_CREDENTIALS guards the host as --credentials does, and ps (the process's
+    command line) shows no secret (issue 29)."""
+    monkeypatch.setenv("LAMBDAHOST_CREDENTIALS", "AKIDLOCAL:s3cret")
+    server = Server(project).start()
+    try:
+        assert b"s3cret" not in Path(f"/proc/{server.process.pid}/cmdline").read_bytes()
+        assert server.client(key="AKIDLOCAL", secret="s3cret").list_functions()["Functions"]
+        with pytest.raises(Exception) as refused:
+            server.client(key="AKIDLOCAL", secret="guess").list_functions()
+        assert refused.value.response["Error"]["Code"] == "InvalidSignatureException"
+    finally:
+        server.stop()

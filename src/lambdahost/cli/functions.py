@@ -210,7 +210,9 @@ def _duration(text: str) -> float:
     "--credentials",
     multiple=True,
     metavar="KEY:SECRET",
-    help="Serve only requests signed (SigV4) with this key; required off loopback.",
+    envvar="LAMBDAHOST_CREDENTIALS",
+    help="Serve only requests signed (SigV4) with this key; required off loopback. "
+    "LAMBDAHOST_CREDENTIALS (space-separated) keeps the secret off the command line, which ps shows.",
 )
 @click.option(
     "--settle-time",
