@@ -32,6 +32,7 @@ def main(control_fd: int, restored=None) -> None:
     """Serve spawn requests until the host closes ``control_fd``. ``restored``: this process is a
     SnapStart snapshot, and its children are environments restored from it, calling that handler."""
     _raise_descriptor_limit()  # it holds a folder's namespaces for each environment
+    _adopt_orphans()
     folders = ephemeral.Folders()  # before any signal handling: it forks and waits for a child
     control = socket.socket(fileno=control_fd)
     wake_read, wake_write = os.pipe()
@@ -372,5 +373,45 @@ def _drain(fd: int) -> None:
 
 
 def _stop_all(limits: dict) -> None:
+    """End every environment, and every process they started, in a session of its own or not:
+    on Lambda nothing outlives its environment. Orphans come back here (``_adopt_orphans``) as
+    their parents die, so this goes on until none is left."""
     for pid in list(limits):
         _kill_group(pid)
+    for _ in range(20):
+        children = _children()
+        if not children:
+            return
+        for pid in children:
+            _kill_group(pid)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _adopt_orphans() -> None:
+    """Be the subreaper of the environments' processes (Linux): one a handler started in a
+    session of its own, orphaned when its parent ends, becomes this process's child rather than
+    init's, so that ``_stop_all`` finds it."""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _children() -> "list[int]":
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stat:
+                    if int(stat.read().rsplit(b")", 1)[1].split()[1]) == me:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found

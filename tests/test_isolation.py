@@ -1,0 +1,50 @@
+"""What an environment can leave behind or reach (issue 29): nothing it started outlives the host."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+from server import Server, write_project
+
+TEMPLATE = """
+Resources:
+  Spawner:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src, Handler: app.handler}
+"""
+CODE = """
+import subprocess
+
+def handler(event, context):
+    # a process in a session (and process group) of its own, as a daemonizing library starts one
+    child = subprocess.Popen(["sleep", "600"], start_new_session=True)
+    return child.pid
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):  # (gone between the open and the read)
+        return False
+
+
+def test_a_process_in_a_session_of_its_own_ends_with_a_killed_host(tmp_path: Path) -> None:
+    """``kill -9`` of serve: its fork-servers see the host gone and end every process the
+    environments started, one that left their session too (the fork-server is their subreaper)."""
+    server = Server(write_project(tmp_path, TEMPLATE, CODE), "--api-port", "0").start()
+    try:
+        pid = json.loads(server.client().invoke(FunctionName="Spawner")["Payload"].read())
+        assert _alive(pid)
+    finally:
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(10)
+    deadline = time.monotonic() + 10
+    while _alive(pid):
+        assert time.monotonic() < deadline, f"process {pid} outlived the host"
+        time.sleep(0.05)
