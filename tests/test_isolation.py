@@ -8,6 +8,9 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
+from conftest import CODE_AT_VAR_TASK
 from server import Server, write_project
 
 TEMPLATE = """
@@ -47,4 +50,19 @@ def test_a_process_in_a_session_of_its_own_ends_with_a_killed_host(tmp_path: Pat
     deadline = time.monotonic() + 10
     while _alive(pid):
         assert time.monotonic() < deadline, f"process {pid} outlived the host"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not CODE_AT_VAR_TASK, reason="this machine allows no mount namespace for an environment")
+def test_a_process_left_behind_ends_with_its_environment(host, make_function) -> None:
+    """An environment closed for good (here: its function's code replaced) ends what it started,
+    one in a session of its own too, which a kill of its process group misses; the environment's
+    mount namespace names them."""
+    function = make_function(CODE)
+    pid = json.loads(host.invoke(function.name).payload)
+    assert _alive(pid)
+    host.add_function(function)  # its environments are retired: closed for good
+    deadline = time.monotonic() + 10
+    while _alive(pid):
+        assert time.monotonic() < deadline, f"process {pid} outlived its environment"
         time.sleep(0.05)

@@ -37,7 +37,7 @@ from ..model.function import default_runtime
 from ..model.mappings import EventSourceMapping
 from ..model.registry import LATEST
 from . import shapes
-from .model import checked_input
+from .model import checked_input, json_object
 
 STATIC = Path(__file__).parent / "console_static"
 CONSOLE_HEADER = "x-lambdahost-console"
@@ -459,14 +459,7 @@ def _mapping_summary(mapping: EventSourceMapping) -> dict[str, Any]:
 
 
 async def _body(request: Request) -> dict:
-    """A call's JSON object, or the error that says it is not one."""
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, RecursionError):
-        raise InvalidRequestContentException("The request body is not JSON") from None
-    if not isinstance(body, dict):
-        raise InvalidRequestContentException("The request body must be a JSON object")
-    return body
+    return json_object(await request.body())
 
 
 def _string(body: dict, key: str) -> str:

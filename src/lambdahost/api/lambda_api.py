@@ -33,7 +33,7 @@ from ..model.mappings import EventSourceMapping
 from ..model.registry import LATEST
 from ..store.code import archive
 from . import eventstream, shapes
-from .model import checked_body
+from .model import checked_body, json_object
 from .responses import error_response
 from .sigv4 import SignatureVerifier
 
@@ -173,18 +173,7 @@ def _no_content() -> Response:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise InvalidRequestContentException("Could not parse request body into json") from None
-    except RecursionError:
-        raise InvalidRequestContentException("Could not parse request body into json: nested too deeply") from None
-    if not isinstance(data, dict):
-        raise InvalidRequestContentException("Could not parse request body into json: expected an object")
-    return checked_body(request.method, request.url.path, data)
+    return checked_body(request.method, request.url.path, json_object(await request.body()))
 
 
 def _zip(data: Any) -> bytes | None:

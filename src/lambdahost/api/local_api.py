@@ -12,8 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..errors import LambdaError
 from ..events.sqs import content_based
 from ..store.queues import QueueError
+from .model import json_object
 
 
 class _BadInput(Exception):
@@ -25,12 +27,9 @@ _KINDS = {str: "a string", dict: "an object", list: "a list"}
 
 async def _object(request: Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.body())
-    except (ValueError, RecursionError):
-        raise _BadInput("the body is not JSON") from None
-    if not isinstance(body, dict):
-        raise _BadInput("the body must be a JSON object")
-    return body
+        return json_object(await request.body())
+    except LambdaError as exc:
+        raise _BadInput(exc.message) from None
 
 
 def _field(body: dict, name: str, kind: type, default: Any = ...) -> Any:

@@ -10,6 +10,7 @@ so the code behind the edge only ever sees the types it expects. The values' con
 from __future__ import annotations
 
 import functools
+import json
 import re
 from typing import Any
 
@@ -18,6 +19,21 @@ from ..errors import InvalidRequestContentException
 _TYPES = {"string": "a string", "integer": "an integer", "long": "an integer", "boolean": "a boolean"}
 _TYPES |= {"double": "a number", "float": "a number", "list": "a list", "map": "an object"}
 _TYPES |= {"structure": "an object", "blob": "a base64 string", "timestamp": "a timestamp"}
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """A request body that must be a JSON object (an empty one is ``{}``)."""
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise InvalidRequestContentException("Could not parse request body into json") from None
+    except RecursionError:
+        raise InvalidRequestContentException("Could not parse request body into json: nested too deeply") from None
+    if not isinstance(body, dict):
+        raise InvalidRequestContentException("Could not parse request body into json: expected an object")
+    return body
 
 
 def checked_body(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -327,6 +327,11 @@ class Folders:
         for fd in self._held.pop(folder, []):
             os.close(fd)
 
+    def mount_namespace(self, folder: str) -> "int | None":
+        """The environment's mount namespace (its inode), which every process it started is in."""
+        held = self._held.get(folder)
+        return os.fstat(held[-1]).st_ino if held else None
+
 
 def _at_var_task(spec: dict) -> None:
     """The environment's code is at /var/task now: its task root, and the variables that name it."""

@@ -70,6 +70,7 @@ def main(control_fd: int, restored=None) -> None:
             kind, meta, body = protocol.decode(data)
             folders.receive()  # what a process sent before the host could ask about its folder
             if kind == protocol.RELEASE:
+                _end_left_behind(folders.mount_namespace(meta["tmpDir"]))
                 folders.release(meta["tmpDir"])
                 continue
             spec = json.loads(body)
@@ -402,6 +403,21 @@ def _adopt_orphans() -> None:
         import ctypes
 
         ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _end_left_behind(namespace: "int | None") -> None:
+    """An environment closed for good: the processes it started that left its process group end
+    with it, as on Lambda. Its mount namespace names them."""
+    if namespace is None:
+        return
+    for entry in os.listdir("/proc"):  # (not only this process's children: its parent may be dying yet)
+        if entry.isdigit():
+            try:
+                mine = os.stat(f"/proc/{entry}/ns/mnt").st_ino == namespace
+            except OSError:
+                continue
+            if mine:
+                _kill_group(int(entry))
 
 
 def _children() -> "list[int]":
