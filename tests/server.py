@@ -59,6 +59,15 @@ def zipped(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie has ended: only its parent has not read its status)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):  # (gone between the open and the read)
+        return False
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -21,7 +21,7 @@ import pytest
 
 from lambdahost import AsyncHost, FunctionConfig
 from lambdahost.sandbox.process import EnvironmentProcess, TimedOut
-from server import LAMBDAHOST, Server, write_project
+from server import LAMBDAHOST, Server, alive, write_project
 
 pytestmark = pytest.mark.both_loops
 
@@ -55,15 +55,6 @@ Resources:
     Type: AWS::Serverless::Function
     Properties: {CodeUri: src, Handler: app.handler, Timeout: 60}
 """
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` still runs (a zombie has ended: only its parent has not read its status)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def _tree(pid: int) -> set[int]:
@@ -137,7 +128,7 @@ def test_every_stuck_handler_is_timed_out_through_the_python_api(tmp_path: Path,
     assert after.function_error is None and after.init_duration_ms is not None, "a fresh environment answers next"
     children = [pid for result in results for pid in _children_started(result.log)]
     assert len(children) == 10
-    assert not [pid for pid in children if _alive(pid)], "a timed-out handler's children are killed with it"
+    assert not [pid for pid in children if alive(pid)], "a timed-out handler's children are killed with it"
 
 
 def test_every_stuck_handler_is_timed_out_by_lambdahost_invoke(tmp_path: Path) -> None:
@@ -155,7 +146,7 @@ def test_every_stuck_handler_is_timed_out_by_lambdahost_invoke(tmp_path: Path) -
         assert ran.returncode != 0
         assert json.loads(ran.stdout)["errorType"] == "Sandbox.Timedout"
         assert "Task timed out after 1.00 seconds" in ran.stderr
-        assert all(not _alive(pid) for pid in _children_started(ran.stderr))
+        assert all(not alive(pid) for pid in _children_started(ran.stderr))
 
 
 def test_every_stuck_handler_is_timed_out_under_serve_then_sigterm_leaves_nothing(tmp_path: Path) -> None:
@@ -187,7 +178,7 @@ def test_every_stuck_handler_is_timed_out_under_serve_then_sigterm_leaves_nothin
         server.process.send_signal(signal.SIGTERM)
         server.process.wait(10)
         assert time.monotonic() - started < 10
-        assert not [pid for pid in tree if _alive(pid)], "nothing of serve's process tree is left"
+        assert not [pid for pid in tree if alive(pid)], "nothing of serve's process tree is left"
     finally:
         server.stop()
     assert "Traceback" not in server.log()
@@ -222,6 +213,6 @@ def test_sigterm_stops_serve_within_its_grace_period_whatever_the_environments_d
         for caller in callers:
             caller.join(10)
         assert sorted(ended) == sorted(KINDS), "every caller got its answer or its connection closed"
-        assert not [pid for pid in tree if _alive(pid)], "nothing of serve's process tree is left"
+        assert not [pid for pid in tree if alive(pid)], "nothing of serve's process tree is left"
     finally:
         server.stop()

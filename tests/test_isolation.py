@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CODE_AT_VAR_TASK
-from server import Server, write_project
+from server import Server, alive, write_project
 
 TEMPLATE = """
 Resources:
@@ -29,26 +29,18 @@ def handler(event, context):
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError):  # (gone between the open and the read)
-        return False
-
-
 def test_a_process_in_a_session_of_its_own_ends_with_a_killed_host(tmp_path: Path) -> None:
     """``kill -9`` of serve: its fork-servers see the host gone and end every process the
     environments started, one that left their session too (the fork-server is their subreaper)."""
     server = Server(write_project(tmp_path, TEMPLATE, CODE), "--api-port", "0").start()
     try:
         pid = json.loads(server.client().invoke(FunctionName="Spawner")["Payload"].read())
-        assert _alive(pid)
+        assert alive(pid)
     finally:
         os.kill(server.process.pid, signal.SIGKILL)
         server.process.wait(10)
     deadline = time.monotonic() + 10
-    while _alive(pid):
+    while alive(pid):
         assert time.monotonic() < deadline, f"process {pid} outlived the host"
         time.sleep(0.05)
 
@@ -60,9 +52,9 @@ def test_a_process_left_behind_ends_with_its_environment(host, make_function) ->
     mount namespace names them."""
     function = make_function(CODE)
     pid = json.loads(host.invoke(function.name).payload)
-    assert _alive(pid)
+    assert alive(pid)
     host.add_function(function)  # its environments are retired: closed for good
     deadline = time.monotonic() + 10
-    while _alive(pid):
+    while alive(pid):
         assert time.monotonic() < deadline, f"process {pid} outlived its environment"
         time.sleep(0.05)

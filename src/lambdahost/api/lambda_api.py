@@ -198,7 +198,7 @@ class _LambdaApi:
 
     async def invoke(self, request: Request) -> Response:
         invocation_type = _invocation_type(request, ("Event", "RequestResponse", "DryRun"))
-        self.control.check_invocable(self.control.record(request.path_params["name"]))
+        self.control.check_invocable(request.path_params["name"])
         if invocation_type == "Event":
             body = await request.body()
             request_id = await self.host.events.put(

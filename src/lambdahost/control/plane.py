@@ -162,8 +162,10 @@ class ControlPlane:
                 f"An update is in progress for resource: {self.registry.arn(record.name)}"
             )
 
-    def check_invocable(self, record: FunctionRecord) -> None:
-        """A function still being created cannot be invoked yet (AWS's 409)."""
+    def check_invocable(self, function_name: str) -> None:
+        """A function still being created cannot be invoked yet (AWS's 409). A plain name, as
+        nearly every invocation gives it, is looked up as it is; anything else is parsed."""
+        record = self.registry.get(function_name) or self.record(function_name)
         if record.changing() == "create":
             raise ResourceConflictException(
                 "The operation cannot be performed at this time. "
