@@ -68,6 +68,33 @@ def alive(pid: int) -> bool:
         return False
 
 
+# A process as a handler names it, for a test to find from outside: its process namespace and its
+# pid in it (an environment's processes have pids of their own namespace, as on Lambda).
+WHO = """
+import os
+
+def who(pid=None):
+    return f"{os.stat('/proc/self/ns/pid').st_ino}:{pid or os.getpid()}"
+"""
+
+
+def running(identity: str) -> bool:
+    """Whether the process a handler named with ``who`` still runs."""
+    namespace, pid = map(int, identity.split(":"))
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}/ns/pid").st_ino != namespace:
+                    continue
+                with open(f"/proc/{entry}/status") as status:
+                    nspid = next(line for line in status if line.startswith("NSpid:"))
+            except (OSError, StopIteration):
+                continue
+            if int(nspid.split()[-1]) == pid and alive(int(entry)):
+                return True
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -9,16 +9,20 @@ from pathlib import Path
 import pytest
 
 from lambdahost import AsyncHost, FunctionConfig, InvalidParameterValueException, TooManyRequestsException
+from server import WHO
 
 pytestmark = pytest.mark.both_loops
 
-SLOW = """
-import os, time
+SLOW = (
+    WHO
+    + """
+import time
 
 def handler(event, context):
     time.sleep(event.get("sleep", 0))
-    return {"pid": os.getpid(), "stream": context.log_stream_name}
+    return {"pid": who(), "stream": context.log_stream_name}
 """
+)
 
 
 @pytest.fixture

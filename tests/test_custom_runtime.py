@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from lambdahost import FunctionConfig, Host
+from server import WHO
 
 pytestmark = pytest.mark.both_loops
 
@@ -36,7 +37,8 @@ def ric(tmp_path: Path) -> Path:
     """,
     )
     (folder / "app.py").write_text(
-        textwrap.dedent("""
+        WHO
+        + textwrap.dedent("""
         import os, time
 
         def handler(event, context):
@@ -47,7 +49,7 @@ def ric(tmp_path: Path) -> Path:
                 time.sleep(event["sleep"])
             return {"event": event, "remaining": context.get_remaining_time_in_millis(),
                     "request": context.aws_request_id, "api": os.environ["AWS_LAMBDA_RUNTIME_API"],
-                    "arn": context.invoked_function_arn, "pid": os.getpid()}
+                    "arn": context.invoked_function_arn, "pid": who()}
     """)
     )
     return folder

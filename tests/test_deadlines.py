@@ -21,12 +21,14 @@ import pytest
 
 from lambdahost import AsyncHost, FunctionConfig
 from lambdahost.sandbox.process import EnvironmentProcess, TimedOut
-from server import LAMBDAHOST, Server, alive, write_project
+from server import LAMBDAHOST, WHO, Server, alive, running, write_project
 
 pytestmark = pytest.mark.both_loops
 
-STUCK = """
-import os, signal, subprocess, time
+STUCK = (
+    WHO
+    + """
+import signal, subprocess, time
 
 def handler(event, context):
     how = event.get("how")
@@ -41,10 +43,11 @@ def handler(event, context):
         time.sleep(60)
     elif how == "fork":
         child = subprocess.Popen(["sleep", "300"])
-        print(f"child {child.pid}", flush=True)
+        print(f"child {who(child.pid)}", flush=True)
         time.sleep(60)
     return os.getpid()
 """
+)
 KINDS = ["sleep", "spin", "ignore-sigterm", "fork"]
 TEMPLATE = """
 Resources:
@@ -75,8 +78,8 @@ def _tree(pid: int) -> set[int]:
     return found
 
 
-def _children_started(log: str) -> list[int]:
-    return [int(pid) for pid in re.findall(r"^child (\d+)$", log, re.M)]
+def _children_started(log: str) -> list[str]:
+    return re.findall(r"^child (\d+:\d+)$", log, re.M)
 
 
 def test_a_deadline_that_has_passed_or_is_under_a_millisecond_away_times_the_wait_out(run) -> None:
@@ -128,7 +131,7 @@ def test_every_stuck_handler_is_timed_out_through_the_python_api(tmp_path: Path,
     assert after.function_error is None and after.init_duration_ms is not None, "a fresh environment answers next"
     children = [pid for result in results for pid in _children_started(result.log)]
     assert len(children) == 10
-    assert not [pid for pid in children if alive(pid)], "a timed-out handler's children are killed with it"
+    assert not [child for child in children if running(child)], "a timed-out handler's children are killed with it"
 
 
 def test_every_stuck_handler_is_timed_out_by_lambdahost_invoke(tmp_path: Path) -> None:
@@ -146,7 +149,7 @@ def test_every_stuck_handler_is_timed_out_by_lambdahost_invoke(tmp_path: Path) -
         assert ran.returncode != 0
         assert json.loads(ran.stdout)["errorType"] == "Sandbox.Timedout"
         assert "Task timed out after 1.00 seconds" in ran.stderr
-        assert all(not alive(pid) for pid in _children_started(ran.stderr))
+        assert not any(running(child) for child in _children_started(ran.stderr))
 
 
 def test_every_stuck_handler_is_timed_out_under_serve_then_sigterm_leaves_nothing(tmp_path: Path) -> None:

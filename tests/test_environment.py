@@ -14,6 +14,7 @@ from conftest import CODE_AT_VAR_TASK, task_root
 from lambdahost import FunctionConfig, Host, InvalidParameterValueException, InvalidRequestContentException
 from lambdahost.model import limits
 from lambdahost.sandbox.interpreter import InterpreterResolver
+from server import WHO
 
 pytestmark = pytest.mark.both_loops
 
@@ -171,14 +172,17 @@ def test_layers_are_on_sys_path_like_opt_python(host: Host, make_function, tmp_p
     ]
 
 
-WRAPPED = """
-import os, sys
+WRAPPED = (
+    WHO
+    + """
+import sys
 
 def handler(event, context):
     print("inside the wrapper")
-    return {"wrapped_by": os.environ.get("WRAPPED_BY"), "pid": os.getpid(), "request": context.aws_request_id,
+    return {"wrapped_by": os.environ.get("WRAPPED_BY"), "pid": who(), "request": context.aws_request_id,
             "instrumented": os.environ.get("INSTRUMENTED")}
 """
+)
 
 
 def test_an_exec_wrapper_from_a_layer_starts_the_runtime(host: Host, make_function, tmp_path: Path) -> None:

@@ -13,11 +13,13 @@ import pytest
 
 from conftest import task_root
 from lambdahost import AsyncHost, FunctionConfig, Host
+from server import WHO
 
 pytestmark = pytest.mark.both_loops
 
-COUNTER = """
-import os
+COUNTER = (
+    WHO
+    + """
 
 imports = 0
 imports += 1
@@ -31,9 +33,10 @@ def handler(event, context):
     existed = os.path.exists(path)
     with open(path, "a") as f:
         f.write("x")
-    return {"imports": imports, "calls": calls, "tmp_file_existed": existed, "pid": os.getpid(),
+    return {"imports": imports, "calls": calls, "tmp_file_existed": existed, "pid": who(),
             "cwd": os.getcwd(), "tmpdir": os.environ["TMPDIR"]}
 """
+)
 
 
 def test_warm_environment_keeps_globals_and_tmp_files(host: Host, make_function) -> None:
@@ -170,7 +173,7 @@ def test_remaining_time_counts_down_to_the_deadline(host: Host, make_function) -
 def test_idle_environments_are_reclaimed(tmp_path: Path, loop_factory) -> None:
     code = tmp_path / "code"
     code.mkdir()
-    (code / "app.py").write_text("import os\ndef handler(event, context):\n    return os.getpid()\n")
+    (code / "app.py").write_text(WHO + "def handler(event, context):\n    return who()\n")
     with Host(state_dir=tmp_path / "state", loop_factory=loop_factory, idle_timeout=0.3) as host:
         host.add_function(FunctionConfig(name="f", handler="app.handler", code_dir=code))
         first = host.invoke("f")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -14,13 +13,15 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from botocore.exceptions import ClientError
 
-from server import ROLE, Server, zipped
+from server import ROLE, WHO, Server, running, zipped
 
-CODE = """
-import os, time
+CODE = (
+    WHO
+    + """
+import time
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
-INIT_PID = os.getpid()
+INIT_PID = who()
 with open("/tmp/model.bin", "w") as model:  # what init downloads, kept in the snapshot
     model.write(str(INIT_PID))
 snapshotted = False
@@ -36,7 +37,7 @@ def before():
 
 @register_after_restore
 def after():
-    restored_in.append(os.getpid())
+    restored_in.append(who())
     print("after restore")
     if os.environ.get("FAIL") == "after":
         raise ConnectionError("database unreachable after restore")
@@ -46,11 +47,11 @@ def handler(event, context):
     with open("/tmp/model.bin") as model:
         kept = model.read()
     with open("/tmp/model.bin", "w") as model:  # this environment's own copy
-        model.write(str(os.getpid()))
+        model.write(who())
     return {
         "model": kept,
         "init_pid": INIT_PID,
-        "pid": os.getpid(),
+        "pid": who(),
         "snapshotted": snapshotted,
         "restored_in": restored_in,
         "initialization_type": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"],
@@ -58,6 +59,7 @@ def handler(event, context):
         "wrapped": os.environ.get("WRAPPED"),
     }
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -127,17 +129,9 @@ def test_published_versions_restore_from_one_snapshot(client) -> None:
 
     client.delete_function(FunctionName="snappy")  # the snapshot and its environments go with it
     deadline = time.monotonic() + 10
-    while any(alive(pid) for pid in (first["init_pid"], first["pid"], second["pid"])):
+    while any(running(who) for who in (first["init_pid"], first["pid"], second["pid"])):
         assert time.monotonic() < deadline, "the snapshot or an environment restored from it outlived its function"
         time.sleep(0.05)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_a_failed_after_restore_hook_is_a_snapstart_exception(client) -> None:

@@ -264,6 +264,15 @@ class Invoker:
             observer(call.name, result)
         return result
 
+    def _hidden_from(self, function: FunctionConfig) -> list[Path]:
+        """What an environment of ``function`` must not see, as on Lambda: the host's state (every
+        function's uploaded code, the databases, the other environments' folders) and the other
+        functions' code folders, but for one its own code lies in or holds."""
+        own = [function.code_dir, *function.layers]
+        others = {other.code_dir for other in self.registry.functions if other.name != function.name}
+        apart = [folder for folder in others if not any(_related(folder, mine) for mine in own)]
+        return [self._tmp_root.parent, *sorted(apart)]
+
     def _pool(self, function: FunctionConfig, version: str, tenant_id: str) -> Pool:
         """A version's environments; a tenant's own, for a function with tenant isolation."""
         pool = self._pools.get((function.name, version, tenant_id))
@@ -273,7 +282,10 @@ class Invoker:
             included = self._included_for.get(interpreter.executable, self._included)
 
             def environment(forkserver: ForkServer) -> Environment:
-                return Environment(function, version, forkserver, self.settings, self._tmp_root, self._sink, included)
+                hidden = self._hidden_from(function)
+                return Environment(
+                    function, version, forkserver, self.settings, self._tmp_root, self._sink, included, hidden
+                )
 
             forkserver = self._forkservers[interpreter.executable]
             snapshot = None
@@ -403,3 +415,7 @@ def _trace_id(trace_header: str | None) -> str:
     if "Sampled" not in keys:
         parts.append("Sampled=0")
     return ";".join(parts)
+
+
+def _related(one: Path, other: Path) -> bool:
+    return one == other or one.is_relative_to(other) or other.is_relative_to(one)

@@ -22,12 +22,15 @@ import os
 import socket
 import stat
 import sys
+from typing import NamedTuple
 
 _CLONE_NEWNS = 0x00020000
+_CLONE_NEWPID = 0x20000000
 _CLONE_NEWUSER = 0x10000000
 _MS_RDONLY = 0x1
 _MS_NOSUID = 0x2
 _MS_NODEV = 0x4
+_MS_NOEXEC = 0x8
 _MS_BIND = 0x1000
 _MS_REC = 0x4000
 _MS_PRIVATE = 0x40000
@@ -51,6 +54,9 @@ def limit(
     file_systems: "list[list[str]]" = (),
     task_root: "str | None" = None,
     layers: "list[str]" = (),
+    own_processes: bool = False,
+    hidden: "list[str]" = (),
+    needed: "list[str]" = (),
 ) -> "list[str]":
     """Put a ``size_mb`` tmpfs on ``target`` (/tmp, or a folder) for this process and its children,
     for good; over /tmp, with the machine's /tmp folders named in ``kept`` bound into it, and with
@@ -58,23 +64,28 @@ def limit(
     snapshot keeps with its memory). ``file_systems``: (folder, /mnt/path) pairs, each folder
     mounted at its path (EFS, as the function's FileSystemConfigs name it); ``task_root``, the
     code folder, at /var/task, and its ``layers`` gathered at /opt (where the machine allows:
-    see ``_cover``). Returns the
-    namespaces made for it ("user" and "mnt", or "mnt" alone). Raises OSError when this machine
-    does not allow it."""
+    see ``_cover``). ``own_processes``: a process namespace too, for the process's children
+    (``isolation.py``). ``hidden``: folders the environment must not see (the host's state, other
+    functions' code), each covered but for what it ``needed`` of them; and /dev holds only the
+    usual devices. Returns the namespaces to keep for it ("user" and "mnt", or "mnt" alone).
+    Raises OSError when this machine does not allow it."""
     if _libc is None:
         raise OSError("ephemeral storage needs Linux mount namespaces")
     made = ["mnt"]
+    pids = _CLONE_NEWPID if own_processes else 0
     # Root can mount in a mount namespace alone, which costs half as much (~0.45 against ~0.9 ms).
-    if os.geteuid() != 0 or _unshare(_CLONE_NEWNS) != 0:
+    if os.geteuid() != 0 or _unshare(_CLONE_NEWNS | pids) != 0:
         made.insert(0, "user")
         uid, gid = os.getuid(), os.getgid()
-        _check(_unshare(_CLONE_NEWUSER | _CLONE_NEWNS), "unshare a user and mount namespace")
+        _check(_unshare(_CLONE_NEWUSER | _CLONE_NEWNS | pids), "unshare a user and mount namespace")
         # The same ids inside as outside: the process stays who it was, and files it writes stay its own.
         for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
             with open(f"/proc/self/{name}", "w") as mapping:
                 mapping.write(text)
     # Mounts made from here on stay in this namespace, never reaching the host's.
     _check(_mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make the mounts private")
+    _hide(hidden, needed)  # first: what is mounted from here on reaches what is left of them
+    _cover_devices()
     if file_systems:  # before /tmp is covered: a folder may be in the machine's /tmp
         _mount_file_systems(file_systems)
     code = os.open(task_root, os.O_PATH | os.O_DIRECTORY) if task_root else None  # (it may be in /tmp)
@@ -157,6 +168,66 @@ def _place(target: str, sources: "list[str]") -> None:
     _check(_mount(os.fsencode(sources[-1]), os.fsencode(target), None, _MS_BIND | _MS_REC, None), f"bind {target}")
 
 
+def _hide(folders: "list[str]", needed: "list[str]") -> None:
+    """Cover each of ``folders`` with an empty tmpfs, what the environment needs of it (its code,
+    its layers, its temporary folder) bound back at the same path."""
+    for folder in folders:
+        inside = [path for path in needed if _within(path, folder)]
+        if folder in inside or not os.path.isdir(folder):
+            continue  # (the environment's own, whole: nothing to hide)
+        kept = {path: os.open(path, os.O_PATH) for path in _outermost(inside) if os.path.lexists(path)}
+        try:
+            _check(
+                _mount(b"tmpfs", os.fsencode(folder), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=1m,mode=0755"), "hide"
+            )
+            for path, fd in kept.items():
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                _place(path, [f"/proc/self/fd/{fd}"])
+        finally:
+            for fd in kept.values():
+                os.close(fd)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _outermost(paths: "list[str]") -> "list[str]":
+    """``paths`` without those inside another of them (bound with it)."""
+    ordered = sorted(set(paths))
+    return [path for i, path in enumerate(ordered) if not any(_within(path, other) for other in ordered[:i])]
+
+
+# Lambda's /dev: the usual devices, no disks, no /dev/shm (so, as there, multiprocessing's Pool and
+# Queue fail: they need it).
+_DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+_DEVICE_LINKS = {
+    "fd": "/proc/self/fd",
+    "stdin": "/proc/self/fd/0",
+    "stdout": "/proc/self/fd/1",
+    "stderr": "/proc/self/fd/2",
+}
+
+
+def _cover_devices() -> None:
+    """Best effort, as ``_cover``: where a mount is refused, /dev stays the machine's."""
+    devices = os.open("/dev", os.O_PATH | os.O_DIRECTORY)
+    try:
+        _check(_mount(b"tmpfs", b"/dev", b"tmpfs", _MS_NOSUID, b"size=64k,mode=0755"), "cover /dev")
+        try:
+            for name in _DEVICES:
+                if os.path.exists(f"/proc/self/fd/{devices}/{name}"):
+                    _place(f"/dev/{name}", [f"/proc/self/fd/{devices}/{name}"])
+            for name, target in _DEVICE_LINKS.items():
+                os.symlink(target, f"/dev/{name}")
+        except OSError:
+            _umount2(b"/dev", _MNT_DETACH)
+    except OSError:
+        pass
+    finally:
+        os.close(devices)
+
+
 def _mount_file_systems(file_systems: "list[list[str]]") -> None:
     """Lambda's /mnt holds only the function's file systems: a fresh, empty /mnt, and each
     folder bound at its path in it."""
@@ -200,7 +271,7 @@ def _copy(source: str, target: str, skipped: "frozenset[str]") -> None:
 
 def _needed(spec: dict) -> "list[str]":
     """What an environment reads from the machine's files: its code, layers and runtime."""
-    paths = [spec["taskRoot"], *spec["layers"], spec.get("included"), spec.get("wrapper"), spec.get("exec")]
+    paths = [spec["taskRoot"], *spec["layers"], *[spec.get(k) for k in ("included", "wrapper", "exec", "dependencies")]]
     paths += [
         (spec.get("debug") or {}).get("debugpy"),
         os.path.dirname(__file__),
@@ -225,16 +296,18 @@ def _top_level(paths: "list[str]") -> "frozenset[str]":
     return frozenset(names)
 
 
-def probe() -> str:
-    """Why ``limit`` cannot work here, or "" when it can: tried in a throwaway child, since it
-    changes the calling process for good."""
+def probe(own_processes: bool = False) -> str:
+    """Why ``limit`` (with ``own_processes``, and a /proc of their own) cannot work here, or ""
+    when it can: tried in a throwaway child, since it changes the calling process for good."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read)
         reason = b""
         try:
-            limit(TMP, 1, _top_level([__file__]))  # the mounts die with the child
+            limit(TMP, 1, _top_level([__file__]), own_processes=own_processes)  # the mounts die with the child
+            if own_processes:
+                _check(_in_child(mount_proc), "mount a process namespace's /proc")
         except OSError as exc:
             reason = str(exc).encode()
         os.write(write, reason)
@@ -246,10 +319,36 @@ def probe() -> str:
     return reason
 
 
+def _in_child(work) -> int:
+    """Run ``work`` in a child (the first of a new process namespace): 0, or the errno it failed with."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            work()
+            os._exit(0)
+        except OSError as exc:
+            os._exit(exc.errno or 1)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    ctypes.set_errno(code)
+    return code
+
+
+def mount_proc() -> None:
+    """The process namespace's own ``/proc``, over the host's or over the one of the namespace
+    before a reset: the process that mounts proc must be in the namespace it is to show; and over,
+    not instead, since in a user namespace the kernel lets proc be mounted only where one is."""
+    _check(_mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None), "mount /proc")
+
+
 def _check(result: int, what: str) -> None:
     if result != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"cannot {what}: {os.strerror(errno)}")
+
+
+class Needs(NamedTuple):
+    tmp_entries: "frozenset[str]"  # the top-level entries of the machine's /tmp ("": /tmp itself)
+    paths: "list[str]"
 
 
 class Folders:
@@ -260,33 +359,41 @@ class Folders:
     them when it has a moment, so a spawn never waits for a mount."""
 
     def __init__(self) -> None:
-        self.unlimited = probe()  # why folders cannot be limited here; "" when they can
+        self.unisolated = probe(own_processes=True)  # why environments cannot have processes of their own
+        self.unlimited = probe() if self.unisolated else ""  # why folders cannot be limited here; "" when they can
         self._held: "dict[str, list[int]]" = {}  # folder -> namespace fds (the user one first, if any)
-        self._kept: "dict[tuple, frozenset[str]]" = {}  # what kinds of environment need of the machine's /tmp
+        self._needs: "dict[tuple, Needs]" = {}  # what kinds of environment need of the machine's files
         self.inbox, self._outbox = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.inbox.setblocking(False)
 
-    def kept(self, spec: dict) -> "frozenset[str]":
-        """The top-level folders of the machine's /tmp an environment needs ("" among them: /tmp
-        itself). Worked out here, in the fork-server, once per kind of environment: in a new
-        child the same work costs ten times as much (each object it touches is a page copied)."""
+    def needs(self, spec: dict) -> "Needs":
+        """What an environment needs of the machine's files. Worked out here, in the fork-server,
+        once per kind of environment: in a new child the same work costs ten times as much (each
+        object it touches is a page copied)."""
         debugpy = (spec.get("debug") or {}).get("debugpy")
-        key = (spec["taskRoot"], *spec["layers"], spec.get("included"), spec.get("wrapper"), spec.get("exec"), debugpy)
-        if key not in self._kept:
-            self._kept[key] = _top_level(_needed(spec))
-        return self._kept[key]
+        key = (
+            spec["taskRoot"],
+            *spec["layers"],
+            *[spec.get(k) for k in ("included", "wrapper", "exec", "dependencies")],
+        )
+        if (key, debugpy) not in self._needs:
+            paths = _needed(spec)
+            self._needs[key, debugpy] = Needs(_top_level(paths), paths)
+        return self._needs[key, debugpy]
 
-    def in_child(self, spec: dict, kept: "frozenset[str]", restored: bool = False) -> None:
+    def in_child(self, spec: dict, needs: "Needs", restored: bool = False) -> bool:
         """Enter the folder's namespaces, or make them; the child keeps no other folder's open.
         With /tmp covered, TMPDIR and HOME (unless the function set its own) are /tmp; a child
-        ``restored`` from a SnapStart snapshot starts with a copy of the snapshot's /tmp."""
+        ``restored`` from a SnapStart snapshot starts with a copy of the snapshot's /tmp. True if
+        the child's children are in a process namespace of their own (``isolation.split``)."""
         self.inbox.close()
         folder = None if self.unlimited else spec["tmpFolder"]
         if folder is None and spec.get("fileSystems"):
             print(
                 f"lambdahost: FileSystemConfigs cannot be mounted here: {self.unlimited}", file=sys.stderr, flush=True
             )
-        covered = folder is not None and "" not in kept
+        own_processes = folder is not None and not self.unisolated
+        covered = folder is not None and "" not in needs.tmp_entries
         held = self._held.pop(folder, None) if folder else None
         for fds in self._held.values():
             for fd in fds:
@@ -296,11 +403,17 @@ class Folders:
                 for fd in held:
                     _check(_setns(fd, 0), "join the environment's namespaces")
                     os.close(fd)
+                if own_processes:  # (the one before the reset ended with it)
+                    _check(_unshare(_CLONE_NEWPID), "unshare a process namespace")
             elif folder:
                 target = TMP if covered else folder
                 code = spec["taskRoot"] if covered and not spec.get("debug") else None  # a debugger's are real
                 systems = spec.get("fileSystems") or []
-                made = limit(target, spec["ephemeralStorageMb"], kept, restored, systems, code, spec["layers"])
+                needed = [*needs.paths, folder, *(source for source, _ in systems)]
+                made = limit(
+                    target, spec["ephemeralStorageMb"], needs.tmp_entries, restored, systems, code, spec["layers"],
+                    own_processes, spec.get("hidden") or [], needed,
+                )  # fmt: skip
                 fds = [os.open(f"/proc/self/ns/{name}", os.O_RDONLY) for name in made]
                 socket.send_fds(self._outbox, [os.fsencode(folder)], fds)
                 for fd in fds:
@@ -311,6 +424,7 @@ class Folders:
                     os.environ[key] = spec["environment"][key] = TMP
             if os.path.ismount(TASK) and not spec.get("debug"):
                 _at_var_task(spec)
+        return own_processes
 
     def receive(self) -> None:
         """Keep the namespaces that new processes have sent; called before anything that needs them."""

@@ -13,6 +13,7 @@ import gc
 import json
 import os
 import resource
+import select
 import selectors
 import signal
 import site
@@ -21,7 +22,7 @@ import sys
 import time
 import traceback
 
-from . import LOAD, bootstrap, ephemeral, protocol
+from . import LOAD, bootstrap, ephemeral, isolation, protocol
 
 FILE_DESCRIPTORS = 1024  # an environment's limit, as Lambda's quota
 MEMORY_CHECK_INTERVAL = 0.01  # seconds between peak-memory checks of the children
@@ -46,54 +47,152 @@ def main(control_fd: int, restored=None) -> None:
     selector.register(wake_read, selectors.EVENT_READ)
     selector.register(folders.inbox, selectors.EVENT_READ)
     server_fds = (control_fd, wake_read, wake_write, selector.fileno())
-    limits: "dict[int, int]" = {}  # pid -> memory size in kB
-    out_of_memory: "set[int]" = set()
+    environments = _Environments(control, selector, folders)
     gc.freeze()  # keep the collector from touching (and so copying) pages the children share
-    while True:
-        for key, _ in selector.select(MEMORY_CHECK_INTERVAL if limits else None):
-            if key.fileobj is folders.inbox:
-                folders.receive()
-                continue
-            if key.fd == wake_read:
-                _drain(wake_read)
-                if not _reap(control, limits, out_of_memory):
-                    _stop_all(limits)
+    try:
+        while True:
+            for key, _ in selector.select(MEMORY_CHECK_INTERVAL if environments.limits else None):
+                if key.fileobj is folders.inbox:
+                    folders.receive()
+                    continue
+                if key.data is not None:
+                    environments.settle_ready([key.fd])  # (unless what an earlier event did settled it)
+                    continue
+                if key.fd == wake_read:
+                    _drain(wake_read)
+                    if not environments.reap():
+                        return
+                    continue
+                try:
+                    data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, 2)
+                except ConnectionError:
+                    data = b""
+                if not data:
                     return
-                continue
+                kind, meta, body = protocol.decode(data)
+                folders.receive()  # what a process sent before the host could ask about its folder
+                if kind == protocol.RELEASE:
+                    _end_left_behind(folders.mount_namespace(meta["tmpDir"]))
+                    folders.release(meta["tmpDir"])
+                    continue
+                spec = json.loads(body)
+                pid, told = _fork(spec, fds, (*server_fds, *environments.told), folders, restored)
+                environments.forked(pid, told, meta["spawnId"], spec["memoryLimitKb"])
+            environments.check_memory()
+    finally:  # the host gone, or this process failing: nothing it started outlives it
+        _stop_all(environments.limits)
+
+
+class _Environments:
+    """The fork-server's children as the host knows them: which process each environment is,
+    its memory size, and how it ended.
+
+    Which process an environment is, its child tells through a pipe: the runtime it forked into a
+    process namespace of its own, and that namespace's init (then the child leaves, and this
+    process adopts both as their subreaper); or nothing, closing the pipe, when it is the
+    environment itself (on a machine that allows no namespaces). The host hears of the
+    environment (SPAWNED) once it is told, so never of a process that is not the environment."""
+
+    def __init__(self, control: socket.socket, selector: selectors.BaseSelector, folders: ephemeral.Folders) -> None:
+        self._control = control
+        self._selector = selector
+        self._folders = folders
+        self.limits: "dict[int, int]" = {}  # environment pid -> memory size in kB
+        self._out_of_memory: "set[int]" = set()
+        self._told: "dict[int, tuple[int, str, int]]" = {}  # pipe -> (child, spawn id, memory size)
+        self._inits: "dict[int, int]" = {}  # runtime pid -> the init of its process namespace
+
+    @property
+    def told(self) -> "tuple[int, ...]":
+        """The pipes still open here, which a new child closes."""
+        return tuple(self._told)
+
+    def forked(self, pid: int, told: int, spawn_id: str, memory_kb: int) -> None:
+        self._told[told] = (pid, spawn_id, memory_kb)
+        self._selector.register(told, selectors.EVENT_READ, "told")
+
+    def settle(self, told: int) -> None:
+        """The child has told, or closed the pipe (readable either way)."""
+        pid, spawn_id, memory_kb = self._told.pop(told)
+        self._selector.unregister(told)
+        said = os.read(told, 64).split()  # (one write: whole)
+        os.close(told)
+        if said:
+            runtime, init = map(int, said)
+            self._inits[runtime] = init
+            pid = runtime
+        self.limits[pid] = memory_kb
+        folders = self._folders
+        spawned = {
+            "pid": str(pid),
+            "spawnId": spawn_id,
+            "tmpUnlimited": folders.unlimited,
+            "shared": folders.unisolated,
+        }
+        self._control.send(protocol.encode(protocol.SPAWNED, spawned))
+
+    def settle_ready(self, fds: "list[int]") -> None:
+        """Settle those of ``fds`` that are still waited on and have something to read."""
+        waited = [fd for fd in fds if fd in self._told]
+        for told in select.select(waited, [], [], 0)[0] if waited else []:
+            self.settle(told)
+
+    def reap(self) -> bool:
+        """Report the environments that exited; False once the host is gone. A runtime's process
+        namespace ends with it: its init is killed, and every process left in it with that."""
+        # A runtime is this process's child only once the child that forked it has left, having
+        # told: so what it told is read before the runtime can be reaped.
+        self.settle_ready(list(self._told))
+        while True:
             try:
-                data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, 2)
-            except ConnectionError:
-                data = b""
-            if not data:
-                _stop_all(limits)
-                return
-            kind, meta, body = protocol.decode(data)
-            folders.receive()  # what a process sent before the host could ask about its folder
-            if kind == protocol.RELEASE:
-                _end_left_behind(folders.mount_namespace(meta["tmpDir"]))
-                folders.release(meta["tmpDir"])
-                continue
-            spec = json.loads(body)
-            pid = _fork(spec, fds, server_fds, folders, restored)
-            limits[pid] = spec["memoryLimitKb"]
-            spawned = {"pid": str(pid), "spawnId": meta["spawnId"], "tmpUnlimited": folders.unlimited}
-            control.send(protocol.encode(protocol.SPAWNED, spawned))
-        for pid, limit in limits.items():
-            if pid not in out_of_memory and _peak_rss_kb(pid) > limit:
-                out_of_memory.add(pid)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
+                return True
+            if pid == 0:
+                return True
+            child_told = next((told for told, (child, _, _) in self._told.items() if child == pid), None)
+            if child_told is not None:  # it exited before this process heard what it had to tell
+                self.settle(child_told)
+            if pid not in self.limits:
+                continue  # a child that forked a runtime and left, an init, an orphan adopted
+            del self.limits[pid]
+            with contextlib.suppress(KeyError, OSError):
+                os.kill(self._inits.pop(pid), signal.SIGKILL)
+            exited = {
+                "pid": str(pid),
+                "exitCode": str(os.waitstatus_to_exitcode(status)),
+                "outOfMemory": "1" if pid in self._out_of_memory else "",
+                "maxRssKb": str(usage.ru_maxrss),  # its peak, for the REPORT of a crash (Linux: KB)
+            }
+            self._out_of_memory.discard(pid)
+            try:
+                self._control.send(protocol.encode(protocol.EXITED, exited))
+            except OSError:
+                return False
+
+    def check_memory(self) -> None:
+        for pid, limit in self.limits.items():
+            if pid not in self._out_of_memory and _peak_rss_kb(pid) > limit:
+                self._out_of_memory.add(pid)
                 _kill_group(pid)
 
 
-def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Folders, restored) -> int:
+def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Folders, restored) -> "tuple[int, int]":
     """A Python environment gets (channel, log) descriptors; a custom runtime only its log. A
-    snapshot's channel is its control socket once it has initialized."""
-    kept = folders.kept(spec)
+    snapshot's channel is its control socket once it has initialized. Returns the child's pid and
+    where it tells which process the environment is (``_Environments``)."""
+    needs = folders.needs(spec)
+    told, tell = os.pipe()
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
+            os.close(told)
             _become_environment(spec, fds[-1], server_fds, restored is not None)
-            folders.in_child(spec, kept, restored is not None)
+            if folders.in_child(spec, needs, restored is not None):
+                isolation.split(tell)  # from here on, the environment's runtime, process 2 of its own
+            else:
+                os.close(tell)
             os.chdir(spec["taskRoot"])  # after the namespaces: joining one leaves the old directory behind
             if restored is not None:
                 code = _run(lambda: bootstrap.restore(socket.socket(fileno=fds[0]), restored))
@@ -111,9 +210,10 @@ def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Fo
             traceback.print_exc()
         finally:
             os._exit(code)
+    os.close(tell)
     for fd in fds:
         os.close(fd)
-    return pid
+    return pid, told
 
 
 def _become_environment(spec: dict, log_fd: int, server_fds: tuple, restored: bool) -> None:
@@ -342,29 +442,6 @@ def _kill_group(pid: int) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _reap(control: socket.socket, limits: dict, out_of_memory: set) -> bool:
-    """Report the children that exited; False once the host is gone."""
-    while True:
-        try:
-            pid, status, usage = os.wait4(-1, os.WNOHANG)
-        except ChildProcessError:
-            return True
-        if pid == 0:
-            return True
-        limits.pop(pid, None)
-        exited = {
-            "pid": str(pid),
-            "exitCode": str(os.waitstatus_to_exitcode(status)),
-            "outOfMemory": "1" if pid in out_of_memory else "",
-            "maxRssKb": str(usage.ru_maxrss),  # its peak, for the REPORT of a crash (Linux: KB)
-        }
-        out_of_memory.discard(pid)
-        try:
-            control.send(protocol.encode(protocol.EXITED, exited))
-        except OSError:
-            return False
-
-
 def _drain(fd: int) -> None:
     try:
         while os.read(fd, 512):
@@ -379,15 +456,15 @@ def _stop_all(limits: dict) -> None:
     their parents die, so this goes on until none is left."""
     for pid in list(limits):
         _kill_group(pid)
-    for _ in range(20):
-        children = _children()
-        if not children:
-            return
+    while children := _children():
         for pid in children:
             _kill_group(pid)
-        for pid in children:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+        try:
+            # Whichever ends first: a namespace's init ends only once its runtime, this process's
+            # child, has been reaped here, so waiting for the init first would wait for ever.
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
 
 
 _PR_SET_CHILD_SUBREAPER = 36

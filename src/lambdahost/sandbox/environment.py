@@ -18,7 +18,7 @@ import signal
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -76,10 +76,13 @@ class Environment:
         tmp_root: Path,
         sink: LogSink,
         included: Path,
+        hidden: Sequence[Path] = (),
     ) -> None:
-        """``included``: the folder of the libraries Lambda's Python runtime includes (``included.py``)."""
+        """``included``: the folder of the libraries Lambda's Python runtime includes (``included.py``);
+        ``hidden``: folders the function's processes must not see (``runtime/ephemeral.py``)."""
         self.function = function
         self._included = included
+        self._hidden = hidden
         self.version = version
         self.id = uuid.uuid4().hex
         self.log_stream_name = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{version}]{self.id}"
@@ -409,6 +412,7 @@ class Environment:
             "ephemeralStorageMb": function.ephemeral_storage,
             "tmpFolder": str(self.tmp_dir),
             "included": str(self._included),
+            "hidden": [str(folder) for folder in self._hidden],
         }
         if function.file_systems:
             for folder, _ in function.file_systems:

@@ -56,7 +56,7 @@ class ForkServer:
         self._socket: socket.socket | None = None
         self._waiting_for_room = asyncio.Lock()
         self._process: subprocess.Popen | None = None
-        self._warned_tmp = False  # said once that the machine cannot limit ephemeral storage
+        self._warned: set[str] = set()  # what this machine does not allow, said once
 
     @property
     def alive(self) -> bool:
@@ -126,17 +126,28 @@ class ForkServer:
                 # read, before ``spawn`` resumes, and its entry here is gone by then.
                 exited = self._exits[pid] = asyncio.get_running_loop().create_future()
                 spawning.set_result((pid, exited))
-                if meta.get("tmpUnlimited") and not self._warned_tmp:
-                    self._warned_tmp = True
-                    log.warning(
-                        "ephemeral storage is not enforced and /tmp is shared on this machine: %s", meta["tmpUnlimited"]
-                    )
+                self._warn_once(meta)
             elif kind == protocol.EXITED:
                 future = self._exits.pop(int(meta["pid"]), None)
                 if future is not None and not future.done():
                     future.set_result(
                         ExitStatus(int(meta["exitCode"]), meta["outOfMemory"] == "1", int(meta.get("maxRssKb") or 0))
                     )
+
+    def _warn_once(self, meta: dict) -> None:
+        """Say once what this machine does not let an environment have."""
+        if meta.get("tmpUnlimited") and "tmp" not in self._warned:
+            self._warned.add("tmp")
+            log.warning(
+                "ephemeral storage is not enforced and /tmp is shared on this machine: %s", meta["tmpUnlimited"]
+            )
+        if meta.get("shared") and "shared" not in self._warned:
+            self._warned.add("shared")
+            log.warning(
+                "environments share the host's processes on this machine (each sees the others' in /proc, "
+                "and what one starts may outlive it): %s",
+                meta["shared"],
+            )
 
     def _gone(self) -> None:
         """The fork-server died: fail what waits on it; the next spawn starts a new one."""
