@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import json
+import os
 import re
+import shlex
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -11,6 +13,8 @@ from pathlib import Path
 import click
 
 from ..errors import LambdaError
+from ..quickstarts import QUICKSTARTS
+from ..quickstarts import files as quickstart_files
 from ..template import TemplateError, find_template
 from .common import (
     Failure,
@@ -29,48 +33,74 @@ from .common import (
     template_options,
 )
 
-DEFAULT_EVENT = {"key1": "value1", "key2": "value2", "key3": "value3"}
-CONSOLE_CODE = """import json
-
-def lambda_handler(event, context):
-    # TODO implement
-    return {
-        'statusCode': 200,
-        'body': json.dumps('Hello from Lambda!')
-    }
-"""
+# What every project gets besides its quick start's files.
+_PROJECT_FILES = {"pytest.ini": "[pytest]\ntestpaths = tests\n", ".gitignore": ".lambdahost/\n__pycache__/\n"}
 
 
 @click.command()
 @click.argument("name", default="lambda-function")
-def init(name: str) -> None:
-    """Create a function as the Lambda console does: code, template and a test event."""
-    folder = Path(name)
-    if folder.exists() and any(folder.iterdir()):
-        raise Failure(f"'{folder}' already exists and is not empty")
+@click.option(
+    "--template", "quickstart", help="The quick start: " + ", ".join(QUICKSTARTS) + " (default: asked, or hello)."
+)
+@click.option("--runtime", help="The functions' runtime (default: the Python lambdahost runs on).")
+@click.option("--no-interactive", is_flag=True, help="Ask nothing: take the defaults.")
+def init(name: str, quickstart: str | None, runtime: str | None, no_interactive: bool) -> None:
+    """Create a project from a quick start, as sam init does: a SAM template, its code, sample
+    events, a README and tests that run it with lambdahost. Run again, it leaves the project it
+    made as it is."""
     from ..model.function import default_runtime
+    from ..model.limits import PYTHON_RUNTIMES
 
+    if quickstart is None:
+        asked = not no_interactive and sys.stdin.isatty()
+        quickstart = _choose_quickstart() if asked else "hello"
+    if quickstart not in QUICKSTARTS:
+        raise Failure(f"no quick start '{quickstart}': there are {', '.join(QUICKSTARTS)}")
+    runtime = runtime or default_runtime()
+    if runtime not in PYTHON_RUNTIMES:
+        raise Failure(f"--runtime {runtime}: the quick starts are Python projects ({', '.join(PYTHON_RUNTIMES)})")
+    folder = Path(name)
     logical_id = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", folder.name)) or "Function"
-    (folder / "events").mkdir(parents=True, exist_ok=True)
-    (folder / "lambda_function.py").write_text(CONSOLE_CODE)
-    (folder / "events" / "event.json").write_text(json.dumps(DEFAULT_EVENT, indent=2) + "\n")
-    (folder / "template.yaml").write_text(
-        "AWSTemplateFormatVersion: '2010-09-09'\n"
-        "Transform: AWS::Serverless-2016-10-31\n"
-        f"Description: {folder.name}\n\n"
-        "Resources:\n"
-        f"  {logical_id}:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        f"      FunctionName: {folder.name}\n"
-        "      CodeUri: .\n"
-        "      Handler: lambda_function.lambda_handler\n"
-        f"      Runtime: {default_runtime()}\n"
-        "      Timeout: 3\n"
-        "      MemorySize: 128\n"
-    )
-    click.echo(f"Created {folder}/ with lambda_function.py, template.yaml and events/event.json")
-    click.echo(f"Try it:  cd {folder} && lambdahost invoke -e events/event.json")
+    placeholders = {"__NAME__": folder.name, "__ID__": logical_id, "__RUNTIME__": runtime}
+    wanted = {}
+    for path, text in {**quickstart_files(quickstart), **_PROJECT_FILES}.items():
+        for placeholder, value in placeholders.items():
+            text = text.replace(placeholder, value)
+        wanted[folder / path] = text
+    if folder.exists() and any(folder.iterdir()):
+        if all(path.is_file() and path.read_text() == text for path, text in wanted.items()):
+            click.echo(f"{folder}/ is there already, as this quick start makes it")
+            _next_steps(folder, quickstart)
+            return
+        raise Failure(f"'{folder}' already exists and is not empty")
+    for path, text in wanted.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    click.echo(f"Created {folder}/ from the {quickstart} quick start ({QUICKSTARTS[quickstart]}), {runtime}")
+    _next_steps(folder, quickstart)
+
+
+def _choose_quickstart() -> str:
+    names = list(QUICKSTARTS)
+    for number, (key, what) in enumerate(QUICKSTARTS.items(), 1):
+        click.echo(f"  {number} - {what} ({key})")
+    chosen = click.prompt("Which quick start", type=click.IntRange(1, len(names)), default=1)
+    return names[chosen - 1]
+
+
+def _next_steps(folder: Path, quickstart: str) -> None:
+    """The commands to try, as they work in this shell: ``lambdahost`` when it is on PATH, else
+    the path of the script that runs now (a virtual environment not activated)."""
+    script = Path(sys.argv[0]).resolve()
+    found = shutil.which("lambdahost")
+    command = "lambdahost" if found and Path(found).resolve() == script else shlex.quote(str(script))
+    if script.suffix == ".py" or not os.access(script, os.X_OK):  # (python -m lambdahost)
+        command = f"{shlex.quote(sys.executable)} -m lambdahost"
+    event = next(iter(sorted((folder / "events").iterdir()))).name
+    click.echo(f"Try it:  cd {shlex.quote(str(folder))} && {command} invoke -e events/{event}")
+    click.echo(f"Test it: cd {shlex.quote(str(folder))} && {shlex.quote(sys.executable)} -m pytest")
+    if quickstart != "hello":
+        click.echo(f"Serve it: {command} serve  (README.md says what to try then)")
 
 
 @click.command()

@@ -1,0 +1,21 @@
+"""Run with `pytest`: lambdahost's plugin serves template.yaml (the queue, and the mapping that
+polls it) and the `lambdahost` fixture talks to it."""
+
+import json
+import time
+from pathlib import Path
+
+EVENT = json.loads((Path(__file__).parent.parent / "events" / "sqs.json").read_text())
+
+
+def test_a_message_that_cannot_be_read_is_reported(lambdahost):
+    answer = lambdahost.invoke("__ID__", EVENT)
+    assert answer.payload == {"batchItemFailures": [{"itemIdentifier": "2e1424d4-f796-459a-8184-9c92662be6da"}]}
+
+
+def test_a_message_sent_to_the_queue_reaches_the_function(lambdahost):
+    lambdahost.send_message("Orders", json.dumps({"id": "o-7", "item": "lamp", "quantity": 1}))
+    deadline = time.monotonic() + 30
+    while not lambdahost.logs("__ID__", contains="order o-7"):
+        assert time.monotonic() < deadline, "the message never reached the function"
+        time.sleep(0.2)
