@@ -81,8 +81,8 @@ def test_init_then_invoke_the_console_default_function(tmp_path: Path) -> None:
     assert lines[-1].startswith("REPORT RequestId: ")
     assert "\x1b[" not in result.stderr, "no colour when stderr is not a terminal"
     assert run("invoke", "my-function", cwd=folder, check=True).returncode == 0, "by function name too"
-    again = run("init", "my-function", cwd=tmp_path)
-    assert again.returncode != 0 and "already exists" in again.stderr
+    again = run("init", "my-function", cwd=tmp_path)  # (the project, its state beside it, unchanged)
+    assert again.returncode == 0 and "is there already" in again.stdout
 
 
 def test_sam_hello_world_runs_unchanged(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Sample events, shaped as each AWS service sends them (apis-and-events §3-§4), for
+"""Sample events, shaped as each AWS service sends them (the sample events of Lambda's developer guide), for
 ``lambdahost generate-event SERVICE EVENT [--option value ...]`` and the console's test events.
 
 Each sample is a function of its options, whose defaults are what users would otherwise edit by

@@ -1,4 +1,4 @@
-"""EventBridge schedule expressions, with AWS's exact grammar (apis-and-events §6), and when
+"""EventBridge schedule expressions, with AWS's exact grammar (EventBridge's schedule expression reference), and when
 they fire next, in UTC.
 
 ``rate(value unit)`` counts from when the rule starts; ``cron(minutes hours day-of-month month

@@ -1,6 +1,6 @@
 """The template's event sources that lambdahost delivers itself: EventBridge rules and schedules,
 SNS topics and S3 buckets (in the local AWS). Each turns what happened into the payloads of
-asynchronous invocations, shaped as AWS shapes them (apis-and-events §4)."""
+asynchronous invocations, shaped as AWS shapes them (Lambda's developer guide)."""
 
 from __future__ import annotations
 

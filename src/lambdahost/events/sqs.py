@@ -1,4 +1,4 @@
-"""SQS event source mappings on local queues (apis-and-events §4.2, §5.1, §5.2).
+"""SQS event source mappings on local queues (Lambda's guide to SQS).
 
 A poller per mapping receives batches (hiding them for the queue's visibility timeout), drops
 messages that no filter lets through, moves a message received more than ``maxReceiveCount``

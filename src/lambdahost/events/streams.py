@@ -1,5 +1,5 @@
 """DynamoDB Streams and Kinesis event source mappings, read with boto3 from AWS itself or any
-compatible endpoint (apis-and-events §4.4, §4.5, §5.3).
+compatible endpoint (Lambda's DynamoDB Streams and Kinesis guides).
 
 One reader per shard keeps records in order. A failed batch is retried as a whole (split in
 two first with BisectBatchOnFunctionError) until it succeeds or runs out of

@@ -1,6 +1,6 @@
 """Asynchronous invocation: Lambda's internal queue, retries, event age, destinations.
 
-Semantics (apis-and-events §2): a function error is retried up to MaximumRetryAttempts (default
+Semantics (Lambda's guide to asynchronous invocation): a function error is retried up to MaximumRetryAttempts (default
 2), about 1 and then 2 minutes later; a throttle is retried with exponential backoff from 1 s to
 5 min without counting as an attempt; an event older than MaximumEventAgeInSeconds (default 6 h)
 is given up — looking ahead, so a retry that would start too late is not waited for. The outcome

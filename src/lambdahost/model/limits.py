@@ -1,4 +1,4 @@
-"""AWS Lambda's quotas and name patterns, in one place (runtime-semantics §9, API model)."""
+"""AWS Lambda's quotas and name patterns, in one place (Lambda's quotas page, and the botocore service model)."""
 
 import datetime as dt
 import functools

@@ -1,5 +1,5 @@
 """Event source mappings: what the Lambda API's CreateEventSourceMapping takes, with its ranges,
-defaults and messages (apis-and-events §5.1), for the mappings made through the API and those a
+defaults and messages (CreateEventSourceMapping's API reference), for the mappings made through the API and those a
 template's SQS, Kinesis and DynamoDB events declare alike. Pure data, no I/O."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The events API Gateway and function URLs hand to Lambda (apis-and-events §3.1, §3.3, §3.4)."""
+"""The events API Gateway and function URLs hand to Lambda (API Gateway's and function URLs' developer guides)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """From a function's result to an HTTP response, by API Gateway's and function URLs' rules
-(apis-and-events §3.2, §3.3, §3.4), and the answers they give when something fails."""
+(API Gateway's and function URLs' developer guides), and the answers they give when something fails."""
 
 from __future__ import annotations
 
