@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from lambdahost.model import limits
+from server import Server, write_project
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 LAMBDAHOST = [str(Path(sys.executable).parent / "lambdahost")]
@@ -281,3 +282,26 @@ def test_a_property_no_function_has_is_said(tmp_path: Path) -> None:
     assert listed.stderr.strip() == (
         "lambdahost: not emulated here, so ignored: Timout, a property AWS::Serverless::Function does not have (Fn)"
     )
+
+
+def test_invoke_goes_through_a_running_serve_and_its_warm_environments(tmp_path: Path) -> None:
+    """With a ``serve`` running on the project's state folder, ``invoke`` asks it (its warm
+    environment answers the second time: no INIT_START), and says so."""
+    code = "COUNT = 0\ndef handler(event, context):\n    global COUNT\n    COUNT += 1\n    return COUNT\n"
+    template = textwrap.dedent("""
+        Resources:
+          Counter:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: src, Handler: app.handler}
+    """)
+    project = write_project(tmp_path, template, code)
+    server = Server(project, "--api-port", "0").start()
+    try:
+        first, second = run("invoke", cwd=project, check=True), run("invoke", "Counter", cwd=project, check=True)
+    finally:
+        server.stop()
+    assert first.stderr.startswith(f"lambdahost: invoked through the serve on {server.endpoint}")
+    assert "INIT_START" in first.stderr and "INIT_START" not in second.stderr
+    assert (first.stdout, second.stdout) == ("1\n", "2\n"), "the same warm environment"
+    alone = run("invoke", cwd=project, check=True)  # no serve any more: a host of its own
+    assert "through the serve" not in alone.stderr and alone.stdout == "1\n"

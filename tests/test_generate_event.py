@@ -11,6 +11,7 @@ import pytest
 from aws_lambda_powertools.utilities.parser import models
 
 from lambdahost.events.samples import CATALOGUE, generate
+from server import LAMBDAHOST
 
 SAMPLES = [(service, event) for service, events in CATALOGUE.items() for event in events]
 
@@ -62,3 +63,12 @@ def test_cli_prints_the_event() -> None:
     assert notification["TopicArn"] == "arn:aws:sns:us-east-1:123456789012:alerts"
     assert notification["Message"] == "disk full"
     models.SnsModel.model_validate(json.loads(result.stdout))
+
+
+def test_an_unknown_service_or_sample_is_one_line_naming_those_that_exist() -> None:
+    for args, expected in (
+        (["nope"], f"Error: no sample events of 'nope': there are {', '.join(sorted(CATALOGUE))}"),
+        (["s3", "nope"], f"Error: no s3 sample 'nope': there are {', '.join(sorted(CATALOGUE['s3']))}"),
+    ):
+        ran = subprocess.run([LAMBDAHOST, "generate-event", *args], capture_output=True, text=True)
+        assert ran.returncode == 2 and ran.stderr.strip() == expected

@@ -204,6 +204,47 @@ def invoke_once(
         sys.exit(1)
 
 
+def invoke_through_serve(state_dir: Path, name: str, payload: bytes, qualifier=None) -> bool:
+    """Invoke through the ``serve`` running on this state folder, if one does, in its warm
+    environments: the log's end (the Lambda API's 4 KB tail) on stderr, the response on stdout,
+    exit status 1 when the function failed. False when there is none, or it refuses the call
+    (a serve that wants signed requests): then the caller runs the function itself."""
+    import base64
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from ..localaws import running_endpoint
+
+    endpoint = running_endpoint(state_dir)
+    if endpoint is None:
+        return False
+    query = f"?Qualifier={urllib.parse.quote(qualifier)}" if qualifier else ""
+    request = urllib.request.Request(
+        f"{endpoint}/2015-03-31/functions/{urllib.parse.quote(name)}/invocations{query}",
+        data=payload,
+        headers={"X-Amz-Log-Type": "Tail", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=900) as response:
+            answer, headers = response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        if error.code in (401, 403):
+            return False
+        body = read_json(error.read().decode(errors="replace") or "{}", f"the answer of the serve on {endpoint}")
+        raise Failure(f"{body.get('Type') or body.get('__type') or error.code}: {body.get('message')}") from None
+    except OSError:  # (it stopped in the meantime)
+        return False
+    click.echo(f"lambdahost: invoked through the serve on {endpoint} (its warm environments)", err=True)
+    for line in base64.b64decode(headers.get("X-Amz-Log-Result", "")).decode(errors="replace").splitlines():
+        click.echo(colour(line), err=True)
+    sys.stdout.buffer.write(answer + b"\n")
+    sys.stdout.flush()
+    if headers.get("X-Amz-Function-Error"):
+        sys.exit(1)
+    return True
+
+
 @contextlib.contextmanager
 def local_aws(state_dir: Path, resources):
     """The AWS endpoint a one-shot command's functions call: that of the ``serve`` running on this

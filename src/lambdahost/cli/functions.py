@@ -22,6 +22,7 @@ from .common import (
     colour,
     debug_port_option,
     invoke_once,
+    invoke_through_serve,
     load,
     pick,
     project_source,
@@ -120,7 +121,10 @@ def invoke(
     event = _read_event(event_file, payload)
     source, project = load(template, parameter_overrides, env_vars, state_dir)
     say_unemulated(project, strict)
-    invoke_once(source, project, state_dir_of(source, state_dir), pick(project, function), event, qualifier, debug_port)
+    definition, state_dir = pick(project, function), state_dir_of(source, state_dir)
+    if debug_port is None and invoke_through_serve(state_dir, definition.config.name, event, qualifier):
+        return
+    invoke_once(source, project, state_dir, definition, event, qualifier, debug_port)
 
 
 def _read_event(event_file: str | None, payload: str | None) -> bytes:

@@ -26,8 +26,8 @@ class SampleEvents(click.Group):
 
         samples = CATALOGUE.get(service)
         if samples is None:
-            return None
-        group = click.Group(service, help=f"Sample {service} events.")
+            raise click.UsageError(f"no sample events of '{service}': there are {', '.join(sorted(CATALOGUE))}")
+        group = _Service(service, help=f"Sample {service} events.")
         for name, sample in samples.items():
 
             def print_event(name=name, **options) -> None:
@@ -39,3 +39,13 @@ class SampleEvents(click.Group):
             ]
             group.add_command(click.Command(name, params=options, callback=print_event, help=sample.help))
         return group
+
+
+class _Service(click.Group):
+    """A service's samples; one that does not exist is named in one line with those that do."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None:
+            raise click.UsageError(f"no {self.name} sample '{name}': there are {', '.join(self.list_commands(ctx))}")
+        return command

@@ -412,6 +412,55 @@ def cloudformation_request(request_type: str):
     return build
 
 
+def ses_receipt(sender: str, recipient: str, subject: str, function: str, region: str) -> dict:
+    """An email SES received, handed to a function by a receipt rule's Lambda action."""
+    now = _now_iso()
+    message_id = uuid.uuid4().hex
+    verdict = {"status": "PASS"}
+    headers = {"Return-Path": f"<{sender}>", "From": sender, "To": recipient, "Subject": subject}
+    return {
+        "Records": [
+            {
+                "eventSource": "aws:ses",
+                "eventVersion": "1.0",
+                "ses": {
+                    "mail": {
+                        "timestamp": now,
+                        "source": sender,
+                        "messageId": message_id,
+                        "destination": [recipient],
+                        "headersTruncated": False,
+                        "headers": [{"name": name, "value": value} for name, value in headers.items()],
+                        "commonHeaders": {
+                            "returnPath": sender,
+                            "from": [sender],
+                            "date": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
+                            "to": [recipient],
+                            "messageId": f"<{message_id}@{sender.rpartition('@')[2]}>",
+                            "subject": subject,
+                        },
+                    },
+                    "receipt": {
+                        "timestamp": now,
+                        "processingTimeMillis": 574,
+                        "recipients": [recipient],
+                        "spamVerdict": verdict,
+                        "virusVerdict": verdict,
+                        "spfVerdict": verdict,
+                        "dkimVerdict": verdict,
+                        "dmarcVerdict": verdict,
+                        "action": {
+                            "type": "Lambda",
+                            "functionArn": f"arn:aws:lambda:{region}:{ACCOUNT}:function:{function}",
+                            "invocationType": "Event",
+                        },
+                    },
+                },
+            }
+        ]
+    }
+
+
 def stepfunctions_error(error: str, cause: str) -> dict:
     return {"Error": error, "Cause": cause}
 
@@ -581,6 +630,20 @@ CATALOGUE: dict[str, dict[str, Sample]] = {
             f"CloudFormationCustomResource{kind}Model",
         )
         for kind in ("Create", "Update", "Delete")
+    },
+    "ses": {
+        "email-receiving": Sample(
+            ses_receipt,
+            {
+                "sender": "janedoe@example.com",
+                "recipient": "johndoe@example.com",
+                "subject": "Test Subject",
+                "function": "my-function",
+                "region": "us-east-1",
+            },
+            "an email received, from a receipt rule's Lambda action",
+            "SesModel",
+        )
     },
     "stepfunctions": {
         "error": Sample(
