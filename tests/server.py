@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import io
 import os
-import signal
-import socket
-import subprocess
 import sys
 import textwrap
-import time
 import zipfile
 from pathlib import Path
 
 import boto3
 from botocore.config import Config
+
+from lambdahost.testing import LocalLambda, free_port
 
 LAMBDAHOST = str(Path(sys.executable).parent / "lambdahost")
 
@@ -95,44 +93,15 @@ def running(identity: str) -> bool:
     return False
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+class Server(LocalLambda):
+    """``lambdahost serve`` for a test: the plugin's ``LocalLambda``, watching for changes, with its
+    state beside the project and its output in ``serve-PORT.log`` there; ``args`` last."""
 
-
-class Server:
     def __init__(self, folder: Path, *args: str, state_dir: Path | None = None) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.state_dir = state_dir or folder / ".lambdahost"
-        self.args = args
+        super().__init__(folder, args=args, state_dir=state_dir or folder / ".lambdahost", watch=True)
         self.output = folder / f"serve-{self.port}.log"
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> Server:
-        command = [LAMBDAHOST, "serve", "--port", str(self.port), "--state-dir", str(self.state_dir), *self.args]
-        self.process = subprocess.Popen(
-            command,
-            cwd=self.folder,
-            stdout=self.output.open("ab"),
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"lambdahost serve exited: {self.output.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                assert time.monotonic() < deadline, self.output.read_text()
-                time.sleep(0.05)
+        self.folder = folder
+        self.args = args
 
     def client(
         self, retries: int = 1, key: str = "test", secret: str = "test", timeout: int = 60, validate: bool = True
@@ -162,16 +131,6 @@ class Server:
     def kill(self) -> None:
         self.process.kill()
         self.process.wait(10)
-
-    def stop(self) -> int:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
 
     def log(self) -> str:
         return self.output.read_text()

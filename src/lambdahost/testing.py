@@ -55,7 +55,8 @@ class HttpResponse:
 
 class LocalLambda:
     """``lambdahost serve`` for the project in ``project`` (its template found there as the command
-    line finds it, or ``template``), with ``args`` added to its command line."""
+    line finds it, or ``template``), with ``args`` added to its command line (a later option wins:
+    ``--api-port 0`` serves no API port). ``watch``: reload code and template as they change."""
 
     def __init__(
         self,
@@ -64,22 +65,24 @@ class LocalLambda:
         template: str | os.PathLike | None = None,
         args: Sequence[str] = (),
         state_dir: str | os.PathLike | None = None,
-        region: str = "us-east-1",
+        region: str | None = None,
+        watch: bool = False,
+        output: str | os.PathLike | None = None,
         startup_timeout: float = 60.0,
     ) -> None:
         self.project = Path(project).resolve()
-        self.region = region
+        self.region = region or "us-east-1"
         self.state_dir = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="lambdahost-test-"))
-        self.port, self.api_port = _free_port(), _free_port()
+        self.port, self.api_port = free_port(), free_port()
         self._command = [
-            *(sys.executable, "-m", "lambdahost", "serve", "--no-watch"),
+            *(sys.executable, "-m", "lambdahost", "serve", *(() if watch else ("--no-watch",))),
             *("--port", str(self.port), "--api-port", str(self.api_port), "--state-dir", str(self.state_dir)),
             *(("--template", str(template)) if template else ()),
-            *("--region", region),
+            *(("--region", region) if region else ()),
             *args,
         ]
         self._startup_timeout = startup_timeout
-        self.output = self.state_dir / "serve.log"  # what serve printed
+        self.output = Path(output) if output else self.state_dir / "serve.log"  # what serve printed
         self.process: subprocess.Popen | None = None
 
     @property
@@ -99,7 +102,12 @@ class LocalLambda:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         with self.output.open("ab") as output:
             self.process = subprocess.Popen(
-                self._command, cwd=self.project, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self._command,
+                cwd=self.project,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its lines in the file as it prints them
             )
         deadline = time.monotonic() + self._startup_timeout
         while True:
@@ -216,7 +224,7 @@ class LocalLambda:
             raise RuntimeError(f"{method} {path}: {error.code} {error.read().decode(errors='replace')}") from None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
