@@ -73,10 +73,9 @@ class LocalLambda:
         self.project = Path(project).resolve()
         self.region = region or "us-east-1"
         self.state_dir = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="lambdahost-test-"))
-        self.port, self.api_port = free_port(), free_port()
-        self._command = [
-            *(sys.executable, "-m", "lambdahost", "serve", *(() if watch else ("--no-watch",))),
-            *("--port", str(self.port), "--api-port", str(self.api_port), "--state-dir", str(self.state_dir)),
+        self.port, self.api_port = free_port(), free_port()  # (set either before ``start`` to choose)
+        self._options = [
+            *(() if watch else ("--no-watch",)),
             *(("--template", str(template)) if template else ()),
             *(("--region", region) if region else ()),
             *args,
@@ -102,7 +101,10 @@ class LocalLambda:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         with self.output.open("ab") as output:
             self.process = subprocess.Popen(
-                self._command,
+                [
+                    *(sys.executable, "-m", "lambdahost", "serve", "--port", str(self.port)),
+                    *("--api-port", str(self.api_port), "--state-dir", str(self.state_dir), *self._options),
+                ],
                 cwd=self.project,
                 stdout=output,
                 stderr=subprocess.STDOUT,
