@@ -5,8 +5,6 @@ its runtime."""
 
 from __future__ import annotations
 
-from importlib import resources
-
 # name -> what it is, in the words the chooser shows
 QUICKSTARTS = {
     "hello": "Hello world: the Lambda console's first function",
@@ -20,6 +18,8 @@ QUICKSTARTS = {
 
 def files(quickstart: str) -> dict[str, str]:
     """The quick start's files: their paths in the project, and their texts with the placeholders."""
+    from importlib import resources  # (only init needs it)
+
     root = resources.files(__name__) / quickstart
     found: dict[str, str] = {}
 

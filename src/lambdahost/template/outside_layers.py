@@ -18,7 +18,6 @@ from pathlib import Path
 
 from ..errors import LambdaError
 from ..model.layers import LAYER_VERSION_ARN
-from ..store.code import unpack_zip
 
 log = logging.getLogger("lambdahost")
 
@@ -99,6 +98,8 @@ class LayerDownloads:
                 data = response.read()
         except OSError as exc:
             raise LayerUnavailable(f"cannot download it: {exc}") from None
+        from ..store.code import unpack_zip  # (here: reading a template needs no state store)
+
         try:
             unpack_zip(folder, data)
         except LambdaError as exc:
