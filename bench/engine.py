@@ -1,4 +1,5 @@
-"""Engine benchmarks: warm overhead, cold start, throughput, one whole-process invocation, memory.
+"""Engine benchmarks: warm overhead, cold start, throughput, timeouts, memory (the command line as
+a whole process: bench/cli.py).
 
 Run: .venv/bin/python bench/engine.py [--quick]
 Prints figures only; nothing here passes or fails on time.
@@ -10,7 +11,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import socket
 import sys
 import tempfile
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import uvloop
 
-from common import EVENT, HELLO, percentile, python, summary, time_command
+from common import EVENT, HELLO, percentile, summary
 from lambdahost import AsyncHost, FunctionConfig, Host
 
 sys.path.insert(0, str(HELLO))
@@ -137,25 +137,6 @@ def throughput(seconds: float) -> None:
         )
 
 
-def whole_process(runs: int) -> None:
-    """One invocation from a cold command line, the way a developer runs one in a terminal."""
-    bin_dir = Path(python()).parent
-    with tempfile.TemporaryDirectory() as state:
-        command = [str(bin_dir / "lambdahost"), "invoke", "-e", str(EVENT), "--state-dir", state]
-        ours = time_command(command, runs, cwd=HELLO)
-    print(f"whole process, lambdahost invoke    {summary(ours)}")
-    peer = shutil.which("python-lambda-local", path=str(bin_dir))
-    if peer:
-        command = [peer, "-f", "lambda_handler", "-t", "3", "lambda_function.py", str(EVENT)]
-        theirs = time_command(command, runs, cwd=HELLO)
-        print(f"whole process, python-lambda-local  {summary(theirs)}")
-        print(
-            f"  ratio (python-lambda-local / lambdahost, p50): {percentile(theirs, 0.5) / percentile(ours, 0.5):.2f}x"
-        )
-    bare = time_command([python(), "-c", "pass"], runs)
-    print(f"bare interpreter start (ms)         {summary(bare)}")
-
-
 def timeout_promptness(count: int) -> None:
     """How long after the deadline a timed-out caller gets Sandbox.Timedout."""
     late = []
@@ -199,7 +180,6 @@ def main() -> None:
     warm_overhead(2000 if quick else 20000)
     cold_start(50 if quick else 300)
     throughput(1.0 if quick else 3.0)
-    whole_process(5 if quick else 20)
     timeout_promptness(3 if quick else 10)
     memory(32)
 
