@@ -298,10 +298,12 @@ def test_invoke_goes_through_a_running_serve_and_its_warm_environments(tmp_path:
     server = Server(project, "--api-port", "0").start()
     try:
         first, second = run("invoke", cwd=project, check=True), run("invoke", "Counter", cwd=project, check=True)
+        missing = run("invoke", "--qualifier", "9", cwd=project)  # the serve's refusal, in its words
     finally:
         server.stop()
     assert first.stderr.startswith(f"lambdahost: invoked through the serve on {server.endpoint}")
     assert "INIT_START" in first.stderr and "INIT_START" not in second.stderr
     assert (first.stdout, second.stdout) == ("1\n", "2\n"), "the same warm environment"
+    assert missing.returncode != 0 and missing.stderr.startswith("Error: ResourceNotFoundException: ")
     alone = run("invoke", cwd=project, check=True)  # no serve any more: a host of its own
     assert "through the serve" not in alone.stderr and alone.stdout == "1\n"

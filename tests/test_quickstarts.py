@@ -4,6 +4,7 @@ by the command line and its own tests run with pytest, in a process of their own
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +46,9 @@ def test_init_again_leaves_its_project_and_says_what_to_run(tmp_path: Path) -> N
     assert first.returncode == again.returncode == 0, again.stderr
     assert "is there already" in again.stdout
     # the commands it suggests work in this shell, activated or not: the script's own path
-    assert f"{LAMBDAHOST} invoke -e events/event.json" in again.stdout or "lambdahost invoke" in again.stdout
+    found = shutil.which("lambdahost")
+    command = "lambdahost" if found and Path(found).resolve() == Path(LAMBDAHOST).resolve() else LAMBDAHOST
+    assert f"Try it:  cd hello && {command} invoke -e events/event.json" in again.stdout
     (tmp_path / "hello" / "lambda_function.py").write_text("def lambda_handler(event, context):\n    return 1\n")
     changed = init(tmp_path, "hello")
     assert changed.returncode != 0 and changed.stderr.strip() == "Error: 'hello' already exists and is not empty"

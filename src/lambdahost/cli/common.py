@@ -232,7 +232,7 @@ def invoke_through_serve(state_dir: Path, name: str, payload: bytes, qualifier=N
         if error.code in (401, 403):
             return False
         body = read_json(error.read().decode(errors="replace") or "{}", f"the answer of the serve on {endpoint}")
-        raise Failure(f"{body.get('Type') or body.get('__type') or error.code}: {body.get('message')}") from None
+        raise Failure(f"{error.headers.get('x-amzn-ErrorType') or error.code}: {body.get('message')}") from None
     except OSError:  # (it stopped in the meantime)
         return False
     click.echo(f"lambdahost: invoked through the serve on {endpoint} (its warm environments)", err=True)

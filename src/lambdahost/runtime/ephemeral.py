@@ -175,16 +175,16 @@ def _hide(folders: "list[str]", needed: "list[str]") -> None:
         inside = [path for path in needed if _within(path, folder)]
         if folder in inside or not os.path.isdir(folder):
             continue  # (the environment's own, whole: nothing to hide)
-        kept = {path: os.open(path, os.O_PATH) for path in _outermost(inside) if os.path.lexists(path)}
+        bound = {path: os.open(path, os.O_PATH) for path in _outermost(inside) if os.path.lexists(path)}
         try:
             _check(
                 _mount(b"tmpfs", os.fsencode(folder), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=1m,mode=0755"), "hide"
             )
-            for path, fd in kept.items():
+            for path, fd in bound.items():
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 _place(path, [f"/proc/self/fd/{fd}"])
         finally:
-            for fd in kept.values():
+            for fd in bound.values():
                 os.close(fd)
 
 

@@ -29,8 +29,19 @@ _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 # Gone with the rest: CAP_SYS_ADMIN (mount, umount: undo the view), CAP_DAC_READ_SEARCH
 # (open_by_handle_at: a file by its handle, past any mount), CAP_SYS_PTRACE.
 _KEPT = frozenset(
-    [0, 1, 3, 4, 5, 6, 7, 8, 10, 31]
-)  # chown dac_override fowner fsetid kill setgid setuid setpcap net_bind_service setfcap
+    [
+        0,  # chown
+        1,  # dac_override
+        3,  # fowner
+        4,  # fsetid
+        5,  # kill
+        6,  # setgid
+        7,  # setuid
+        8,  # setpcap
+        10,  # net_bind_service
+        31,  # setfcap
+    ]
+)
 
 
 def split(told: int) -> None:
