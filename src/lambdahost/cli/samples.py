@@ -31,7 +31,11 @@ class SampleEvents(click.Group):
         for name, sample in samples.items():
 
             def print_event(name=name, **options) -> None:
-                click.echo(json.dumps(generate(service, name, **options), indent=2))
+                try:
+                    event = generate(service, name, **options)
+                except ValueError as exc:  # an option's value that is not what it must be (JSON, say)
+                    raise click.UsageError(str(exc)) from None
+                click.echo(json.dumps(event, indent=2))
 
             options = [
                 click.Option([f"--{option}"], default=default, show_default=True)
