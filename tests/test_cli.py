@@ -307,3 +307,35 @@ def test_invoke_goes_through_a_running_serve_and_its_warm_environments(tmp_path:
     assert missing.returncode != 0 and missing.stderr.startswith("Error: ResourceNotFoundException: ")
     alone = run("invoke", cwd=project, check=True)  # no serve any more: a host of its own
     assert "through the serve" not in alone.stderr and alone.stdout == "1\n"
+
+
+def _imported_by(*args: str, cwd: Path) -> set[str]:
+    """The modules a command imports (``python -X importtime`` names each one on stderr)."""
+    command = [sys.executable, "-X", "importtime", "-m", "lambdahost", *args]
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=60, check=True)
+    return {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_list_answers_from_the_index_until_the_template_or_the_command_line_changes(project: Path) -> None:
+    """The names are kept in the state folder (``template/index.py``): a second ``list`` reads
+    no template, and one edit of the template, or other parameter overrides, is seen at once."""
+    assert "yaml" in _imported_by("list", cwd=project)
+    assert "yaml" not in _imported_by("list", cwd=project), "the index is current: no template read"
+    template = project / "template.yaml"
+    template.write_text(template.read_text().replace("MemorySize: 256", "MemorySize: 512"))
+    assert "512 MB" in run("list", cwd=project, check=True).stdout
+    renamed = template.read_text().replace("FunctionName: other-fn", "FunctionName: !Sub 'other-${Stage}'")
+    template.write_text(renamed)
+    assert "other-dev" in run("list", cwd=project, check=True).stdout
+    assert "other-prod" in run("list", "--parameter-overrides", "Stage=prod", cwd=project, check=True).stdout
+    assert "other-dev" in run("list", cwd=project, check=True).stdout
+
+
+def test_invoke_through_a_serve_reads_no_template(project: Path) -> None:
+    server = Server(project, "--api-port", "0").start()
+    try:
+        run("list", cwd=project, check=True)
+        imported = _imported_by("invoke", "other-fn", cwd=project)
+    finally:
+        server.stop()
+    assert "yaml" not in imported and "asyncio" not in imported, "the serve's warm environment, asked over HTTP"

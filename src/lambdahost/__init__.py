@@ -6,8 +6,9 @@ does not pay for importing asyncio.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from . import lazy
 
 _EXPORTS = {
     "AsyncHost": "host",
@@ -43,12 +44,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'lambdahost' has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __name__), name)
-
+__getattr__ = lazy.exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from .errors import (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import sys
@@ -11,10 +12,12 @@ from pathlib import Path
 import click
 
 from ..errors import LambdaError
-from ..settings import LOCAL_CREDENTIALS, HostSettings
-from ..template import ProjectSource, TemplateError, find_template, parse_parameter_overrides, read_env_vars
-from ..template.loader import BUILD_FOLDER, CDK_OUT
-from ..template.outside_layers import LayerDownloads
+from ..statefolder import running_endpoint, state_folder
+from ..template import index
+from ..template.errors import TemplateError
+from ..template.finding import find_template
+from ..template.index import IndexedFunction, ProjectIndex
+from ..template.inputs import parse_parameter_overrides, read_env_vars
 
 
 class Failure(click.ClickException):
@@ -77,53 +80,79 @@ def template_options(command):
     return command
 
 
-def project_source(template, parameter_overrides, env_vars, profile: str | None = None) -> ProjectSource:
-    """The template and what the command line adds; layers deployed in AWS are downloaded with
-    ``profile``'s credentials (botocore's usual chain without one), as ``sam local`` does."""
+def template_path_of(template: Path | None) -> Path:
+    """``-t``'s template, else the one found here."""
     template_path = (template or find_template(Path.cwd())).resolve()
     if not template_path.is_file():
         raise TemplateError("no such template file", path=str(template_path))
+    return template_path
+
+
+def project_source(template, parameter_overrides, env_vars, profile: str | None = None):
+    """The template and what the command line adds; layers deployed in AWS are downloaded with
+    ``profile``'s credentials (botocore's usual chain without one), as ``sam local`` does."""
+    from ..template.outside_layers import LayerDownloads
+    from ..template.project import ProjectSource
+
     return ProjectSource(
-        template_path,
+        template_path_of(template),
         parse_parameter_overrides(list(parameter_overrides)),
         read_env_vars(env_vars),
         LayerDownloads(profile=profile),
     )
 
 
-def state_dir_of(source: ProjectSource | None, state_dir: Path | None) -> Path:
-    """``--state-dir``, else ``.lambdahost`` beside the template (or here, without one)."""
-    if state_dir is not None:
-        return Path(state_dir)
-    folder = source.template_path.parent if source else Path.cwd()
-    if folder.parts[-2:] == BUILD_FOLDER.parts:  # sam build's template: the state stays with the project
-        folder = folder.parent.parent
-    elif folder.name == CDK_OUT:  # a CDK stack's: likewise (cdk synth rewrites the assembly)
-        folder = folder.parent
-    return folder / ".lambdahost"
+def _index_inputs(overrides: dict, env_vars: dict, region: str) -> dict:
+    """What a project's names depend on besides its files (``template/index.py``)."""
+    return {"overrides": overrides, "env_vars": env_vars, "region": region}
 
 
+@functools.cache
 def load(template, parameter_overrides, env_vars, state_dir, region: str = "us-east-1", profile: str | None = None):
-    """The template's source and project, or a :class:`TemplateFailure` that says what is wrong."""
+    """The template's source and project, or a :class:`TemplateFailure` that says what is wrong
+    (read once per command, which may ask for its names first)."""
     try:
         source = project_source(template, parameter_overrides, env_vars, profile)
-        return source, source.load(region=region, inline_code_dir=state_dir_of(source, state_dir) / "inline")
+        state = state_folder(source.template_path, state_dir)
+        project = source.load(region=region, inline_code_dir=state / "inline")
     except (TemplateError, LambdaError) as exc:
         raise TemplateFailure(str(exc)) from None
+    index.keep(state, project, _index_inputs(dict(source.parameter_overrides), dict(source.env_vars), region))
+    return source, project
 
 
-def pick(project, name: str | None):
+def names(template, parameter_overrides, env_vars, state_dir) -> tuple[ProjectIndex, Path]:
+    """The template's functions by name, and its state folder: from the index kept there when it
+    is current (no template read), else read now."""
+    try:
+        template_path = template_path_of(template)
+        inputs = _index_inputs(
+            parse_parameter_overrides(list(parameter_overrides)), read_env_vars(env_vars), "us-east-1"
+        )
+    except TemplateError as exc:
+        raise TemplateFailure(str(exc)) from None
+    state = state_folder(template_path, state_dir)
+    found = index.read(state, template_path, inputs)
+    if found is None:
+        _, project = load(template, parameter_overrides, env_vars, state_dir)
+        found = ProjectIndex.of(project)
+    return found, state
+
+
+def pick(functions: ProjectIndex, name: str | None) -> IndexedFunction:
     """The function ``name`` names, or the template's only function when no name is given."""
     if name is None:
-        if len(project.functions) == 1:
-            return next(iter(project.functions.values()))
+        if len(functions.functions) == 1:
+            return next(iter(functions.functions.values()))
         raise Failure(
-            f"the template has {len(project.functions)} functions; name one of: {', '.join(project.functions)}"
+            f"the template has {len(functions.functions)} functions; name one of: {', '.join(functions.functions)}"
         )
-    definition = project.find(name)
-    if definition is None:
-        raise Failure(f"no function '{name}' in {project.template_path.name}; it has: {', '.join(project.functions)}")
-    return definition
+    found = functions.find(name)
+    if found is None:
+        raise Failure(
+            f"no function '{name}' in {functions.template_path.name}; it has: {', '.join(functions.functions)}"
+        )
+    return found
 
 
 def prestart(runtime: str, state_dir: Path):
@@ -142,7 +171,7 @@ def prestart(runtime: str, state_dir: Path):
 class workspace:
     """A host running the template's functions, for the length of one command."""
 
-    def __init__(self, source: ProjectSource, state_dir: Path, prestarted=None, **settings) -> None:
+    def __init__(self, source, state_dir: Path, prestarted=None, **settings) -> None:
         self.source = source
         self.state_dir = state_dir
         self.prestarted = prestarted
@@ -167,20 +196,21 @@ class workspace:
 
 
 def invoke_once(
-    source: ProjectSource,
+    source,
     project,
     state_dir: Path,
-    definition,
+    function: IndexedFunction,
     payload: bytes,
     qualifier=None,
     debug_port: int | None = None,
 ) -> None:
     """Invoke a function in a host of its own: the logs on stderr, the response on stdout, and
     exit status 1 when the function failed."""
-    name = definition.config.name
+    from ..settings import LOCAL_CREDENTIALS
+
     if debug_port is not None:
-        say_debugging(name, debug_port)
-    prestarted = prestart(definition.config.runtime, state_dir)
+        say_debugging(function.name, debug_port)
+    prestarted = prestart(function.runtime, state_dir)
     with local_aws(state_dir, project.resources) as endpoint:
         credentials = dict(LOCAL_CREDENTIALS) if endpoint is not None else None
         with workspace(
@@ -188,61 +218,58 @@ def invoke_once(
             state_dir,
             prestarted,
             debug_port=debug_port,
-            debug_function=name,
+            debug_function=function.name,
             function_endpoint_url=endpoint,
             function_credentials=credentials,
         ) as host:
             try:
-                result = host.invoke(name, payload, qualifier=qualifier)
+                result = host.invoke(function.name, payload, qualifier=qualifier)
             except LambdaError as exc:
                 raise Failure(f"{exc.code}: {exc.message}") from None
-    for line in result.log.splitlines():
-        click.echo(colour(line), err=True)  # click drops the colour when stderr is not a terminal
-    sys.stdout.buffer.write(result.payload + b"\n")
-    sys.stdout.flush()
-    if result.function_error:
-        sys.exit(1)
+    _answer(result.log, result.payload, result.function_error)
 
 
-def invoke_through_serve(state_dir: Path, name: str, payload: bytes, qualifier=None) -> bool:
-    """Invoke through the ``serve`` running on this state folder, if one does, in its warm
-    environments: the log's end (the Lambda API's 4 KB tail) on stderr, the response on stdout,
-    exit status 1 when the function failed. False when there is none, or it refuses the call
-    (a serve that wants signed requests): then the caller runs the function itself."""
+def invoke_through_serve(endpoint: str, name: str, payload: bytes, qualifier=None) -> bool:
+    """Invoke through the ``serve`` at ``endpoint``, in its warm environments: the log's end (the
+    Lambda API's 4 KB tail) on stderr, the response on stdout, exit status 1 when the function
+    failed. False when it refuses the call (a serve that wants signed requests) or has stopped
+    meanwhile: then the caller runs the function itself."""
     import base64
-    import urllib.error
-    import urllib.parse
-    import urllib.request
+    import http.client
+    from urllib.parse import quote, urlsplit
 
-    from ..localaws import running_endpoint
-
-    endpoint = running_endpoint(state_dir)
-    if endpoint is None:
-        return False
-    query = f"?Qualifier={urllib.parse.quote(qualifier)}" if qualifier else ""
-    request = urllib.request.Request(
-        f"{endpoint}/2015-03-31/functions/{urllib.parse.quote(name)}/invocations{query}",
-        data=payload,
-        headers={"X-Amz-Log-Type": "Tail", "Content-Type": "application/json"},
-    )
+    address = urlsplit(endpoint)
+    path = f"/2015-03-31/functions/{quote(name, safe='')}/invocations"
+    if qualifier:
+        path += f"?Qualifier={quote(qualifier, safe='')}"
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=900)
     try:
-        with urllib.request.urlopen(request, timeout=900) as response:
-            answer, headers = response.read(), response.headers
-    except urllib.error.HTTPError as error:
-        if error.code in (401, 403):
-            return False
-        body = read_json(error.read().decode(errors="replace") or "{}", f"the answer of the serve on {endpoint}")
-        raise Failure(f"{error.headers.get('x-amzn-ErrorType') or error.code}: {body.get('message')}") from None
-    except OSError:  # (it stopped in the meantime)
+        connection.request("POST", path, payload, {"X-Amz-Log-Type": "Tail", "Content-Type": "application/json"})
+        response = connection.getresponse()
+        answer = response.read()
+    except (OSError, http.client.HTTPException):
         return False
+    finally:
+        connection.close()
+    if response.status in (401, 403):
+        return False
+    if response.status >= 300:
+        body = read_json(answer.decode(errors="replace") or "{}", f"the answer of the serve on {endpoint}")
+        raise Failure(f"{response.getheader('x-amzn-ErrorType') or response.status}: {body.get('message')}")
     click.echo(f"lambdahost: invoked through the serve on {endpoint} (its warm environments)", err=True)
-    for line in base64.b64decode(headers.get("X-Amz-Log-Result", "")).decode(errors="replace").splitlines():
-        click.echo(colour(line), err=True)
-    sys.stdout.buffer.write(answer + b"\n")
-    sys.stdout.flush()
-    if headers.get("X-Amz-Function-Error"):
-        sys.exit(1)
+    log = base64.b64decode(response.getheader("X-Amz-Log-Result", "")).decode(errors="replace")
+    _answer(log, answer, response.getheader("X-Amz-Function-Error"))
     return True
+
+
+def _answer(log: str, payload: bytes, function_error: str | None) -> None:
+    """An invocation's log on stderr, its response on stdout; exit status 1 when it failed."""
+    for line in log.splitlines():
+        click.echo(colour(line), err=True)  # click drops the colour when stderr is not a terminal
+    sys.stdout.buffer.write(payload + b"\n")
+    sys.stdout.flush()
+    if function_error:
+        sys.exit(1)
 
 
 @contextlib.contextmanager
@@ -250,8 +277,9 @@ def local_aws(state_dir: Path, resources):
     """The AWS endpoint a one-shot command's functions call: that of the ``serve`` running on this
     state folder, whose triggers then fire too; else a local AWS of the command's own, holding the
     same data, when the template declares resources; else none."""
-    from ..localaws import LocalAws, running_endpoint
+    from ..localaws import LocalAws
     from ..localaws.resources import provision
+    from ..settings import HostSettings
 
     endpoint = running_endpoint(state_dir)
     if endpoint is not None or not resources:

@@ -15,7 +15,9 @@ import click
 from ..errors import LambdaError
 from ..quickstarts import QUICKSTARTS
 from ..quickstarts import files as quickstart_files
-from ..template import TemplateError, find_template
+from ..statefolder import running_endpoint, state_folder
+from ..template.errors import TemplateError
+from ..template.finding import find_template
 from .common import (
     Failure,
     TemplateFailure,
@@ -24,12 +26,11 @@ from .common import (
     invoke_once,
     invoke_through_serve,
     load,
+    names,
     pick,
-    project_source,
     read_json,
     say_debugging,
     say_unemulated,
-    state_dir_of,
     strict_option,
     template_options,
 )
@@ -119,12 +120,14 @@ def invoke(
     if event_file is not None and payload is not None:
         raise Failure("give the event with --event or --payload, not both")
     event = _read_event(event_file, payload)
-    source, project = load(template, parameter_overrides, env_vars, state_dir)
-    say_unemulated(project, strict)
-    definition, state_dir = pick(project, function), state_dir_of(source, state_dir)
-    if debug_port is None and invoke_through_serve(state_dir, definition.config.name, event, qualifier):
+    functions, state = names(template, parameter_overrides, env_vars, state_dir)
+    say_unemulated(functions, strict)
+    function = pick(functions, function)
+    endpoint = None if debug_port is not None else running_endpoint(state)
+    if endpoint is not None and invoke_through_serve(endpoint, function.name, event, qualifier):
         return
-    invoke_once(source, project, state_dir, definition, event, qualifier, debug_port)
+    source, project = load(template, parameter_overrides, env_vars, state_dir)
+    invoke_once(source, project, state, function, event, qualifier, debug_port)
 
 
 def _read_event(event_file: str | None, payload: str | None) -> bytes:
@@ -154,7 +157,7 @@ def build(template, parameter_overrides, env_vars, state_dir) -> None:
     from ..sandbox.interpreter import InterpreterResolver
 
     source, project = load(template, parameter_overrides, env_vars, state_dir)
-    resolver = InterpreterResolver(cache_file=state_dir_of(source, state_dir) / "interpreters.json")
+    resolver = InterpreterResolver(cache_file=state_folder(source.template_path, state_dir) / "interpreters.json")
     for definition in project.functions.values():
         config = definition.config
         requirements = packages.requirements_of(config)
@@ -175,13 +178,19 @@ def build(template, parameter_overrides, env_vars, state_dir) -> None:
 @template_options
 def list_functions(strict, template, parameter_overrides, env_vars, state_dir) -> None:
     """List the template's functions."""
-    _, project = load(template, parameter_overrides, env_vars, state_dir)
-    say_unemulated(project, strict)
+    functions, _ = names(template, parameter_overrides, env_vars, state_dir)
+    say_unemulated(functions, strict)
     rows = [("RESOURCE", "FUNCTION NAME", "HANDLER", "RUNTIME", "MEMORY", "TIMEOUT")]
-    for logical_id, definition in project.functions.items():
-        config = definition.config
+    for function in functions.functions.values():
         rows.append(
-            (logical_id, config.name, config.handler, config.runtime, f"{config.memory_size} MB", f"{config.timeout} s")
+            (
+                function.logical_id,
+                function.name,
+                function.handler,
+                function.runtime,
+                f"{function.memory_size} MB",
+                f"{function.timeout} s",
+            )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -198,13 +207,12 @@ def logs(function, tail, since, text, template, parameter_overrides, env_vars, s
     """Print a function's stored logs."""
     from ..store import LogStore
 
-    name, state = function, state_dir_of(None, state_dir)
+    name, state = function, state_folder(None, state_dir)
     try:
-        source = project_source(template, parameter_overrides, env_vars)
-        state = state_dir_of(source, state_dir)
-        definition = source.load(inline_code_dir=state / "inline").find(function)
-        name = definition.config.name if definition else function
-    except (TemplateError, LambdaError):
+        functions, state = names(template, parameter_overrides, env_vars, state_dir)
+        found = functions.find(function)
+        name = found.name if found else function
+    except TemplateFailure:
         pass  # no template (or a broken one): the logs are still there to read by function name
     database = state / "logs.db"
     if not database.is_file():
@@ -346,7 +354,7 @@ def serve(
     if debug_port is not None:
         say_debugging(debug_function or "every Python function", debug_port)
     settings = HostSettings(
-        state_dir=state_dir_of(source, state_dir),
+        state_dir=state_folder(source.template_path if source else None, state_dir),
         region=region,
         async_delay_scale=async_delay_scale,
         settle_time=settle_time,

@@ -13,8 +13,10 @@ from pathlib import Path
 import click
 
 from ..errors import LambdaError
-from ..template import TemplateError
-from .common import Failure, invoke_once, load, pick, project_source, read_json, state_dir_of, template_options
+from ..statefolder import state_folder
+from ..template.errors import TemplateError
+from ..template.index import ProjectIndex
+from .common import Failure, invoke_once, load, pick, project_source, read_json, template_options
 
 _ATTRIBUTE_TYPES = ("String", "Number", "String.Array", "Binary")
 
@@ -47,7 +49,7 @@ def events_put(source, detail_type, detail, bus, resources, template, parameter_
     template_source, project = load(template, parameter_overrides, env_vars, state_dir)
     sources = _sources(project)
     deliveries = sources.put_event(sources.envelope(source, detail_type, detail, list(resources)), bus)
-    _enqueue(state_dir_of(template_source, state_dir), deliveries, "no rule matches this event")
+    _enqueue(state_folder(template_source.template_path, state_dir), deliveries, "no rule matches this event")
 
 
 @click.group(name="sns")
@@ -67,7 +69,7 @@ def sns_publish(topic, message, subject, attributes, template, parameter_overrid
     source, project = load(template, parameter_overrides, env_vars, state_dir)
     deliveries = _sources(project).publish(topic, message, subject, parsed)
     _enqueue(
-        state_dir_of(source, state_dir),
+        state_folder(source.template_path, state_dir),
         deliveries,
         f"no function subscribes to {topic} with a filter policy that passes",
     )
@@ -96,8 +98,8 @@ def sqs_send(
     source = project = None  # a queue needs no template: send to the state folder here
     with contextlib.suppress(TemplateError, LambdaError):
         source = project_source(template, parameter_overrides, env_vars)
-        project = source.load(inline_code_dir=state_dir_of(source, state_dir) / "inline")
-    state = state_dir_of(source, state_dir)
+        project = source.load(inline_code_dir=state_folder(source.template_path, state_dir) / "inline")
+    state = state_folder(source.template_path if source else None, state_dir)
     state.mkdir(parents=True, exist_ok=True)
     store = QueueStore(state / "state.db")
     name = queue.rsplit(":", 1)[-1]
@@ -131,15 +133,13 @@ def schedule_run(function, event, template, parameter_overrides, env_vars, state
     import datetime as dt
 
     source, project = load(template, parameter_overrides, env_vars, state_dir)
-    definition = pick(project, function)
+    chosen = pick(ProjectIndex.of(project), function)
     sources = _sources(project)
-    triggers = [
-        t for t in sources.schedules() if t.function_name == definition.config.name and event in (None, t.event_name)
-    ]
+    triggers = [t for t in sources.schedules() if t.function_name == chosen.name and event in (None, t.event_name)]
     if not triggers:
-        raise Failure(f"{definition.logical_id} has no schedule" + (f" named {event}" if event else ""))
+        raise Failure(f"{chosen.logical_id} has no schedule" + (f" named {event}" if event else ""))
     payload = sources.scheduled_event(triggers[0], dt.datetime.now(dt.timezone.utc))
-    invoke_once(source, project, state_dir_of(source, state_dir), definition, payload)
+    invoke_once(source, project, state_folder(source.template_path, state_dir), chosen, payload)
 
 
 def _attributes(items: tuple[str, ...]) -> dict[str, dict]:

@@ -20,11 +20,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..statefolder import ENDPOINT_FILE, LOCK_FILE
+
 log = logging.getLogger("lambdahost")
 
 STATE_FILE = "aws.state"
-LOCK_FILE = "aws.lock"
-ENDPOINT_FILE = "aws.endpoint"
 
 
 class LocalAws:
@@ -89,17 +89,3 @@ class LocalAws:
 
     async def close(self) -> None:
         await asyncio.to_thread(self.stop)
-
-
-def running_endpoint(state_dir: Path) -> str | None:
-    """The endpoint of the host running the local AWS of ``state_dir`` (a ``serve``), if one does."""
-    try:
-        with open(state_dir / LOCK_FILE, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return None  # nobody holds it
-    except BlockingIOError:
-        with contextlib.suppress(FileNotFoundError):
-            return (state_dir / ENDPOINT_FILE).read_text().strip() or None
-    except FileNotFoundError:
-        pass
-    return None

@@ -6,17 +6,15 @@ CloudFormation's short forms (``!Ref X``, ``!GetAtt A.B``, ``!Sub ...``) become 
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 import yaml
 
 from .errors import TemplateError
-
-TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
-BUILD_FOLDER = Path(".aws-sam") / "build"
-CDK_OUT = "cdk.out"  # a CDK app's cloud assembly
-SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")  # a Serverless Framework service (serverless.py)
 
 
 class Located(dict):
@@ -101,46 +99,32 @@ for _tag, _name in _SHORT_FORMS.items():
     _Loader.add_constructor(f"!{_tag}", _short_form(_name))
 
 
-def find_template(folder: Path) -> Path:
-    """The folder's template; ``sam build``'s output when there is one, as ``sam local`` takes it
-    (its functions' folders hold their dependencies); else a CDK cloud assembly's stack."""
-    built = folder / BUILD_FOLDER / "template.yaml"
-    if built.is_file():
-        return built
-    for name in (*TEMPLATE_NAMES, *SERVERLESS_NAMES):
-        if (folder / name).is_file():
-            return folder / name
-    if (folder / CDK_OUT / "manifest.json").is_file():
-        return _cdk_stack(folder / CDK_OUT)
-    raise TemplateError(
-        f"no template here: looked for {', '.join(TEMPLATE_NAMES)}, {BUILD_FOLDER}/template.yaml, "
-        f"{', '.join(SERVERLESS_NAMES)} and {CDK_OUT}/ (run cdk synth, or give one with -t)",
-        path=str(folder),
-    )
+_reads: ContextVar[list[Path] | None] = ContextVar("reads", default=None)
 
 
-def _cdk_stack(assembly: Path) -> Path:
-    """The template of a cloud assembly's one stack (``cdk synth``'s output)."""
+@contextlib.contextmanager
+def recording() -> Iterator[list[Path]]:
+    """The files read (``read_text``) within: what a project read from is current as long as
+    they are unchanged (``template/index.py``)."""
+    paths: list[Path] = []
+    token = _reads.set(paths)
     try:
-        artifacts = json.loads((assembly / "manifest.json").read_text()).get("artifacts") or {}
-    except (OSError, ValueError) as exc:
-        raise TemplateError(f"cannot read the CDK cloud assembly's manifest: {exc}", path=str(assembly)) from None
-    stacks = [
-        assembly / artifact["properties"]["templateFile"]
-        for artifact in artifacts.values()
-        if artifact.get("type") == "aws:cloudformation:stack"
-    ]
-    if len(stacks) != 1:
-        names = ", ".join(str(stack.relative_to(assembly.parent)) for stack in stacks) or "none"
-        raise TemplateError(
-            f"the CDK cloud assembly has {len(stacks)} stacks ({names}): name one with -t", path=str(assembly)
-        )
-    return stacks[0]
+        yield paths
+    finally:
+        _reads.reset(token)
+
+
+def read_text(path: Path) -> str:
+    text = path.read_text()
+    reads = _reads.get()
+    if reads is not None:
+        reads.append(path)
+    return text
 
 
 def load(path: Path) -> dict:
     try:
-        text = path.read_text()
+        text = read_text(path)
     except OSError as exc:
         raise TemplateError(f"cannot read the template: {exc.strerror}", path=str(path)) from None
     try:

@@ -10,7 +10,7 @@ import json
 import re
 import uuid as uuids
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from ..model.function import FunctionConfig, LoggingConfig
 from ..model.mappings import EventSourceMapping
 from . import loader, serverless, wiring
 from .errors import TemplateError
+from .index import ProjectIndex
 from .intrinsics import FUNCTION_TYPES, LAYER_TYPES, NO_VALUE, Stack
 from .outside_layers import LayerDownloads, LayerUnavailable, public_layer_package
 
@@ -237,20 +238,12 @@ class Project:
     event_source_mappings: tuple[EventSourceMapping, ...] = ()  # its SQS, Kinesis and DynamoDB events
     resources: tuple[AwsResource, ...] = ()  # tables, buckets, queues, ... for a local AWS
     unemulated: tuple[str, ...] = ()  # what the template holds that lambdahost does not emulate, grouped by kind
+    sources: tuple[Path, ...] = ()  # the files it was read from: the template, an OpenAPI body, ...
 
     def find(self, name: str) -> FunctionDefinition | None:
-        """A function by logical id, by function name or, from CDK, by its construct's path
-        (``Stack/Worker``, or ``Worker`` within the stack), as ``sam local`` finds them."""
-        if name in self.functions:
-            return self.functions[name]
-        return next(
-            (
-                f
-                for f in self.functions.values()
-                if name in (f.config.name, f.cdk_path, (f.cdk_path or "").partition("/")[2])
-            ),
-            None,
-        )
+        """A function by any name ``sam local`` finds it by (``IndexedFunction.answers_to``)."""
+        found = ProjectIndex.of(self).find(name)
+        return self.functions[found.logical_id] if found else None
 
     @property
     def code_dirs(self) -> set[Path]:
@@ -275,26 +268,28 @@ def load_project(
     """The template's project. ``layer_downloads``: where layers deployed in AWS come from (none:
     they are skipped)."""
     template_path = Path(template_path).resolve()
-    data = loader.load(template_path)
-    if serverless.is_service(template_path):
+    with loader.recording() as sources:
+        data = loader.load(template_path)
+        if serverless.is_service(template_path):
+            try:
+                data = serverless.to_sam(data, parameter_overrides or {}, region, account_id, template_path.parent)
+            except TemplateError as exc:
+                raise exc.locate(path=str(template_path)) from None
         try:
-            data = serverless.to_sam(data, parameter_overrides or {}, region, account_id, template_path.parent)
+            project = _Reader(
+                template_path,
+                data,
+                parameter_overrides or {},
+                env_vars or {},
+                region,
+                account_id,
+                stack_name,
+                inline_code_dir,
+                layer_downloads,
+            ).read()
         except TemplateError as exc:
             raise exc.locate(path=str(template_path)) from None
-    try:
-        return _Reader(
-            template_path,
-            data,
-            parameter_overrides or {},
-            env_vars or {},
-            region,
-            account_id,
-            stack_name,
-            inline_code_dir,
-            layer_downloads,
-        ).read()
-    except TemplateError as exc:
-        raise exc.locate(path=str(template_path)) from None
+    return replace(project, sources=tuple(sources))
 
 
 @dataclass(frozen=True)
@@ -314,41 +309,6 @@ class ProjectSource:
             layer_downloads=self.layer_downloads,
             **options,
         )
-
-
-def read_env_vars(path: Path | None) -> dict:
-    """SAM's --env-vars file: ``{"FunctionName": {...}, "Parameters": {...}}``."""
-    if path is None:
-        return {}
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise TemplateError(f"cannot read the --env-vars file: {exc.strerror}", path=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise TemplateError(f"the --env-vars file is not valid JSON: {exc}", path=str(path)) from None
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise TemplateError(
-            'the --env-vars file must map function names (or "Parameters") to variables', path=str(path)
-        )
-    return data
-
-
-def parse_parameter_overrides(values: list[str]) -> dict[str, str]:
-    """SAM's forms: ``Key=Value`` and ``ParameterKey=Key,ParameterValue=Value``."""
-    overrides = {}
-    for value in values:
-        for item in value.split() if "ParameterKey=" not in value else [value]:
-            if item.startswith("ParameterKey="):
-                match = re.fullmatch(r"ParameterKey=([^,]+),ParameterValue=(.*)", item)
-                if match is None:
-                    raise TemplateError(f"parameter override '{item}' needs ParameterKey=...,ParameterValue=...")
-                overrides[match[1]] = match[2]
-            elif "=" in item:
-                key, _, text = item.partition("=")
-                overrides[key] = text
-            else:
-                raise TemplateError(f"parameter override '{item}' is not of the form Key=Value")
-    return overrides
 
 
 class _Reader:

@@ -22,8 +22,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from . import loader
 from .errors import TemplateError
-from .loader import SERVERLESS_NAMES
+from .finding import SERVERLESS_NAMES
 from .wiring import json_value
 
 _VARIABLE = re.compile(r"\$\{([^${}]+)\}")
@@ -259,7 +260,7 @@ class _Variables:
                 f"${{file({name})}} is a script, which lambdahost does not run: give a JSON or YAML file"
             )
         try:
-            return yaml.safe_load(path.read_text())  # JSON is YAML
+            return yaml.safe_load(loader.read_text(path))  # JSON is YAML
         except OSError as exc:
             raise TemplateError(f"${{file({name})}}: cannot read {path}: {exc.strerror}") from None
         except yaml.YAMLError as exc:
