@@ -1,5 +1,6 @@
 """The command line as a developer runs it in a terminal (issue 30): whole processes, in
-alternating rounds of one run, medians beside python-lambda-local's and a bare interpreter's.
+alternating rounds of one run, medians beside python-lambda-local's and a bare interpreter's, on
+an idle machine and on a busy one (a CPU-bound neighbour per CPU, started here).
 
 - ``invoke`` alone (a host of its own: fork-server, environment, the function's import);
 - ``invoke`` with a ``serve`` running on the same state folder (through it, warm);
@@ -20,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import EVENT, HELLO, percentile, python
+from common import EVENT, HELLO, neighbours, percentile, python
 
 BIN = Path(python()).parent
 LAMBDAHOST = str(BIN / "lambdahost")
@@ -75,25 +76,28 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    samples: dict[str, list[float]] = {name: [] for name in [*commands, "lambdahost serve, ready"]}
+    names = [*commands, "lambdahost serve, ready"]
+    samples: dict[str, dict[str, list[float]]] = {"idle": {n: [] for n in names}, "busy": {n: [] for n in names}}
     try:
         time.sleep(2)  # (serving)
         for command in commands.values():  # a warm-up run each: bytecode caches written
             run_ms(command, cwd=HELLO)
         for _ in range(rounds):
-            for name, command in commands.items():
-                samples[name].append(run_ms(command, cwd=HELLO))
-            samples["lambdahost serve, ready"].append(serve_ready_ms(tempfile.mkdtemp()))
+            for condition, taken in samples.items():
+                with neighbours(condition == "busy"):
+                    for name, command in commands.items():
+                        taken[name].append(run_ms(command, cwd=HELLO))
+                    taken["lambdahost serve, ready"].append(serve_ready_ms(tempfile.mkdtemp()))
     finally:
         server.terminate()
         server.wait(30)
-    medians = {name: percentile(values, 0.5) for name, values in samples.items()}
-    print(f"{'whole process, median of ' + str(rounds) + ' (ms)':40} {'ms':>8}")
-    for name, median in medians.items():
-        print(f"{name:40} {median:8.1f}")
+    medians = {c: {name: percentile(values, 0.5) for name, values in taken.items()} for c, taken in samples.items()}
+    print(f"{'whole process, median of ' + str(rounds) + ' (ms)':40} {'idle':>8} {'busy':>8}")
+    for name in names:
+        print(f"{name:40} {medians['idle'][name]:8.1f} {medians['busy'][name]:8.1f}")
     if peer:
-        ratio = medians["lambdahost invoke"] / medians["python-lambda-local"]
-        print(f"lambdahost invoke / python-lambda-local  {ratio:8.2f}x  (target 0.6x)")
+        idle, busy = (medians[c]["lambdahost invoke"] / medians[c]["python-lambda-local"] for c in ("idle", "busy"))
+        print(f"{'lambdahost invoke / python-lambda-local':40} {idle:7.2f}x {busy:7.2f}x  (target 0.6x)")
 
 
 if __name__ == "__main__":

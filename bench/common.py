@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,3 +41,18 @@ def time_command(command: list[str], runs: int, cwd: Path | None = None) -> list
 
 def python() -> str:
     return sys.executable
+
+
+@contextlib.contextmanager
+def neighbours(busy: bool) -> Iterator[None]:
+    """One CPU-bound process per CPU, for the length of the block, when ``busy``."""
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1) if busy
+    ]
+    try:
+        time.sleep(0.3 if busy else 0)  # (let them take the CPUs)
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()

@@ -51,7 +51,7 @@ def warm_overhead(count: int) -> None:
     print(f"in-process call, the floor (us)     {summary(floor)}")
     print(f"  overhead p50: {percentile(samples, 0.5) - percentile(floor, 0.5):.1f} us")
     print(f"warm invoke, AsyncHost (us)         {summary(asyncio.run(_async_warm(payload, count)))}")
-    print(f"socket round trip, 2 processes (us) {summary(_round_trips(count))}  (the machine's floor)")
+    print(f"socket round trip, 2 processes (us) {summary(round_trips(count))}  (the machine's floor)")
 
 
 async def _async_warm(payload: bytes, count: int) -> list[float]:
@@ -67,7 +67,7 @@ async def _async_warm(payload: bytes, count: int) -> list[float]:
         return samples
 
 
-def _round_trips(count: int) -> list[float]:
+def round_trips(count: int) -> list[float]:
     """A bare request and answer between two Python processes over a socket pair: what any
     host-to-environment call costs on this machine before either side does any work."""
     ours, theirs = socket.socketpair()

@@ -1,6 +1,7 @@
 """An HttpApi route through lambdahost, beside serverless-offline and a plain uvicorn app.
 
-Run: .venv/bin/python bench/gateway.py [--quick] [--rounds N] [--serverless-dir DIR]
+Run: .venv/bin/python bench/gateway.py [--quick] [--rounds N] [--serverless-dir DIR] [--busy]
+  --busy: with a CPU-bound neighbour per CPU, started here, for the whole run (a busy machine).
   wrk (apt-get install wrk) drives all three with 1, 8 and 32 connections. serverless-offline is
   measured when DIR holds node_modules with serverless@3 and serverless-offline@13
   (npm install serverless@3 serverless-offline@13). Prints figures and ratios; never fails on time.
@@ -31,6 +32,8 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+
+from common import neighbours
 
 LAMBDAHOST = str(Path(sys.executable).parent / "lambdahost")
 HANDLER = 'def handler(event, context):\n    return {"statusCode": 200, "body": "hello"}\n'
@@ -211,6 +214,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs, one round")
     parser.add_argument("--rounds", type=int, help="turns each server takes (default 3; 1 with --quick)")
     parser.add_argument("--serverless-dir", type=Path, help="folder whose node_modules has serverless-offline")
+    parser.add_argument("--busy", action="store_true", help="a CPU-bound neighbour per CPU throughout")
     options = parser.parse_args()
     seconds = 2 if options.quick else 5
     rounds = options.rounds or (1 if options.quick else 3)
@@ -220,11 +224,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         servers = prepare(work, options.serverless_dir)
-        for turn in range(1, rounds + 1):
-            print(f"-- round {turn} of {rounds}")
-            shutil.rmtree(work / "state", ignore_errors=True)  # each round's lambdahost starts afresh
-            for name, argv, port, env in servers:
-                measure(name, argv, port, work, seconds, results, env)
+        with neighbours(options.busy):
+            for turn in range(1, rounds + 1):
+                print(f"-- round {turn} of {rounds}")
+                shutil.rmtree(work / "state", ignore_errors=True)  # each round's lambdahost starts afresh
+                for name, argv, port, env in servers:
+                    measure(name, argv, port, work, seconds, results, env)
     summarize(results, [name for name, *_ in servers])
 
 

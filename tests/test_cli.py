@@ -339,3 +339,23 @@ def test_invoke_through_a_serve_reads_no_template(project: Path) -> None:
     finally:
         server.stop()
     assert "yaml" not in imported and "asyncio" not in imported, "the serve's warm environment, asked over HTTP"
+
+
+def test_serve_on_port_0_takes_a_free_port_and_says_which(project: Path) -> None:
+    """What it prints, and announces to ``invoke`` beside it, is the port it took, not 0."""
+    serving = subprocess.Popen(
+        [*LAMBDAHOST, "serve", "--port", "0", "--api-port", "0", "--no-watch"],
+        cwd=project,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = next(line for line in serving.stderr if "Lambda API on" in line)
+        endpoint = line.split("Lambda API on ", 1)[1].split()[0]
+        assert not endpoint.endswith(":0")
+        invoked = run("invoke", "other-fn", cwd=project, check=True)
+    finally:
+        serving.terminate()
+        serving.wait(30)
+    assert invoked.stderr.startswith(f"lambdahost: invoked through the serve on {endpoint}")
+    assert invoked.stdout == '"other"\n'

@@ -7,11 +7,14 @@ and a runtime that sleeps instead is woken once per invocation, not again for no
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 from lambdahost import AsyncHost, FunctionConfig, Host
-from lambdahost.invoker.concurrency import QUIET
+from lambdahost.invoker.concurrency import LOOK_EVERY, QUIET, runnable
 from lambdahost.sandbox.process import HOT_WAIT, EnvironmentProcess
 
 CODE = """
@@ -150,3 +153,30 @@ def test_a_sleeping_runtime_is_woken_once_per_invocation(tmp_path: Path) -> None
     slept = asyncio.run(scenario())
     assert len(slept) == 2
     assert sum(slept) < 1.5 * 2 * rounds, slept  # once per invocation; twice when woken for nothing
+
+
+def test_on_a_machine_with_no_cpu_to_spare_neither_side_waits_awake(tmp_path: Path, monkeypatch) -> None:
+    """With a CPU-bound process on every CPU, polling would take the CPU the other side needs:
+    invocations alone ask for no wait awake until the CPUs are free again."""
+    sent = _spy_on_invocations(monkeypatch)
+    with Host(state_dir=tmp_path / "state") as host:
+        host.add_function(_function(tmp_path))
+        host.invoke("waiter", "{}")
+        neighbours = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in os.sched_getaffinity(0)]
+        try:
+            time.sleep(LOOK_EVERY * 3)
+            assert runnable() > len(neighbours)
+            busy = len(sent)
+            for _ in range(5):
+                host.invoke("waiter", "{}")
+                time.sleep(LOOK_EVERY / 2)
+        finally:
+            for neighbour in neighbours:
+                neighbour.kill()
+                neighbour.wait()
+        assert not any("hotWaitUs" in meta for meta in sent[busy + 1 :]), "at most one, before the host looked"
+        deadline = time.monotonic() + 10
+        while "hotWaitUs" not in sent[-1] and time.monotonic() < deadline:
+            time.sleep(LOOK_EVERY)
+            host.invoke("waiter", "{}")
+        assert "hotWaitUs" in sent[-1], "the CPUs are free again"

@@ -324,6 +324,8 @@ class _Server(uvicorn.Server):
 def serve(options: ServeOptions) -> None:
     check_exposure(options)
     sockets = [_listen(options.host, options.port)]
+    if options.port == 0:  # a free port, chosen now: what serve prints and announces is the real one
+        options = dataclasses.replace(options, port=sockets[0].getsockname()[1])
     api_listener = _listen(options.host, options.api_port) if options.api_port else None
     app, api = build_app(options, api_listener)
     # proxy_headers off: sourceIp is the TCP peer, as on API Gateway, not what X-Forwarded-For claims.

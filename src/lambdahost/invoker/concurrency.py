@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from collections import Counter
 
@@ -10,6 +12,8 @@ from ..model import limits
 
 # How long the host must have run one invocation at a time before an invocation counts as alone.
 QUIET = 0.1  # seconds
+# How often the host looks whether other processes want the machine's CPUs.
+LOOK_EVERY = 0.1  # seconds
 
 
 class ConcurrencyLimits:
@@ -23,6 +27,7 @@ class ConcurrencyLimits:
         self._unreserved_in_flight = 0
         self.total_in_flight = 0  # all functions'
         self._crowded_at = -QUIET  # when two or more were last in flight together
+        self.cpus = Cpus()
 
     @property
     def min_unreserved(self) -> int:
@@ -69,8 +74,38 @@ class ConcurrencyLimits:
         """Whether the invocation just admitted is the host's only one, and has been preceded only
         by lone ones for a while: a caller that sends one request at a time. Only then is it worth
         a CPU to wait awake for its answer and the next request (``Invocation.alone``); under a
-        load of several, a lone invocation is a passing gap, and the CPU is wanted elsewhere."""
-        return self.total_in_flight == 1 and time.monotonic() - self._crowded_at > QUIET
+        load of several, a lone invocation is a passing gap, and the CPU is wanted elsewhere.
+        Nor is it when the machine has no CPU to spare (``Cpus``)."""
+        return self.total_in_flight == 1 and time.monotonic() - self._crowded_at > QUIET and self.cpus.spare()
 
     def in_flight(self, function_name: str) -> int:
         return self._in_flight[function_name]
+
+
+class Cpus:
+    """Whether the machine has a CPU to spare, looked at most every ``LOOK_EVERY``. When other
+    processes are runnable on every CPU, a process that polls for its answer takes the CPU that
+    the runtime needs to give it, and spends the scheduler's credit that lets a sleeper run at
+    once when woken: on a busy machine, both sides sleep instead (measured by bench/busy.py)."""
+
+    def __init__(self) -> None:
+        self.count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self._looked = -math.inf
+        self._spare = True
+
+    def spare(self) -> bool:
+        now = time.monotonic()
+        if now - self._looked >= LOOK_EVERY:
+            self._looked = now
+            self._spare = runnable() <= self.count
+        return self._spare
+
+
+def runnable() -> int:
+    """How many processes are runnable on the machine now, this one included (the fourth field
+    of Linux's /proc/loadavg); 0 where that is unknown."""
+    try:
+        with open("/proc/loadavg", "rb") as loadavg:
+            return int(loadavg.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return 0

@@ -22,9 +22,8 @@ from .forkserver import ExitStatus, ForkServer, kill
 # How long either side waits awake (polling, not sleeping) for the other when one invocation
 # follows another: on a virtual machine, waking a sleeping process on another CPU costs tens of
 # microseconds a hop, more than a trivial handler's whole run. When the host runs nothing else,
-# nor has for a moment (``Invocation.alone``), the runtime waits so for the next invocation and
-# ``invoke`` for the answer; the sync ``Host``'s ``call`` always waits so, unless the last answer
-# took longer.
+# nor has for a moment, and the machine has a CPU to spare (``Invocation.alone``), the runtime
+# waits so for the next invocation and the host for the answer, unless the last answer took longer.
 HOT_WAIT = 0.0005  # seconds
 
 log = logging.getLogger("lambdahost")
@@ -203,7 +202,8 @@ class EnvironmentProcess(_Process):
                 finally:
                     self._channel.setblocking(False)
             self._sent_at = time.monotonic()
-            if not self._await_frame(deadline, self._sent_at + HOT_WAIT if self._answers_fast else 0.0):
+            awake = "hotWaitUs" in meta and self._answers_fast
+            if not self._await_frame(deadline, self._sent_at + HOT_WAIT if awake else 0.0):
                 raise TimedOut()
         except TimeoutError:
             raise TimedOut() from None
