@@ -92,13 +92,14 @@ SAM_CATALOGUE = {
 
 
 @pytest.mark.parametrize(("service", "event"), SAMPLES, ids=[f"{s}-{e}" for s, e in SAMPLES])
-def test_every_sample_parses_with_its_powertools_model(service: str, event: str) -> None:
+def test_every_sample_is_plain_json_and_parses_with_its_powertools_model_if_there_is_one(
+    service: str, event: str
+) -> None:
     sample = CATALOGUE[service][event]
     generated = generate(service, event)
-    json.dumps(generated)  # plain JSON, as a trigger would send it
-    if sample.model is None:
-        pytest.skip(f"Powertools has no model for {service} {event}")
-    getattr(models, sample.model).model_validate(generated)
+    assert json.loads(json.dumps(generated)) == generated  # plain JSON, as a trigger would send it
+    if sample.model is not None:  # (those without are read by the data classes below)
+        getattr(models, sample.model).model_validate(generated)
 
 
 def test_options_change_the_values_users_change() -> None:
