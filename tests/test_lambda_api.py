@@ -664,16 +664,16 @@ def test_every_lambda_runtime_is_taken_and_one_not_run_here_says_so_when_invoked
     """Issue 28: AWS's full list of runtimes (botocore's model) is accepted, retired ones refused
     for new functions with AWS's text; a runtime lambdahost has no runtime for yet is created, and
     invoking it fails with an error that names it."""
-    code = zipped({"index.js": "exports.handler = async () => 1;\n"})
+    code = zipped({"handler.rb": "def handler(event:, context:) = 1\n"})
     created = client.create_function(
-        FunctionName="node", Runtime="nodejs20.x", Role=ROLE, Handler="index.handler", Code={"ZipFile": code}
+        FunctionName="ruby", Runtime="ruby3.3", Role=ROLE, Handler="handler.handler", Code={"ZipFile": code}
     )
-    assert created["Runtime"] == "nodejs20.x"
-    answer = client.invoke(FunctionName="node")
+    assert created["Runtime"] == "ruby3.3"
+    answer = client.invoke(FunctionName="ruby")
     assert answer["FunctionError"] == "Unhandled"
     body = json.loads(answer["Payload"].read())
-    assert body["errorType"] == "Runtime.Unsupported" and "nodejs20.x" in body["errorMessage"]
-    client.delete_function(FunctionName="node")
+    assert body["errorType"] == "Runtime.Unsupported" and "ruby3.3" in body["errorMessage"]
+    client.delete_function(FunctionName="ruby")
     with pytest.raises(client.exceptions.InvalidParameterValueException) as caught:
         client.create_function(
             FunctionName="old", Runtime="python2.7", Role=ROLE, Handler="h.m", Code={"ZipFile": code}

@@ -510,7 +510,7 @@ def test_powertools_public_layer_is_its_package(tmp_path: Path) -> None:
 
 
 def test_a_function_on_a_runtime_not_run_here_does_not_block_the_template(tmp_path: Path) -> None:
-    """A Node.js authorizer before Python functions, say: the template loads, and the one line of
+    """A Ruby authorizer before Python functions, say: the template loads, and the one line of
     what is not emulated names it."""
     (tmp_path / "src").mkdir()
     (tmp_path / "template.yaml").write_text(
@@ -518,7 +518,7 @@ def test_a_function_on_a_runtime_not_run_here_does_not_block_the_template(tmp_pa
         Resources:
           Authorizer:
             Type: AWS::Serverless::Function
-            Properties: {CodeUri: src, Handler: index.handler, Runtime: nodejs20.x}
+            Properties: {CodeUri: src, Handler: index.handler, Runtime: ruby3.3}
           Api:
             Type: AWS::Serverless::Function
             Properties: {CodeUri: src, Handler: app.handler, Runtime: python3.11}
@@ -526,7 +526,7 @@ def test_a_function_on_a_runtime_not_run_here_does_not_block_the_template(tmp_pa
     )
     project = load_project(tmp_path / "template.yaml")
     assert set(project.functions) == {"Authorizer", "Api"}
-    assert project.unemulated == ("nodejs20.x functions, not run here yet (Authorizer)",)
+    assert project.unemulated == ("ruby3.3 functions, not run here yet (Authorizer)",)
 
 
 PROPERTIES = """

@@ -59,6 +59,11 @@ class RuntimeApiServer:
         self._queue.append((meta, payload))
         self._arrived.set()
 
+    @property
+    def waiting(self) -> bool:
+        """Whether an invocation delivered has not been taken yet (``invocation/next``)."""
+        return bool(self._queue)
+
     def close(self) -> None:
         if self._server is not None:
             self._server.close()

@@ -158,9 +158,12 @@ def pick(functions: ProjectIndex, name: str | None) -> IndexedFunction:
 def prestart(runtime: str, state_dir: Path):
     """Start the function's fork-server now, so that its interpreter boots while the host's
     modules (asyncio above all) are imported: a one-shot command is that much faster."""
-    from ..sandbox.interpreter import InterpreterResolver
+    from ..model import limits
+    from ..sandbox.interpreter import HOST, InterpreterResolver
     from ..sandbox.launch import launch
 
+    if runtime not in limits.PYTHON_RUNTIMES:  # Node.js and custom runtimes are forked from lambdahost's own
+        return HOST, launch(HOST.executable)
     try:
         interpreter = InterpreterResolver(cache_file=Path(state_dir) / "interpreters.json").resolve(runtime)
     except LambdaError:

@@ -32,6 +32,7 @@ from ..sandbox.forkserver import ForkServer
 from ..sandbox.included import link_included
 from ..sandbox.interpreter import HOST, Interpreter, InterpreterResolver
 from ..sandbox.launch import Launched
+from ..sandbox.node import NodeResolver
 from ..sandbox.snapshot import Snapshot
 from ..settings import HostSettings
 from .concurrency import ConcurrencyLimits
@@ -68,6 +69,7 @@ class Invoker:
         self._interpreters = InterpreterResolver(
             settings.interpreters, settings.strict_runtimes, tmp_root.parent / "interpreters.json"
         )
+        self._nodes = NodeResolver(tmp_root.parent / "node.json")
         self._forkservers: dict[str, ForkServer] = {}
         self._pools: dict[tuple[str, str, str], Pool] = {}  # (name, version, tenant id or "")
         # Called with (function name, result) after every invocation: terminal output, metrics.
@@ -103,6 +105,8 @@ class Invoker:
 
     def prepare(self, config: FunctionConfig) -> None:
         """Check that a configuration can run here, and start its interpreter's fork-server."""
+        if config.is_node:
+            self._nodes.resolve(config.runtime)  # (none: an error, now rather than at the first invocation)
         interpreter = self._interpreter(config)
         if interpreter.version < _INCLUDED_NEEDS and interpreter.executable not in self._included_for:
             self._included_for[interpreter.executable] = self._included
@@ -125,7 +129,7 @@ class Invoker:
 
     def _interpreter(self, config: FunctionConfig) -> Interpreter:
         """A Python function's interpreter; a custom runtime is forked from lambdahost's own, then
-        replaced by its bootstrap."""
+        replaced by its bootstrap, and a Node.js function's by Node."""
         return self._interpreters.resolve(config.runtime) if config.is_python else HOST
 
     def adopt(self, interpreter: Interpreter, launched: Launched) -> None:
@@ -283,8 +287,9 @@ class Invoker:
 
             def environment(forkserver: ForkServer) -> Environment:
                 hidden = self._hidden_from(function)
+                node = self._nodes.resolve(function.runtime) if function.is_node else None
                 return Environment(
-                    function, version, forkserver, self.settings, self._tmp_root, self._sink, included, hidden
+                    function, version, forkserver, self.settings, self._tmp_root, self._sink, included, hidden, node
                 )
 
             forkserver = self._forkservers[interpreter.executable]

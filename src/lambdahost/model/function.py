@@ -87,6 +87,10 @@ class FunctionConfig:
         return self.runtime in limits.PYTHON_RUNTIMES
 
     @property
+    def is_node(self) -> bool:
+        return self.runtime in limits.NODE_RUNTIMES
+
+    @property
     def runs_here(self) -> bool:
         """Whether lambdahost runs its runtime (a function may name any Lambda runtime)."""
         return self.runtime in limits.RUNTIMES

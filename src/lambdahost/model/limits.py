@@ -28,12 +28,16 @@ ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED_CONCURRENCY = 100
 
 PYTHON_RUNTIMES = ("python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+# Lambda's Node.js runtimes. botocore's model also names nodejs26.x, which Lambda's runtime table
+# did not list when this was written (UNCONFIRMED): lambdahost says it does not run it yet.
+NODE_RUNTIMES = ("nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x")
 # Runtimes Lambda has deprecated, which still run existing functions: (deprecated on, the day
 # from which CreateFunction refuses them), from Lambda's runtime table. python3.9's refusal date
 # has moved more than once (UNCONFIRMED: 2027-02-01 was the table's last word seen).
 DEPRECATED_RUNTIMES = {
     "python3.8": (dt.date(2024, 10, 14), dt.date(2025, 2, 28)),
     "python3.9": (dt.date(2025, 12, 15), dt.date(2027, 2, 1)),
+    "nodejs18.x": (dt.date(2025, 9, 1), dt.date(2026, 2, 3)),  # (the refusal date UNCONFIRMED)
 }
 # Long past the day Lambda stopped taking new functions on them (they still run existing ones).
 # nodejs16.x and dotnet6 are UNCONFIRMED: their dates moved more than once.
@@ -64,7 +68,7 @@ RETIRED_RUNTIMES = frozenset(
     ]
 )
 CUSTOM_RUNTIMES = ("provided.al2023", "provided.al2")
-RUNTIMES = PYTHON_RUNTIMES + CUSTOM_RUNTIMES  # the runtimes lambdahost runs
+RUNTIMES = PYTHON_RUNTIMES + NODE_RUNTIMES + CUSTOM_RUNTIMES  # the runtimes lambdahost runs
 
 
 @functools.cache

@@ -451,7 +451,7 @@ def _at_var_task(spec: dict) -> None:
     """The environment's code is at /var/task now: its task root, and the variables that name it."""
     real, environment = spec["taskRoot"], spec["environment"]
     spec["taskRoot"] = TASK
-    for key in ("LAMBDA_TASK_ROOT", "PWD", "LD_LIBRARY_PATH"):
+    for key in ("LAMBDA_TASK_ROOT", "PWD", "LD_LIBRARY_PATH", "NODE_PATH"):
         if key in environment:
             parts = environment[key].split(os.pathsep)
             moved = [

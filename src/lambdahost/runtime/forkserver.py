@@ -196,7 +196,7 @@ def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Fo
             os.chdir(spec["taskRoot"])  # after the namespaces: joining one leaves the old directory behind
             if restored is not None:
                 code = _run(lambda: bootstrap.restore(socket.socket(fileno=fds[0]), restored))
-            elif "exec" in spec:
+            elif "exec" in spec:  # (before "wrapper": it may be one of its own)
                 code = _exec(spec)
             elif "wrapper" in spec:
                 code = _exec_wrapper(spec, fds[0])
@@ -258,18 +258,24 @@ def _raise_descriptor_limit() -> None:
 
 
 def _exec(spec: dict) -> int:
-    """A custom runtime: its bootstrap replaces this process, and talks to the Runtime API."""
-    try:
-        os.execve(spec["exec"], [spec["exec"]], spec["environment"])
-    except OSError as exc:
-        print(f"{spec['exec']}: {exc.strerror}", file=sys.stderr, flush=True)
-        return 126 if isinstance(exc, PermissionError) else 127
+    """A runtime that is a program of its own (a custom runtime's bootstrap, lambdahost's Node.js
+    runtime) replaces this process, and talks to the Runtime API; an AWS_LAMBDA_EXEC_WRAPPER
+    replaces it instead, handed the runtime's command."""
+    command = [spec["exec"], *spec.get("args", ())]
+    return _exec_wrapped(spec, command) if "wrapper" in spec else _exec_command(command, spec["environment"])
 
 
 def _exec_wrapper(spec: dict, channel_fd: int) -> int:
-    """AWS_LAMBDA_EXEC_WRAPPER: the wrapper script replaces this process, handed a command that
-    starts the runtime in a fresh interpreter (as Lambda hands it the interpreter and bootstrap.py);
-    what the script sets (variables, PYTHONPATH, an instrumenting launcher) reaches the handler."""
+    """AWS_LAMBDA_EXEC_WRAPPER for Python: the wrapper script replaces this process, handed a
+    command that starts the runtime in a fresh interpreter (as Lambda hands it the interpreter and
+    bootstrap.py); what the script sets (variables, PYTHONPATH, an instrumenting launcher) reaches
+    the handler."""
+    return _exec_wrapped(spec, _fresh_command(spec, channel_fd))
+
+
+def _exec_wrapped(spec: dict, command: "list[str]") -> int:
+    """The wrapper, handed ``command``; the exit status and message of Lambda's bootstrap scripts
+    when it cannot run."""
     wrapper = spec["wrapper"]
     if not os.path.exists(wrapper):
         print(f"{wrapper}: does not exist", file=sys.stderr, flush=True)
@@ -277,11 +283,17 @@ def _exec_wrapper(spec: dict, channel_fd: int) -> int:
     if not os.path.isfile(wrapper) or not os.access(wrapper, os.X_OK):
         print(f"{wrapper}: is not an executable", file=sys.stderr, flush=True)
         return 126
+    return _exec_command([wrapper, *command], spec["environment"])
+
+
+def _exec_command(command: "list[str]", environment: dict) -> int:
+    """Run ``command`` in this process's stead; if it cannot, the shell's status: 127 for a
+    program not found, 126 for one that cannot run."""
     try:
-        os.execve(wrapper, [wrapper, *_fresh_command(spec, channel_fd)], spec["environment"])
+        os.execve(command[0], command, environment)
     except OSError as exc:
-        print(f"{wrapper}: {exc.strerror}", file=sys.stderr, flush=True)
-        return 126
+        print(f"{command[0]}: {exc.strerror}", file=sys.stderr, flush=True)
+        return 127 if isinstance(exc, FileNotFoundError) else 126
 
 
 # Variables an interpreter reads only as it starts (a fork of the server's interpreter has read

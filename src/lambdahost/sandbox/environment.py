@@ -31,7 +31,9 @@ from ..runtime.faults import AFTER_RESTORE_ERROR
 from ..settings import HostSettings
 from . import packages
 from .forkserver import ExitStatus, ForkServer
+from .interpreter import Interpreter
 from .launch import RUNTIME_DIR
+from .node import Node, node_command, node_path
 from .platform_log import PlatformLog, Report, timestamp
 from .process import HOT_WAIT, EnvironmentProcess, RuntimeApiProcess, TimedOut
 from .snapshot import SnapshotFailed
@@ -77,10 +79,13 @@ class Environment:
         sink: LogSink,
         included: Path,
         hidden: Sequence[Path] = (),
+        node: Node | None = None,
     ) -> None:
         """``included``: the folder of the libraries Lambda's Python runtime includes (``included.py``);
-        ``hidden``: folders the function's processes must not see (``runtime/ephemeral.py``)."""
+        ``hidden``: folders the function's processes must not see (``runtime/ephemeral.py``);
+        ``node``: the Node.js that runs a Node.js function."""
         self.function = function
+        self._node = node
         self._included = included
         self._hidden = hidden
         self.version = version
@@ -102,14 +107,13 @@ class Environment:
         self._debug_port = settings.debug_port if debugged else None
         # SnapStart: this environment is the version's snapshot, or restored from it (its fork-server is the snapshot).
         self.snap_start = function.snap_start and version != LATEST
-        interpreter = forkserver.interpreter
-        minor = f"{interpreter.version[0]}.{interpreter.version[1]}"
+        runtime_version, program = _runtime_version(function, forkserver.interpreter, node)
         self._platform = PlatformLog(
             function.logging.json,
             function.name,
             version,
-            f"python:{minor}.local" if function.is_python else f"{function.runtime.replace('.', ':', 1)}.local",
-            f"arn:aws:lambda:{settings.region}::runtime:lambdahost-python{'.'.join(map(str, interpreter.version))}",
+            runtime_version,
+            f"arn:aws:lambda:{settings.region}::runtime:lambdahost-{program}",
             function.logging.system_log_level,
             "snap-start" if self.snap_start else "on-demand",
         )
@@ -121,6 +125,8 @@ class Environment:
         self._request_id = ""
         init_ms = None
         failed = None  # a SnapStart environment's failed init or restore: no suppressed init follows
+        if self._process is not None and self._process.exit_status.done():  # it ended after its last answer
+            self.reset()
         if self._process is None and not self._init_failed:
             init = await self._init("init", self._enforced(time.monotonic() + self._settings.init_timeout))
             init_ms = init.duration_ms
@@ -237,7 +243,12 @@ class Environment:
             self.reset()
             raise
         if frame is None:
-            return self._exited(invocation.request_id, await process.wait_exit())
+            status = await process.wait_exit()
+            if getattr(process, "ended_before_taking", False):  # never started: run it in a new runtime
+                self.reset()
+                self._init_failed = True
+                return await self._run(invocation, deadline)
+            return self._exited(invocation.request_id, status)
         return self._answer(frame)
 
     @staticmethod
@@ -303,7 +314,8 @@ class Environment:
         if not self.function.runs_here:  # a Lambda runtime lambdahost has no runtime of its own for yet
             duration_ms = (time.monotonic() - started) * 1000
             message = (
-                f"lambdahost does not run {self.function.runtime} functions yet: it runs Python and provided runtimes"
+                f"lambdahost does not run {self.function.runtime} functions yet: it runs Python, Node.js and provided "
+                "runtimes"
             )
             error = _platform_error("", "Runtime.Unsupported", message)
             self._emit(self._platform.init_report(phase, duration_ms, "error", "Runtime.Unsupported"))
@@ -432,9 +444,14 @@ class Environment:
                 "debugpy": str(Path(debugpy.origin).parent.parent) if debugpy and debugpy.origin else None,
             }
         wrapper = function.environment.get("AWS_LAMBDA_EXEC_WRAPPER")
-        if wrapper and function.is_python:
+        if wrapper and (function.is_python or function.is_node):
             spec["wrapper"] = str(self._local_path(wrapper))
-        if not function.is_python:
+        if function.is_node:
+            program, *arguments = node_command(
+                self._node, function.memory_size, spec["environment"].get("NODE_OPTIONS", "")
+            )
+            spec["exec"], spec["args"] = program, arguments
+        elif not function.is_python:
             bootstrap = next((p for p in self._bootstrap_candidates() if p.is_file()), None)
             if bootstrap is None:
                 return None
@@ -507,8 +524,10 @@ class Environment:
         if not self.snap_start:  # a snapshot serves many environments, each with a stream of its own
             variables["AWS_LAMBDA_LOG_GROUP_NAME"] = function.log_group
             variables["AWS_LAMBDA_LOG_STREAM_NAME"] = self.log_stream_name
-        if function.is_python:  # provided runtimes have no AWS_EXECUTION_ENV
+        if function.is_python or function.is_node:  # provided runtimes have no AWS_EXECUTION_ENV
             variables["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{function.runtime}"
+        if function.is_node and not variables.get("NODE_PATH"):  # (the function's own, if it sets one)
+            variables["NODE_PATH"] = node_path(function.runtime, task, layers)
         if function.logging.json:
             variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             variables["AWS_LAMBDA_LOG_LEVEL"] = function.logging.application_log_level or "INFO"
@@ -560,6 +579,17 @@ class Environment:
         self.flush_logs()
         self._forkserver.release(str(self.tmp_dir))
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+
+def _runtime_version(function: FunctionConfig, interpreter: Interpreter, node: Node | None) -> tuple[str, str]:
+    """INIT_START's runtime version, as Lambda names its own (python:3.12.v40, nodejs:20.v25), with
+    "local" for the release; and the program that runs it, for the version's ARN."""
+    if node is not None:
+        return f"nodejs:{node.version[0]}.local", f"node{'.'.join(map(str, node.version))}"
+    if function.is_python:
+        release = f"{interpreter.version[0]}.{interpreter.version[1]}"
+        return f"python:{release}.local", f"python{'.'.join(map(str, interpreter.version))}"
+    return f"{function.runtime.replace('.', ':', 1)}.local", function.runtime
 
 
 def _platform_error(request_id: str, error_type: str, message: str) -> bytes:

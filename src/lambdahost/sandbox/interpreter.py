@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,20 +48,12 @@ class InterpreterResolver:
         self._configured = dict(configured or {})
         self._strict = strict
         self._cache: dict[str, Interpreter] = {}
-        self._probes = _ProbeCache(cache_file)
+        self._probes = ProbeCache(cache_file)
 
     def resolve(self, runtime: str) -> Interpreter:
         if runtime not in self._cache:
             self._cache[runtime] = self._find(runtime)
-            if runtime in limits.DEPRECATED_RUNTIMES:
-                deprecated, refused = limits.DEPRECATED_RUNTIMES[runtime]
-                log.warning(
-                    "%s is deprecated since %s: Lambda still runs existing functions on it, but takes no new "
-                    "ones from %s and patches it no more",
-                    runtime,
-                    deprecated,
-                    refused,
-                )
+            warn_if_deprecated(runtime)
         return self._cache[runtime]
 
     def _find(self, runtime: str) -> Interpreter:
@@ -105,6 +97,18 @@ class InterpreterResolver:
         return None
 
 
+def warn_if_deprecated(runtime: str) -> None:
+    if runtime in limits.DEPRECATED_RUNTIMES:
+        deprecated, refused = limits.DEPRECATED_RUNTIMES[runtime]
+        log.warning(
+            "%s is deprecated since %s: Lambda still runs existing functions on it, but takes no new ones from %s "
+            "and patches it no more",
+            runtime,
+            deprecated,
+            refused,
+        )
+
+
 def _version(runtime: str) -> tuple[int, ...]:
     return tuple(map(int, runtime.removeprefix("python").split(".")))
 
@@ -130,12 +134,15 @@ def _candidates(runtime: str) -> list[str]:
     return [c for c in dict.fromkeys(found) if c and Path(c).exists()]
 
 
-class _ProbeCache:
+class ProbeCache:
     """Probe results kept on disk, so a one-shot command does not start every interpreter again.
-    An entry holds while the probed file's modification time and the interpreter it named stay."""
+    An entry holds while the probed file's modification time and the interpreter it named stay.
+    ``probe`` asks a program for its real binary and version, as a ``kind`` (Python by default)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, probe: Callable[[str], Interpreter | None] | None = None, kind=None) -> None:
         self._path = path
+        self._probe = probe or _probe
+        self._kind = kind or Interpreter
         try:
             self._entries = json.loads(path.read_text()) if path else {}
         except (OSError, ValueError):
@@ -151,8 +158,8 @@ class _ProbeCache:
             if entry["executable"] is None:
                 return None  # it did not run last time either (a shim of a version not installed)
             if os.path.exists(entry["executable"]):
-                return Interpreter(entry["executable"], tuple(entry["version"]))
-        found = _probe(command)
+                return self._kind(entry["executable"], tuple(entry["version"]))
+        found = self._probe(command)
         if self._path is not None:
             self._entries[command] = {
                 "stamp": stamp,

@@ -274,6 +274,12 @@ class RuntimeApiProcess(_Process):
     async def invoke(self, meta: dict, payload: bytes) -> None:
         self.server.deliver(meta, payload)
 
+    @property
+    def ended_before_taking(self) -> bool:
+        """Whether the runtime ended before it took the invocation delivered: one that exits after
+        its answer (Node.js, after an unhandled rejection) while the next is on its way."""
+        return self.server.waiting and self.exit_status.done()
+
     def close(self) -> None:
         self.server.close()
         super().close()

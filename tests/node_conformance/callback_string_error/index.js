@@ -1,0 +1,1 @@
+exports.handler = (event, context, callback) => callback('boom');

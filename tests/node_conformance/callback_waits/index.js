@@ -1,0 +1,4 @@
+exports.handler = (event, context, callback) => {
+  setTimeout(() => console.log('timer fired'), 50);
+  callback(null, { waited: context.callbackWaitsForEmptyEventLoop });
+};

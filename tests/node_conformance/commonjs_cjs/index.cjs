@@ -1,0 +1,1 @@
+module.exports.handler = async () => ({ commonjs: typeof require === 'function' });

@@ -1,0 +1,16 @@
+export const handler = async (event, context) => ({
+  functionName: context.functionName,
+  functionVersion: context.functionVersion,
+  memoryLimitInMB: context.memoryLimitInMB,
+  invokedFunctionArn: context.invokedFunctionArn,
+  awsRequestId: context.awsRequestId,
+  logGroupName: context.logGroupName,
+  logStream: typeof context.logStreamName,
+  remaining: typeof context.getRemainingTimeInMillis(),
+  positive: context.getRemainingTimeInMillis() > 0,
+  waits: context.callbackWaitsForEmptyEventLoop,
+  callbacks: [typeof context.succeed, typeof context.fail, typeof context.done],
+  identity: context.identity === undefined,
+  clientContext: context.clientContext === undefined,
+  traceId: typeof process.env._X_AMZN_TRACE_ID,
+});

@@ -1,0 +1,2 @@
+throw new RangeError('bad configuration');
+export const handler = async () => 1;

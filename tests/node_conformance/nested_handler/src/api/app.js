@@ -1,0 +1,1 @@
+exports.handlers = { orders: { list: async (event) => ({ path: 'src/api/app', event }) } };

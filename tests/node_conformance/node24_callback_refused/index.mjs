@@ -1,0 +1,1 @@
+export const handler = (event, context, callback) => callback(null, 1);

@@ -1,0 +1,253 @@
+"""Node.js functions. The corpus under node_conformance/ holds a handler per case and what AWS's
+Node.js runtime answers and logs for it; each case's expected.json names its source in AWS's
+runtime interface client (aws-lambda-nodejs-runtime-interface-client; version 4 for nodejs24.x)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lambdahost import FunctionConfig, Host, LoggingConfig
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="no Node.js on this machine")
+
+CASES = sorted(Path(__file__).parent.glob("node_conformance/*/expected.json"))
+PLACEHOLDERS = {
+    "{TIMESTAMP}": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z",
+    "{MS}": r"\d+\.\d{2}",
+    "{ANYTHING}": r".*",
+}
+
+
+def _pattern(expected: str, request_id: str) -> re.Pattern:
+    pattern = re.escape(expected.replace("{REQUEST_ID}", request_id))
+    for name, regex in PLACEHOLDERS.items():
+        pattern = pattern.replace(re.escape(name), regex)
+    return re.compile(pattern, re.DOTALL)
+
+
+def _logging(spec: dict) -> dict:
+    if spec.get("log_format") == "JSON":
+        return {"logging": LoggingConfig(log_format="JSON", application_log_level="INFO")}
+    return {}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda path: path.parent.name)
+def test_node_conformance(case: Path, host: Host) -> None:
+    spec = json.loads(case.read_text())
+    name = case.parent.name
+    runtime = spec.get("runtime", "nodejs20.x")
+    host.add_function(
+        FunctionConfig(name=name, handler=spec["handler"], code_dir=case.parent, runtime=runtime, **_logging(spec))
+    )
+
+    result = host.invoke(name, spec.get("event", {}))
+
+    assert result.function_error == spec.get("function_error"), result.payload
+    if "payload" in spec:
+        assert result.payload.decode() == spec["payload"].replace("{REQUEST_ID}", result.request_id)
+    if "error" in spec:
+        body, expected = json.loads(result.payload), dict(spec["error"])
+        assert list(body) == list(expected)
+        if expected.get("trace") == "{ANY}":
+            assert isinstance(body["trace"], list) and body["trace"], body
+            expected["trace"] = body["trace"]
+        if expected["errorMessage"].startswith("{STARTS}"):
+            assert body["errorMessage"].startswith(expected["errorMessage"].removeprefix("{STARTS}")), body
+            expected["errorMessage"] = body["errorMessage"]
+        assert body == {
+            key: value.replace("{REQUEST_ID}", result.request_id) if isinstance(value, str) else value
+            for key, value in expected.items()
+        }
+        if "trace_first" in spec:
+            assert body["trace"][0] == spec["trace_first"]
+    lines = result.log.split("\n")
+    position = 0
+    for expected_line in spec.get("log_lines", []):
+        pattern = _pattern(expected_line, result.request_id)
+        matches = [i for i in range(position, len(lines)) if pattern.fullmatch(lines[i])]
+        assert matches, f"no log line after line {position} matches {expected_line!r} in:\n{result.log}"
+        position = matches[0] + 1
+    for absent in spec.get("log_absent", []):
+        assert absent not in result.log
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+def test_a_runtime_that_ends_after_its_answer_is_replaced_for_the_next_invocation(host: Host, tmp_path: Path) -> None:
+    """After an unhandled rejection AWS's runtime posts the error and exits (status 128): the next
+    invocation starts a new runtime, whether or not the exit was seen before it arrived."""
+    code = _write(
+        tmp_path / "code",
+        {
+            "index.mjs": "let count = 0;\n"
+            "export const handler = async (event) => {\n"
+            "  count += 1;\n"
+            "  if (event.reject) Promise.reject(new Error('unseen'));\n"
+            "  await new Promise((resolve) => setTimeout(resolve, 20));\n"
+            "  return count;\n"
+            "};\n"
+        },
+    )
+    host.add_function(FunctionConfig(name="fragile", handler="index.handler", code_dir=code, runtime="nodejs20.x"))
+    failed = host.invoke("fragile", {"reject": True})
+    assert json.loads(failed.payload)["errorType"] == "Runtime.UnhandledPromiseRejection"
+    after = host.invoke("fragile", {})
+    assert (after.function_error, after.payload) == (None, b"1"), "a new runtime: its count starts again"
+    assert host.invoke("fragile", {}).payload == b"2"
+
+
+def test_layers_node_modules_are_on_node_path_and_the_environment_is_lambdas(host: Host, tmp_path: Path) -> None:
+    """NODE_PATH as Lambda's bootstrap sets it (/opt/nodejs/node20/node_modules, /opt/nodejs/node_modules,
+    ..., /var/task), AWS_EXECUTION_ENV, and Node started with the heap sized to the memory."""
+    layer = _write(
+        tmp_path / "layer",
+        {
+            "nodejs/node_modules/greeting/index.js": "module.exports = (name) => `hello ${name}`;\n",
+            "nodejs/node20/node_modules/versioned/index.js": "module.exports = 'node20 only';\n",
+        },
+    )
+    code = _write(
+        tmp_path / "code",
+        {
+            "index.js": "const greeting = require('greeting');\n"
+            "exports.handler = async () => ({\n"
+            "  greeting: greeting('ada'),\n"
+            "  versioned: require('versioned'),\n"
+            "  env: process.env.AWS_EXECUTION_ENV,\n"
+            "  nodePath: process.env.NODE_PATH.split(':').slice(-1)[0],\n"
+            "  argv: process.execArgv,\n"
+            "});\n"
+        },
+    )
+    host.add_function(
+        FunctionConfig(
+            name="layered",
+            handler="index.handler",
+            code_dir=code,
+            runtime="nodejs20.x",
+            layers=(layer,),
+            memory_size=256,
+        )
+    )
+    result = json.loads(host.invoke("layered", {}).payload)
+    assert result["greeting"] == "hello ada" and result["versioned"] == "node20 only"
+    assert result["env"] == "AWS_Lambda_nodejs20.x"
+    assert result["nodePath"] in ("/var/task", str(code))
+    assert result["argv"] == [
+        "--expose-gc",
+        "--max-http-header-size",
+        "81920",
+        "--max-semi-space-size=12",
+        "--max-old-space-size=231",
+    ]
+
+
+def test_a_handler_that_never_returns_times_out(host: Host, tmp_path: Path) -> None:
+    code = _write(tmp_path / "code", {"index.mjs": "export const handler = async () => { for (;;) {} };\n"})
+    host.add_function(
+        FunctionConfig(name="spins", handler="index.handler", code_dir=code, runtime="nodejs20.x", timeout=1)
+    )
+    result = host.invoke("spins", {})
+    assert result.function_error == "Unhandled"
+    assert json.loads(result.payload)["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in result.log
+
+
+def test_the_closest_node_runs_a_runtime_whose_own_is_missing_and_says_so(tmp_path: Path, monkeypatch, caplog) -> None:
+    """Only this machine's Node is found (an nvm folder beside it names no other version): a
+    runtime of another major version runs on it, with a warning."""
+    from lambdahost.sandbox.node import NodeResolver
+
+    monkeypatch.setenv("NVM_DIR", str(tmp_path / "nvm"))
+    resolver = NodeResolver(tmp_path / "node.json")
+    installed = resolver.resolve(f"nodejs{_installed_major()}.x")
+    other = "nodejs18.x" if _installed_major() != 18 else "nodejs20.x"
+    with caplog.at_level("WARNING", logger="lambdahost"):
+        assert NodeResolver(tmp_path / "node.json").resolve(other) == installed
+    assert f"No Node.js {other[6:8]} found; running {other} functions on Node.js" in caplog.text
+
+
+def _installed_major() -> int:
+    import subprocess
+
+    return int(
+        subprocess.run(["node", "-p", "process.versions.node"], capture_output=True, text=True).stdout.split(".")[0]
+    )
+
+
+MIXED_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: NodeAuth
+        Authorizers:
+          NodeAuth:
+            FunctionArn: !GetAtt Authorizer.Arn
+            AuthorizerPayloadFormatVersion: "2.0"
+            EnableSimpleResponses: true
+            Identity: {Headers: [Authorization]}
+  Authorizer:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: auth, Handler: index.handler, Runtime: nodejs22.x}
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: orders
+      Handler: app.handler
+      Runtime: python3.11
+      Events:
+        List: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /orders, Method: get}}
+"""
+
+
+def test_a_node_authorizer_in_front_of_a_python_function_and_boto3_on_both(tmp_path: Path) -> None:
+    """A SAM application that mixes the two runtimes, served; and a Node.js function made and
+    invoked through the Lambda API with boto3, from a zip."""
+    from server import api_server, zipped
+
+    project = _write(
+        tmp_path / "project",
+        {
+            "template.yaml": MIXED_TEMPLATE,
+            "auth/index.mjs": "export const handler = async (event) => ({\n"
+            "  isAuthorized: event.headers.authorization === 'let-me-in',\n"
+            "  context: { runtime: process.env.AWS_EXECUTION_ENV },\n"
+            "});\n",
+            "orders/app.py": "import json\n"
+            "def handler(event, context):\n"
+            "    authorizer = event['requestContext']['authorizer']['lambda']\n"
+            "    return {'statusCode': 200, 'body': json.dumps(authorizer)}\n",
+        },
+    )
+    server = api_server(project)
+    try:
+        allowed = server.request("GET", "/orders", headers={"Authorization": "let-me-in"})
+        refused = server.request("GET", "/orders", headers={"Authorization": "nope"})
+        lambda_client = server.client()
+        lambda_client.create_function(
+            FunctionName="made-by-boto3",
+            Runtime="nodejs20.x",
+            Role="arn:aws:iam::123456789012:role/lambda",
+            Handler="index.handler",
+            Code={"ZipFile": zipped({"index.mjs": "export const handler = async (e) => ({ doubled: e.n * 2 });\n"})},
+        )
+        invoked = server.invoke("made-by-boto3", {"n": 21})
+    finally:
+        server.stop()
+    assert allowed.status == 200 and json.loads(allowed.body) == {"runtime": "AWS_Lambda_nodejs22.x"}
+    assert refused.status == 403
+    assert invoked.payload == {"doubled": 42} and invoked.function_error is None
+    assert "INIT_START Runtime Version: nodejs:" in invoked.log
