@@ -251,3 +251,89 @@ def test_a_node_authorizer_in_front_of_a_python_function_and_boto3_on_both(tmp_p
     assert refused.status == 403
     assert invoked.payload == {"doubled": 42} and invoked.function_error is None
     assert "INIT_START Runtime Version: nodejs:" in invoked.log
+
+
+STREAMING_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Streamer:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: index.handler
+      Runtime: nodejs20.x
+      Timeout: 30
+      FunctionUrlConfig: {AuthType: NONE, InvokeMode: RESPONSE_STREAM}
+"""
+
+# Writes a part, then waits until the caller has seen it (a file the test writes into the code
+# folder): a response held back until the function ends would never let it finish.
+STREAMING_HANDLER = """
+import { existsSync, rmSync } from 'node:fs';
+const signal = `${process.env.LAMBDA_TASK_ROOT}/seen`;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  rmSync(signal, { force: true });
+  const stream = event.plain ? responseStream : awslambda.HttpResponseStream.from(responseStream, {
+    statusCode: 201,
+    headers: { 'content-type': 'text/plain', 'x-streamed': 'yes' },
+    cookies: ['flavour=oat'],
+  });
+  stream.write('first part;');
+  while (!existsSync(signal)) await sleep(20);
+  if (event.fail) throw new Error('failed midway');
+  stream.write('second part');
+  stream.end();
+});
+"""
+
+
+def test_a_streaming_handler_streams_through_its_function_url_and_invoke_with_response_stream(
+    tmp_path: Path,
+) -> None:
+    """awslambda.streamifyResponse and HttpResponseStream.from (aws-lambda-nodejs-runtime-interface-client
+    src/HttpResponseStream.js: a JSON prelude, then eight zero bytes): through a RESPONSE_STREAM
+    function URL the prelude's status, headers and cookies, then each part as it is written; through
+    InvokeWithResponseStream (boto3) PayloadChunks as they are written, and a failure midway ends
+    the stream with InvokeComplete's error."""
+    import http.client
+
+    from server import api_server
+
+    project = _write(tmp_path / "project", {"template.yaml": STREAMING_TEMPLATE, "src/index.mjs": STREAMING_HANDLER})
+    seen = project / "src" / "seen"
+    server = api_server(project)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.api_port, timeout=30)
+        connection.request("GET", "/lambda-url/Streamer/")
+        response = connection.getresponse()
+        status, headers = response.status, dict(response.getheaders())
+        first = response.read1()
+        seen.touch()
+        rest = response.read()
+        connection.close()
+
+        stream = server.client().invoke_with_response_stream(
+            FunctionName="Streamer", Payload=json.dumps({"plain": True})
+        )
+        events = iter(stream["EventStream"])
+        first_chunk = next(events)["PayloadChunk"]["Payload"]
+        seen.touch()
+        streamed = [first_chunk, *(event["PayloadChunk"]["Payload"] for event in events if "PayloadChunk" in event)]
+
+        failing = server.client().invoke_with_response_stream(
+            FunctionName="Streamer", Payload=json.dumps({"plain": True, "fail": True})
+        )
+        failed_events = iter(failing["EventStream"])
+        partial = next(failed_events)["PayloadChunk"]["Payload"]
+        seen.touch()
+        [complete] = [event["InvokeComplete"] for event in failed_events if "InvokeComplete" in event]
+    finally:
+        server.stop()
+    assert status == 201 and headers["x-streamed"] == "yes" and headers["set-cookie"] == "flavour=oat"
+    assert headers["transfer-encoding"] == "chunked" and headers["content-type"] == "text/plain"
+    assert (first, rest) == (b"first part;", b"second part")
+    assert streamed == [b"first part;", b"second part"]
+    assert partial == b"first part;"
+    assert complete["ErrorCode"] == "Unhandled"
+    assert json.loads(complete["ErrorDetails"])["errorMessage"] == "failed midway"

@@ -6,6 +6,7 @@ reads for the error code, and a body whose message member has the model's casing
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -16,7 +17,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..errors import (
@@ -28,6 +29,7 @@ from ..errors import (
     ValidationException,
 )
 from ..host import AsyncHost
+from ..invoker.invoker import new_request_id
 from ..model import limits
 from ..model.mappings import EventSourceMapping
 from ..model.registry import LATEST
@@ -220,26 +222,48 @@ class _LambdaApi:
         return Response(result.payload, status_code=200, headers=headers, media_type=result.content_type)
 
     async def invoke_with_response_stream(self, request: Request) -> Response:
-        """InvokeWithResponseStream. A Python function answers in one piece, so its result is one
-        PayloadChunk; a function error ends the stream with InvokeComplete's ErrorCode (the
-        function error) and ErrorDetails (its body) instead (UNCONFIRMED: what AWS puts there for
-        a function that does not stream)."""
-        result = await self._invoke(request, _invocation_type(request, ("RequestResponse", "DryRun")))
-        headers = {"x-amzn-RequestId": result.request_id}
-        if result.status_code == 204:
-            return Response(status_code=204, headers=headers)
-        headers["X-Amz-Executed-Version"] = result.executed_version
-        events, complete = [], {}
-        if result.function_error:
-            complete = {"ErrorCode": result.function_error, "ErrorDetails": result.payload.decode(errors="replace")}
-        elif result.payload:
-            events.append(eventstream.event("PayloadChunk", result.payload, "application/octet-stream"))
-        if request.headers.get("x-amz-log-type") == "Tail":
-            complete["LogResult"] = base64.b64encode(result.log_tail.encode()).decode()
-        events.append(eventstream.event("InvokeComplete", json.dumps(complete).encode(), "application/json"))
-        return Response(b"".join(events), status_code=200, headers=headers, media_type=eventstream.CONTENT_TYPE)
+        """InvokeWithResponseStream: what a function streams (``awslambda.streamifyResponse``, a
+        custom runtime's streamed response) goes out in PayloadChunks as it is written; a function
+        that answers in one piece (Python) has one. A function error ends the stream with
+        InvokeComplete's ErrorCode (the function error) and ErrorDetails (its body) (UNCONFIRMED: AWS's
+        exact values there)."""
+        parts: asyncio.Queue[bytes | None] = asyncio.Queue()
+        invocation_type = _invocation_type(request, ("RequestResponse", "DryRun"))
+        request_id = new_request_id()  # (its header goes out before the invocation ends)
+        invocation = asyncio.ensure_future(
+            self._invoke(
+                request, invocation_type, on_chunk=lambda part, _: parts.put_nowait(part), request_id=request_id
+            )
+        )
+        invocation.add_done_callback(lambda _: parts.put_nowait(None))
+        first = await parts.get()
+        if first is None:  # answered in one piece, or refused: as any invoke
+            result = invocation.result()
+            if result.status_code == 204:
+                return Response(status_code=204, headers={"x-amzn-RequestId": result.request_id})
+            chunks = [result.payload] if result.payload and not result.function_error else []
+            return Response(
+                b"".join([*map(_payload_chunk, chunks), _complete(result, request)]),
+                status_code=200,
+                headers={"x-amzn-RequestId": result.request_id, "X-Amz-Executed-Version": result.executed_version},
+                media_type=eventstream.CONTENT_TYPE,
+            )
 
-    async def _invoke(self, request: Request, invocation_type: str):
+        async def events():
+            part = first
+            while part is not None:
+                yield _payload_chunk(part)
+                part = await parts.get()
+            yield _complete(await invocation, request)
+
+        record, qualifier = self.host.invoker.resolve(
+            request.path_params["name"], request.query_params.get("Qualifier")
+        )
+        version = record.resolve(qualifier)[0]
+        headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": version}
+        return StreamingResponse(events(), headers=headers, media_type=eventstream.CONTENT_TYPE)
+
+    async def _invoke(self, request: Request, invocation_type: str, **options: Any):
         return await self.host.invoke(
             request.path_params["name"],
             await request.body(),
@@ -247,6 +271,7 @@ class _LambdaApi:
             invocation_type=invocation_type,
             client_context=_client_context(request.headers.get("x-amz-client-context")),
             tenant_id=request.headers.get("x-amz-tenant-id"),
+            **options,
         )
 
     async def invoke_async(self, request: Request) -> Response:
@@ -661,3 +686,20 @@ def _page(request: Request, items: list, key: str) -> dict[str, Any]:
     if start + size < len(items):
         page["NextMarker"] = str(start + size)
     return page
+
+
+def _payload_chunk(part: bytes) -> bytes:
+    return eventstream.event("PayloadChunk", part, "application/octet-stream")
+
+
+def _complete(result, request: Request) -> bytes:
+    """InvokeComplete: the function's error, if any, and the log's tail when asked for."""
+    complete = {}
+    if result.function_error:
+        complete = {
+            "ErrorCode": result.function_error,
+            "ErrorDetails": result.payload.decode(errors="replace"),
+        }
+    if request.headers.get("x-amz-log-type") == "Tail":
+        complete["LogResult"] = base64.b64encode(result.log_tail.encode()).decode()
+    return eventstream.event("InvokeComplete", json.dumps(complete).encode(), "application/json")

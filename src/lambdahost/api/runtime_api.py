@@ -10,6 +10,7 @@ runtime sends over its socket, so both kinds of environment share one lifecycle.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 from collections import deque
@@ -46,6 +47,7 @@ class RuntimeApiServer:
         self._queue: deque[tuple[dict[str, str], bytes]] = deque()
         self._arrived: asyncio.Event = asyncio.Event()
         self._current: str | None = None
+        self._streamed = 0  # the size of the streamed response being read
         self._initialised = False
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task] = set()
@@ -78,10 +80,10 @@ class RuntimeApiServer:
         self._connections.add(task)
         try:
             while True:
-                request, body = await _read_request(connection, reader)
+                request, body, trailers = await _read_request(connection, reader, self._stream_of)
                 if request is None:
                     return
-                status, headers, payload = await self._handle(request, body)
+                status, headers, payload = await self._handle(request, body, trailers)
                 headers = [*headers, ("Content-Length", str(len(payload)))]
                 writer.write(connection.send(h11.Response(status_code=status, headers=headers)))
                 writer.write(connection.send(h11.Data(data=payload)) + connection.send(h11.EndOfMessage()))
@@ -96,7 +98,7 @@ class RuntimeApiServer:
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def _handle(self, request: h11.Request, body: bytes) -> tuple[int, list, bytes]:
+    async def _handle(self, request: h11.Request, body: bytes, trailers: dict) -> tuple[int, list, bytes]:
         method = request.method.decode()
         path = request.target.decode().split("?")[0]
         if not path.startswith(PREFIX):
@@ -113,7 +115,9 @@ class RuntimeApiServer:
         if method == "POST" and len(route) == 3 and route[0] == "invocation" and route[2] in ("response", "error"):
             if route[1] != self._current:
                 return _error(400, "InvalidRequestID", "Invalid request ID")
-            return self._response(body, headers) if route[2] == "response" else self._function_error(body, headers)
+            if route[2] == "error":
+                return self._function_error(body, headers)
+            return self._response(body, headers, trailers)
         return _error(404, "NotFound", f"No Runtime API route for {method} {path}")
 
     async def _next(self) -> tuple[int, list, bytes]:
@@ -134,16 +138,50 @@ class RuntimeApiServer:
         headers = [(name, meta[key]) for key, name in _HEADERS if key in meta]
         return 200, [("Content-Type", "application/json"), *headers], payload
 
-    def _response(self, body: bytes, headers: dict) -> tuple[int, list, bytes]:
+    def _stream_of(self, request: h11.Request) -> Callable[[bytes], None] | None:
+        """Where a streamed response's parts go as they arrive: the environment, as CHUNK frames
+        (``Environment._run`` hands them on); None for any other request, read whole."""
+        streaming = any(
+            name.lower() == b"lambda-runtime-function-response-mode" and value == b"streaming"
+            for name, value in request.headers
+        )
+        target = request.target.decode().split("?")[0]
+        if not streaming or self._current is None or target != f"{PREFIX}invocation/{self._current}/response":
+            return None
+        content_type = next(
+            (value.decode() for name, value in request.headers if name.lower() == b"content-type"),
+            "application/octet-stream",
+        )
+        self._streamed = 0
+
+        def chunk(data: bytes) -> None:
+            self._streamed += len(data)
+            if self._streamed <= limits.STREAMED_RESPONSE_BYTES:  # beyond it, the response ends in an error
+                self._push((protocol.CHUNK, {"contentType": content_type}, data))
+
+        return chunk
+
+    def _response(self, body: bytes, headers: dict, trailers: dict) -> tuple[int, list, bytes]:
+        """The invocation's response; a streamed one (``Lambda-Runtime-Function-Response-Mode:
+        streaming``, chunked) may end in trailers that make it an error, the way a runtime fails
+        a stream it has begun."""
         mode = headers.get("lambda-runtime-function-response-mode")
         if mode is not None and mode != "streaming":
             return _error(400, "InvalidFunctionResponseMode", f"Invalid response mode: {mode}")
         self._current = None
-        if len(body) > limits.SYNC_RESPONSE_BYTES:
-            message = f"Exceeded maximum allowed payload size ({limits.SYNC_RESPONSE_BYTES} bytes)."
+        error_type = trailers.get("lambda-runtime-function-error-type")
+        if mode == "streaming" and error_type:
+            try:
+                error = base64.b64decode(trailers.get("lambda-runtime-function-error-body", ""), validate=True)
+            except ValueError:
+                error = b""
+            self._push_outcome(protocol.ERROR, {"errorType": error_type}, error or b"{}")
+            return 202, [("Content-Type", "application/json")], b'{"status":"OK"}'
+        limit = limits.STREAMED_RESPONSE_BYTES if mode == "streaming" else limits.SYNC_RESPONSE_BYTES
+        if (self._streamed if mode == "streaming" else len(body)) > limit:
+            message = f"Exceeded maximum allowed payload size ({limit} bytes)."
             error = {
-                "errorMessage": f"Response payload size exceeded maximum allowed payload size "
-                f"({limits.SYNC_RESPONSE_BYTES} bytes).",
+                "errorMessage": f"Response payload size exceeded maximum allowed payload size ({limit} bytes).",
                 "errorType": "Function.ResponseSizeTooLarge",
             }
             self._push_outcome(protocol.ERROR, {"errorType": error["errorType"]}, json.dumps(error).encode())
@@ -183,22 +221,30 @@ def _error(status: int, error_type: str, message: str) -> tuple[int, list, bytes
     return status, [("Content-Type", "application/json")], body
 
 
-async def _read_request(connection: h11.Connection, reader: asyncio.StreamReader):
-    """One request and its whole body; (None, b"") when the client closed the connection."""
-    request, chunks = None, []
+async def _read_request(
+    connection: h11.Connection,
+    reader: asyncio.StreamReader,
+    stream_of: Callable[[h11.Request], Callable[[bytes], None] | None],
+):
+    """One request, its body and its trailers (lower-cased names); (None, b"", {}) when the client
+    closed the connection. A request ``stream_of`` gives a sink for has its body handed there as
+    it arrives instead."""
+    request, chunks, sink = None, [], None
     while True:
         event = connection.next_event()
         if event is h11.NEED_DATA:
             data = await reader.read(65536)
             connection.receive_data(data)
             if not data and request is None:
-                return None, b""
+                return None, b"", {}
             continue
         if isinstance(event, h11.Request):
-            request = event
+            request, sink = event, stream_of(event)
+        elif isinstance(event, h11.Data) and sink is not None:
+            sink(event.data)
         elif isinstance(event, h11.Data):
             chunks.append(event.data)
         elif isinstance(event, h11.EndOfMessage):
-            return request, b"".join(chunks)
+            return request, b"".join(chunks), {k.decode().lower(): v.decode() for k, v in event.headers}
         elif isinstance(event, h11.ConnectionClosed):
-            return None, b""
+            return None, b"", {}

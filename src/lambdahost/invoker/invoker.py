@@ -179,7 +179,8 @@ class Invoker:
         """Invoke synchronously (RequestResponse) or check that one could be (DryRun).
 
         Options: ``qualifier``, ``invocation_type``, ``client_context``, ``request_id``,
-        ``trace_header`` (API Gateway's X-Amzn-Trace-Id), ``trusted_json`` (skip the JSON check)."""
+        ``trace_header`` (API Gateway's X-Amzn-Trace-Id), ``trusted_json`` (skip the JSON check),
+        ``on_chunk`` (a streamed response's parts, as they arrive)."""
         call = self._admit(function_name, payload, **options)
         if isinstance(call, InvocationResult):
             return call
@@ -216,6 +217,7 @@ class Invoker:
         trusted_json: bool = False,
         tenant_id: str | None = None,
         warm_only: bool = False,
+        on_chunk: Callable[[bytes, str], None] | None = None,
     ) -> _Call | InvocationResult | None:
         """Check the request, take a concurrency slot and an environment for it: the call to make,
         DryRun's answer, or None when ``warm_only`` and no warm environment is free."""
@@ -255,6 +257,7 @@ class Invoker:
             client_context=client_context,
             tenant_id=tenant_id,
             alone=self.concurrency.alone(),
+            on_chunk=on_chunk,
         )
         return _Call(name, unreserved, pool, environment, invocation)
 

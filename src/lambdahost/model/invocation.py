@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -21,6 +22,9 @@ class Invocation:
     # waits awake for the answer, and the runtime for the next invocation, likely to follow at
     # once (sandbox/process.py, ``HOT_WAIT``).
     alone: bool = False
+    # A streamed response's parts, handed on as they arrive with the stream's content type
+    # (InvokeWithResponseStream, a RESPONSE_STREAM function URL); they make the result's payload too.
+    on_chunk: Callable[[bytes, str], None] | None = None
 
 
 @dataclass(slots=True)

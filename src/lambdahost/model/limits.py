@@ -23,6 +23,9 @@ INIT_TIMEOUT = 10.0  # seconds an on-demand init phase may take
 
 SYNC_REQUEST_BYTES = 6_291_456
 SYNC_RESPONSE_BYTES = 6_291_556  # 6 MiB + 100, as the Runtime API allows
+# A streamed response's limit: 200 MB since July 2025 (20 MB before), per Lambda's documentation
+# of response streaming; its bandwidth cap after the first 6 MB (2 MBps) is not emulated.
+STREAMED_RESPONSE_BYTES = 200 * 1024 * 1024
 LOG_TAIL_BYTES = 4096
 ACCOUNT_CONCURRENCY = 1000
 MIN_UNRESERVED_CONCURRENCY = 100

@@ -38,6 +38,7 @@ INIT_DONE = 10
 INIT_ERROR = 11
 RESULT = 12
 ERROR = 13
+CHUNK = 14  # a part of a streamed response, as the runtime writes it (custom and Node.js runtimes)
 # host -> environment
 INVOKE = 20
 

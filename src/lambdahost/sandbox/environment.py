@@ -232,9 +232,15 @@ class Environment:
                 return init.answer(invocation.request_id), "Unhandled", init.error_type, "error", "application/json"
             self._init_failed = False
         process = self._process
+        streamed: list[bytes] = []
         try:
             await process.invoke(self._meta(invocation, deadline), invocation.payload)
             frame = await process.receive(self._enforced(deadline))
+            while frame is not None and frame[0] == protocol.CHUNK:  # a streamed response, as it is written
+                streamed.append(frame[2])
+                if invocation.on_chunk is not None:
+                    invocation.on_chunk(frame[2], frame[1]["contentType"])
+                frame = await process.receive(self._enforced(deadline))
         except TimedOut:
             return self._timed_out(invocation)
         except OSError:
@@ -249,6 +255,8 @@ class Environment:
                 self._init_failed = True
                 return await self._run(invocation, deadline)
             return self._exited(invocation.request_id, status)
+        if streamed and frame[0] == protocol.RESULT:
+            frame = (frame[0], frame[1], b"".join(streamed))
         return self._answer(frame)
 
     @staticmethod

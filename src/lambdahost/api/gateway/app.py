@@ -19,7 +19,7 @@ from . import responses
 from .authorizers import Authorizers
 from .cors import CorsPolicy
 from .events import Caller, HttpRequest, api_id, v1_event, v2_event
-from .responses import HttpResponse, Malformed
+from .responses import HttpResponse, HttpStream, Malformed
 from .routes import Route, RouteTable
 from .signing_keys import SigningKeys
 
@@ -133,7 +133,13 @@ class GatewayApp:
         return response
 
     async def _invoke(
-        self, function_name: str, event: dict, timeout: float, request: HttpRequest, qualifier: str | None = None
+        self,
+        function_name: str,
+        event: dict,
+        timeout: float,
+        request: HttpRequest,
+        qualifier: str | None = None,
+        **options,
     ):
         """Invoke, waiting no longer than the integration timeout; as on AWS, a function still
         running then goes on to its own end. The request's trace header becomes the invocation's."""
@@ -145,6 +151,7 @@ class GatewayApp:
             qualifier=qualifier,
             trusted_json=True,
             trace_header=request.header("x-amzn-trace-id"),
+            **options,
         )
         if not races:
             return await invocation  # the function's own timeout ends it first: no race to arrange
@@ -155,6 +162,46 @@ class GatewayApp:
             return await asyncio.wait_for(asyncio.shield(task), timeout)
         except asyncio.TimeoutError:
             raise TimeoutError from None
+
+    async def _stream(self, function_name: str, event: dict, timeout: float, request: HttpRequest, qualifier):
+        """A RESPONSE_STREAM URL's invocation: once the function begins to stream, the status and
+        headers of its prelude, then its body as it is written (an HttpStream); until then, what
+        a buffered invocation would answer (an invocation result, or the URL's failure)."""
+        parts: asyncio.Queue[tuple[bytes, str] | None] = asyncio.Queue()
+        task = asyncio.ensure_future(
+            self._invoke(
+                function_name, event, timeout, request, qualifier, on_chunk=lambda *part: parts.put_nowait(part)
+            )
+        )
+        task.add_done_callback(lambda _: parts.put_nowait(None))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        first = await parts.get()
+        if first is None:
+            try:
+                return task.result()
+            except RequestEntityTooLargeException:
+                return responses.TOO_LARGE
+            except (TimeoutError, LambdaError):
+                return responses.URL_FAILED
+        data, content_type = first
+        status, headers, head = 200, [("content-type", content_type)], data
+        if content_type == responses.PRELUDE_CONTENT_TYPE:
+            while responses.PRELUDE_END not in head and (part := await parts.get()) is not None:
+                head += part[0]
+            prelude, _, head = head.partition(responses.PRELUDE_END)
+            try:
+                status, headers = responses.prelude_response(prelude)
+            except Malformed:
+                return HttpResponse(502, list(responses.URL_FAILED.headers), responses.URL_FAILED.body)
+
+        async def body():
+            if head:
+                yield head
+            while (part := await parts.get()) is not None:
+                yield part[0]
+
+        return HttpStream(status, headers, body())
 
     async def _function_url(self, request: HttpRequest) -> HttpResponse:
         """``/lambda-url/<name>/...``, or ``/lambda-url/<name>:<alias>/...`` for an alias's URL."""
@@ -198,22 +245,40 @@ class GatewayApp:
             account_id="anonymous" if config.get("AuthType") == "NONE" else None,
             authorizer=authorizer,
         )
+        if config.get("InvokeMode") == "RESPONSE_STREAM":
+            response = await self._stream(name, event, float(timeout) + 1, request, alias or None)
+            if isinstance(response, HttpStream):
+                response.headers.append(("x-amzn-RequestId", event["requestContext"]["requestId"]))
+                if cors is not None:
+                    cors.decorate(inner, response)
+                return response
+            return self._url_response(response, inner, cors, streamed=True)
         try:
             result = await self._invoke(name, event, float(timeout) + 1, request, alias or None)
         except RequestEntityTooLargeException:
             return responses.TOO_LARGE
         except (TimeoutError, LambdaError):
             return responses.URL_FAILED
+        return self._url_response(result, inner, cors, streamed=False)
+
+    def _url_response(self, result, request: HttpRequest, cors: CorsPolicy | None, streamed: bool) -> HttpResponse:
+        """A function URL's answer to a result (payload 2.0, or a RESPONSE_STREAM URL's bytes as they
+        were streamed), or to what failed before there was one."""
+        if isinstance(result, HttpResponse):
+            return result
         if result.function_error:
             response = HttpResponse(
                 responses.URL_FAILED.status, list(responses.URL_FAILED.headers), responses.URL_FAILED.body
             )
         else:
             try:
-                response = responses.v2_response(result.payload)
+                if streamed:
+                    response = responses.streamed_response(result.payload, result.content_type)
+                else:
+                    response = responses.v2_response(result.payload)
             except Malformed:
                 response = HttpResponse(502, list(responses.URL_FAILED.headers), responses.URL_FAILED.body)
         response.headers.append(("x-amzn-RequestId", result.request_id))
         if cors is not None:
-            cors.decorate(inner, response)
+            cors.decorate(request, response)
         return response

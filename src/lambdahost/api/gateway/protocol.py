@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import httptools
 
 from .events import HttpRequest, forwarded
-from .responses import HTTP_FAILED, HttpResponse
+from .responses import HTTP_FAILED, HttpResponse, HttpStream
 
 if TYPE_CHECKING:
     from .app import GatewayApp
@@ -229,7 +229,10 @@ class GatewayProtocol(asyncio.Protocol):
                 log.exception("lambdahost: the API port failed to answer %s %s", request.method, request.raw_path)
                 response = HTTP_FAILED
             keep_alive = keep_alive and not self._server.stopping
-            self._write(response, request.method == "HEAD", keep_alive)
+            if isinstance(response, HttpStream):
+                keep_alive = await self._stream(response, request.method == "HEAD", keep_alive)
+            else:
+                self._write(response, request.method == "HEAD", keep_alive)
             if not keep_alive:
                 self._transport.close()
                 return
@@ -252,6 +255,25 @@ class GatewayProtocol(asyncio.Protocol):
         if not head:
             parts.append(body)
         self._transport.write(b"".join(parts))
+
+    async def _stream(self, response: HttpStream, head: bool, keep_alive: bool) -> bool:
+        """A streamed response, chunked, each part written as it comes; whether the connection
+        can serve another request (not if the stream failed midway: the client sees it cut)."""
+        parts = [_STATUS_LINES.get(response.status) or f"HTTP/1.1 {response.status} \r\n".encode()]
+        parts.append(self._server.clock.date_header())
+        parts.append("".join([f"{name}: {value}\r\n" for name, value in response.headers]).encode("latin-1"))
+        parts.append(b"transfer-encoding: chunked\r\n" + (b"" if keep_alive else b"connection: close\r\n") + b"\r\n")
+        self._transport.write(b"".join(parts))
+        try:
+            async for part in response.parts:
+                if part and not head and not self._transport.is_closing():
+                    self._transport.write(b"%x\r\n%b\r\n" % (len(part), part))
+        except Exception:
+            log.exception("lambdahost: a streamed response failed midway")
+            return False
+        if not head:
+            self._transport.write(b"0\r\n\r\n")
+        return keep_alive
 
     def close_if_idle(self) -> None:
         if not self._answering and not self._waiting:

@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,15 @@ class HttpResponse:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+
+
+@dataclass
+class HttpStream:
+    """A response whose body is written as it comes (a RESPONSE_STREAM function URL), chunked."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    parts: AsyncIterator[bytes]
 
 
 class Malformed(Exception):
@@ -167,3 +177,38 @@ def _b64decode(text: str) -> bytes:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise Malformed("isBase64Encoded is true but the body is not base64") from None
+
+
+# awslambda.HttpResponseStream.from's content type: a JSON prelude, eight zero bytes, the body.
+PRELUDE_CONTENT_TYPE = "application/vnd.awslambda.http-integration-response"
+
+
+def streamed_response(payload: bytes, content_type: str | None) -> HttpResponse:
+    """A RESPONSE_STREAM function URL's answer, whole: the prelude's status, headers and cookies,
+    then the body; without a prelude, the body as the function streamed it, with its content type."""
+    if content_type != PRELUDE_CONTENT_TYPE:
+        return HttpResponse(200, [("content-type", content_type or "application/octet-stream")], payload)
+    prelude, delimiter, body = payload.partition(PRELUDE_END)
+    if not delimiter:
+        raise Malformed("the response stream's prelude has no end (eight zero bytes)")
+    status, headers = prelude_response(prelude)
+    return HttpResponse(status, headers, body)
+
+
+PRELUDE_END = b"\0" * 8
+
+
+def prelude_response(prelude: bytes) -> tuple[int, list[tuple[str, str]]]:
+    """The status and headers a streamed response's prelude gives (HttpResponseStream.from)."""
+    try:
+        metadata = json.loads(prelude or b"{}")
+    except ValueError:
+        raise Malformed("the response stream's prelude is not JSON") from None
+    if not isinstance(metadata, dict):
+        raise Malformed("the response stream's prelude is not a JSON object")
+    headers = [(k, _header_value(v)) for k, v in (metadata.get("headers") or {}).items() if v is not None]
+    headers += [("set-cookie", str(cookie)) for cookie in metadata.get("cookies") or ()]
+    _sendable(headers)
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        headers.append(("content-type", "application/octet-stream"))
+    return _status(metadata.get("statusCode", 200)), headers
