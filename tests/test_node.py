@@ -337,3 +337,25 @@ def test_a_streaming_handler_streams_through_its_function_url_and_invoke_with_re
     assert partial == b"first part;"
     assert complete["ErrorCode"] == "Unhandled"
     assert json.loads(complete["ErrorDetails"])["errorMessage"] == "failed midway"
+
+
+def test_the_console_makes_a_node_function_with_the_lambda_consoles_first_code(tmp_path: Path) -> None:
+    """As the Lambda console does: index.mjs with an async handler, index.handler; its Test answers."""
+    import httpx
+
+    from server import Server
+
+    server = Server(tmp_path, "--api-port", "0").start()
+    try:
+        api, headers = server.endpoint + "/console/api/functions", {"X-Lambdahost-Console": "1"}
+        assert "nodejs20.x" in httpx.get(api, headers=headers).json()["runtimes"]
+        created = httpx.post(api, json={"name": "first-node", "runtime": "nodejs20.x"}, headers=headers)
+        files = httpx.get(f"{api}/first-node/files", headers=headers).json()
+        tested = httpx.post(f"{api}/first-node/test", json={"event": '{"key1": "value1"}'}, headers=headers).json()
+    finally:
+        server.stop()
+    assert created.status_code == 201
+    assert files["handler"] == "index.handler" and list(files["files"]) == ["index.mjs"]
+    assert "export const handler = async (event) => {" in files["files"]["index.mjs"]
+    assert tested["functionError"] is None
+    assert json.loads(tested["payload"]) == {"statusCode": 200, "body": '"Hello from Lambda!"'}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdahost.quickstarts import QUICKSTARTS
+from lambdahost.quickstarts import NODE_QUICKSTARTS, QUICKSTARTS
 from server import LAMBDAHOST
 
 
@@ -29,9 +29,14 @@ def run_tests(project: Path) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("quickstart", list(QUICKSTARTS))
-def test_each_quick_start_passes_its_own_tests(tmp_path: Path, quickstart: str) -> None:
-    made = init(tmp_path, "my-project", "--template", quickstart, "--no-interactive")
+MADE = [(quickstart, ()) for quickstart in QUICKSTARTS] + [
+    (quickstart, ("--runtime", "nodejs20.x")) for quickstart in NODE_QUICKSTARTS
+]
+
+
+@pytest.mark.parametrize(("quickstart", "runtime"), MADE, ids=[f"{q}{'-'.join(('', *r[1:]))}" for q, r in MADE])
+def test_each_quick_start_passes_its_own_tests(tmp_path: Path, quickstart: str, runtime: tuple[str, ...]) -> None:
+    made = init(tmp_path, "my-project", "--template", quickstart, "--no-interactive", *runtime)
     assert made.returncode == 0, made.stderr
     assert f"from the {quickstart} quick start" in made.stdout
     project = tmp_path / "my-project"
@@ -58,6 +63,9 @@ def test_a_quick_start_that_does_not_exist_is_named_with_those_that_do(tmp_path:
     refused = init(tmp_path, "x", "--template", "flask")
     assert refused.returncode != 0
     assert refused.stderr.strip() == f"Error: no quick start 'flask': there are {', '.join(QUICKSTARTS)}"
+    python_only = init(tmp_path, "x", "--template", "sqs", "--runtime", "nodejs22.x")
+    assert python_only.returncode != 0
+    assert python_only.stderr.strip() == "Error: the sqs quick start is a Python project; for nodejs22.x there is hello"
 
 
 PLUGIN_TEST = """

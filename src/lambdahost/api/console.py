@@ -36,21 +36,13 @@ from ..model import limits
 from ..model.function import default_runtime
 from ..model.mappings import EventSourceMapping
 from ..model.registry import LATEST
+from ..quickstarts import first_function
 from . import shapes
 from .model import checked_input, json_object
 
 STATIC = Path(__file__).parent / "console_static"
 CONSOLE_HEADER = "x-lambdahost-console"
 MAX_TEST_EVENTS = 10
-DEFAULT_CODE = """import json
-
-def lambda_handler(event, context):
-    # TODO implement
-    return {
-        'statusCode': 200,
-        'body': json.dumps('Hello from Lambda!')
-    }
-"""
 _SKIP = ("__pycache__", ".lambdahost", ".git", ".aws-sam")
 
 
@@ -187,19 +179,25 @@ class Console:
                 }
             )
         return JSONResponse(
-            {"functions": rows, "runtimes": list(limits.PYTHON_RUNTIMES), "defaultRuntime": default_runtime()}
+            {
+                "functions": rows,
+                "runtimes": [*limits.PYTHON_RUNTIMES, *limits.NODE_RUNTIMES],
+                "defaultRuntime": default_runtime(),
+            }
         )
 
     async def create_function(self, request: Request) -> Response:
         body = await _body(request)
+        runtime = _string(body, "runtime") or default_runtime()
+        filename, code, handler = first_function(runtime)
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w") as zipped:
-            zipped.writestr("lambda_function.py", DEFAULT_CODE)
+            zipped.writestr(filename, code)
         record = self.control.create_function(
             {
                 "FunctionName": _string(body, "name"),
-                "Runtime": _string(body, "runtime") or default_runtime(),
-                "Handler": "lambda_function.lambda_handler",
+                "Runtime": runtime,
+                "Handler": handler,
                 "Role": f"arn:aws:iam::{self.host.settings.account_id}:role/lambdahost-console",
             },
             archive.getvalue(),

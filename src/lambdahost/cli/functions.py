@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from ..errors import LambdaError
-from ..quickstarts import QUICKSTARTS
+from ..quickstarts import NODE_QUICKSTARTS, QUICKSTARTS
 from ..quickstarts import files as quickstart_files
 from ..statefolder import running_endpoint, state_folder
 from ..template.errors import TemplateError
@@ -51,7 +51,7 @@ def init(name: str, quickstart: str | None, runtime: str | None, no_interactive:
     events, a README and tests that run it with lambdahost. Run again, it leaves the project it
     made as it is."""
     from ..model.function import default_runtime
-    from ..model.limits import PYTHON_RUNTIMES
+    from ..model.limits import NODE_RUNTIMES, PYTHON_RUNTIMES
 
     if quickstart is None:
         asked = not no_interactive and sys.stdin.isatty()
@@ -59,13 +59,18 @@ def init(name: str, quickstart: str | None, runtime: str | None, no_interactive:
     if quickstart not in QUICKSTARTS:
         raise Failure(f"no quick start '{quickstart}': there are {', '.join(QUICKSTARTS)}")
     runtime = runtime or default_runtime()
-    if runtime not in PYTHON_RUNTIMES:
-        raise Failure(f"--runtime {runtime}: the quick starts are Python projects ({', '.join(PYTHON_RUNTIMES)})")
+    if runtime not in PYTHON_RUNTIMES + NODE_RUNTIMES:
+        runtimes = ", ".join(PYTHON_RUNTIMES + NODE_RUNTIMES)
+        raise Failure(f"--runtime {runtime}: the quick starts are Python and Node.js projects ({runtimes})")
+    if runtime in NODE_RUNTIMES and quickstart not in NODE_QUICKSTARTS:
+        raise Failure(
+            f"the {quickstart} quick start is a Python project; for {runtime} there is {', '.join(NODE_QUICKSTARTS)}"
+        )
     folder = Path(name)
     logical_id = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", folder.name)) or "Function"
     placeholders = {"__NAME__": folder.name, "__ID__": logical_id, "__RUNTIME__": runtime}
     wanted = {}
-    for path, text in {**quickstart_files(quickstart), **_PROJECT_FILES}.items():
+    for path, text in {**quickstart_files(quickstart, runtime), **_PROJECT_FILES}.items():
         for placeholder, value in placeholders.items():
             text = text.replace(placeholder, value)
         wanted[folder / path] = text

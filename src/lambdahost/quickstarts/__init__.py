@@ -1,7 +1,8 @@
 """The projects ``lambdahost init`` creates, like ``sam init``'s quick starts: each a SAM template,
 its code, sample events, a README and tests that run it with lambdahost's pytest plugin. In their
 files ``__NAME__`` is the project's name, ``__ID__`` its function's logical id and ``__RUNTIME__``
-its runtime."""
+its runtime. Python's are here, Node.js's in ``nodejs/``; the hello quick start's code is also
+what the console gives a new function, as the Lambda console does."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ QUICKSTARTS = {
     "schedule": "A scheduled job (EventBridge Scheduler)",
     "powertools-api": "A REST API with Powertools for AWS Lambda (routing, logging, tracing)",
 }
+NODE_QUICKSTARTS = ("hello",)  # those with a Node.js version
 
 
-def files(quickstart: str) -> dict[str, str]:
-    """The quick start's files: their paths in the project, and their texts with the placeholders."""
-    from importlib import resources  # (only init needs it)
+def files(quickstart: str, runtime: str = "python") -> dict[str, str]:
+    """The quick start's files for ``runtime``'s language: their paths in the project, and their
+    texts with the placeholders."""
+    from importlib import resources  # (only init and the console need it)
 
-    root = resources.files(__name__) / quickstart
+    root = resources.files(__name__)
+    root = root / "nodejs" / quickstart if runtime.startswith("nodejs") else root / quickstart
     found: dict[str, str] = {}
 
     def walk(folder, prefix: str) -> None:
@@ -34,3 +38,11 @@ def files(quickstart: str) -> dict[str, str]:
 
     walk(root, "")
     return found
+
+
+def first_function(runtime: str) -> tuple[str, str, str]:
+    """What the Lambda console gives a new function of ``runtime``: its file, that file's code and
+    its handler (lambda_function.py for Python, index.mjs for Node.js)."""
+    if runtime.startswith("nodejs"):
+        return "index.mjs", files("hello", runtime)["index.mjs"], "index.handler"
+    return "lambda_function.py", files("hello", runtime)["lambda_function.py"], "lambda_function.lambda_handler"
