@@ -359,3 +359,49 @@ def test_the_console_makes_a_node_function_with_the_lambda_consoles_first_code(t
     assert "export const handler = async (event) => {" in files["files"]["index.mjs"]
     assert tested["functionError"] is None
     assert json.loads(tested["payload"]) == {"statusCode": 200, "body": '"Hello from Lambda!"'}
+
+
+def test_a_package_json_is_installed_once_and_found_by_import_and_require(
+    host: Host, tmp_path: Path, monkeypatch
+) -> None:
+    """A code folder with package.json and no node_modules: its dependencies are installed into the
+    shared cache once (npm install; npm ci with a lock file), and an ES module imports them as a
+    CommonJS module requires them. (The dependency is a local tarball: no network needed.)"""
+    import subprocess
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    vendor = _write(
+        tmp_path / "vendor",
+        {
+            "package.json": '{"name": "greeter", "version": "1.0.0", "main": "index.js"}',
+            "index.js": "module.exports = (name) => `hello ${name}`;\n",
+        },
+    )
+    subprocess.run(["npm", "pack", "--silent"], cwd=vendor, check=True, capture_output=True)
+    tarball = vendor / "greeter-1.0.0.tgz"
+    manifest = json.dumps({"name": "app", "version": "1.0.0", "dependencies": {"greeter": f"file:{tarball}"}})
+    esm = _write(
+        tmp_path / "esm",
+        {
+            "package.json": manifest,
+            "index.mjs": "import greet from 'greeter';\nexport const handler = async () => greet('esm');\n",
+        },
+    )
+    cjs = _write(
+        tmp_path / "cjs",
+        {
+            "package.json": manifest,
+            "index.js": "const greet = require('greeter');\nexports.handler = async () => greet('cjs');\n",
+        },
+    )
+    locked = _write(tmp_path / "locked", {"package.json": manifest, "index.js": (cjs / "index.js").read_text()})
+    subprocess.run(["npm", "install", "--package-lock-only", "--silent"], cwd=locked, check=True, capture_output=True)
+    host.add_function(FunctionConfig(name="esm", handler="index.handler", code_dir=esm, runtime="nodejs20.x"))
+    host.add_function(FunctionConfig(name="cjs", handler="index.handler", code_dir=cjs, runtime="nodejs20.x"))
+    host.add_function(FunctionConfig(name="locked", handler="index.handler", code_dir=locked, runtime="nodejs20.x"))
+    assert host.invoke("esm", {}).payload == b'"hello esm"'
+    assert host.invoke("cjs", {}).payload == b'"hello cjs"'
+    assert host.invoke("locked", {}).payload == b'"hello cjs"'
+    installed = list((tmp_path / "cache" / "lambdahost" / "packages").glob("nodejs*-*"))
+    assert len(installed) == 2, "the same manifest installed once; the locked one (npm ci) apart"
+    assert not (esm / "node_modules").exists(), "the project's folder is left as it was"

@@ -26,7 +26,7 @@ from ..model.function import FunctionConfig
 from ..model.invocation import Invocation, InvocationResult
 from ..model.names import check_qualifier, parse_function_name
 from ..model.registry import LATEST, FunctionRecord, Registry
-from ..sandbox import bytecode, packages
+from ..sandbox import bytecode, npm, packages
 from ..sandbox.environment import Environment, LogSink
 from ..sandbox.forkserver import ForkServer
 from ..sandbox.included import link_included
@@ -105,8 +105,14 @@ class Invoker:
 
     def prepare(self, config: FunctionConfig) -> None:
         """Check that a configuration can run here, and start its interpreter's fork-server."""
-        if config.is_node:
-            self._nodes.resolve(config.runtime)  # (none: an error, now rather than at the first invocation)
+        if config.is_node:  # (no Node.js: an error, now rather than at the first invocation)
+            manifest = npm.manifest_of(config)
+            if manifest is not None:
+                try:
+                    npm.install(self._nodes.resolve(config.runtime), manifest)
+                except packages.InstallFailed as failed:
+                    raise InvalidParameterValueException(str(failed)) from None
+            self._nodes.resolve(config.runtime)
         interpreter = self._interpreter(config)
         if interpreter.version < _INCLUDED_NEEDS and interpreter.executable not in self._included_for:
             self._included_for[interpreter.executable] = self._included

@@ -57,18 +57,21 @@ def limit(
     own_processes: bool = False,
     hidden: "list[str]" = (),
     needed: "list[str]" = (),
+    node_modules: "str | None" = None,
 ) -> "list[str]":
-    """Put a ``size_mb`` tmpfs on ``target`` (/tmp, or a folder) for this process and its children,
-    for good; over /tmp, with the machine's /tmp folders named in ``kept`` bound into it, and with
-    ``seed`` a copy of the rest of what /tmp held (a SnapStart snapshot's files, which Lambda's
-    snapshot keeps with its memory). ``file_systems``: (folder, /mnt/path) pairs, each folder
-    mounted at its path (EFS, as the function's FileSystemConfigs name it); ``task_root``, the
-    code folder, at /var/task, and its ``layers`` gathered at /opt (where the machine allows:
-    see ``_cover``). ``own_processes``: a process namespace too, for the process's children
-    (``isolation.py``). ``hidden``: folders the environment must not see (the host's state, other
-    functions' code), each covered but for what it ``needed`` of them; and /dev holds only the
-    usual devices. Returns the namespaces to keep for it ("user" and "mnt", or "mnt" alone).
-    Raises OSError when this machine does not allow it."""
+    """Put a ``size_mb`` tmpfs on ``target`` (/tmp, or a folder) for this process and its
+    children, for good; over /tmp, with the machine's /tmp folders named in ``kept`` bound into
+    it, and with ``seed`` a copy of the rest of what /tmp held (a SnapStart snapshot's files,
+    which Lambda's snapshot keeps with its memory). ``file_systems``: (folder, /mnt/path) pairs,
+    each folder mounted at its path (EFS, as the function's FileSystemConfigs name it);
+    ``task_root``, the code folder, at /var/task, and its ``layers`` gathered at /opt (where the
+    machine allows: see ``_cover``), with a Node.js function's installed packages
+    (``node_modules``) at /var/node_modules, where both require and import find them.
+    ``own_processes``: a process namespace too, for the process's children (``isolation.py``).
+    ``hidden``: folders the environment must not see (the host's state, other functions' code),
+    each covered but for what it ``needed`` of them; and /dev holds only the usual devices.
+    Returns the namespaces to keep for it ("user" and "mnt", or "mnt" alone). Raises OSError
+    when this machine does not allow it."""
     if _libc is None:
         raise OSError("ephemeral storage needs Linux mount namespaces")
     made = ["mnt"]
@@ -90,6 +93,7 @@ def limit(
         _mount_file_systems(file_systems)
     code = os.open(task_root, os.O_PATH | os.O_DIRECTORY) if task_root else None  # (it may be in /tmp)
     extracted = [os.open(layer, os.O_PATH | os.O_DIRECTORY) for layer in layers] if code is not None else []
+    modules = os.open(node_modules, os.O_PATH | os.O_DIRECTORY) if node_modules and code is not None else None
     machines = os.open(TMP, os.O_PATH | os.O_DIRECTORY)  # the machine's /tmp, once covered
     try:
         options = f"size={size_mb}m,mode={'1777' if target == TMP else '0700'}".encode()
@@ -100,12 +104,13 @@ def limit(
             if seed:
                 _copy(f"/proc/self/fd/{machines}", TMP, kept)
         if code is not None:
-            _cover("/var", {"task": [f"/proc/self/fd/{code}"]})
+            beside = {"node_modules": [f"/proc/self/fd/{modules}"]} if modules is not None else {}
+            _cover("/var", {"task": [f"/proc/self/fd/{code}"], **beside})
         if extracted:
             _cover(OPT, _gathered(extracted))
     finally:
         os.close(machines)
-        for fd in [code, *extracted]:
+        for fd in [code, modules, *extracted]:
             if fd is not None:
                 os.close(fd)
     return made
@@ -269,9 +274,13 @@ def _copy(source: str, target: str, skipped: "frozenset[str]") -> None:
             shutil.copy2(entry.path, os.path.join(target, entry.name), follow_symlinks=False)
 
 
+# A spawn request's other paths on the machine that an environment reads.
+_MACHINE_PATHS = ("included", "wrapper", "exec", "dependencies", "nodeModules")
+
+
 def _needed(spec: dict) -> "list[str]":
     """What an environment reads from the machine's files: its code, layers and runtime."""
-    paths = [spec["taskRoot"], *spec["layers"], *[spec.get(k) for k in ("included", "wrapper", "exec", "dependencies")]]
+    paths = [spec["taskRoot"], *spec["layers"], *[spec.get(k) for k in _MACHINE_PATHS]]
     paths += [
         (spec.get("debug") or {}).get("debugpy"),
         os.path.dirname(__file__),
@@ -374,7 +383,7 @@ class Folders:
         key = (
             spec["taskRoot"],
             *spec["layers"],
-            *[spec.get(k) for k in ("included", "wrapper", "exec", "dependencies")],
+            *[spec.get(k) for k in _MACHINE_PATHS],
         )
         if (key, debugpy) not in self._needs:
             paths = _needed(spec)
@@ -412,7 +421,7 @@ class Folders:
                 needed = [*needs.paths, folder, *(source for source, _ in systems)]
                 made = limit(
                     target, spec["ephemeralStorageMb"], needs.tmp_entries, restored, systems, code, spec["layers"],
-                    own_processes, spec.get("hidden") or [], needed,
+                    own_processes, spec.get("hidden") or [], needed, spec.get("nodeModules"),
                 )  # fmt: skip
                 fds = [os.open(f"/proc/self/ns/{name}", os.O_RDONLY) for name in made]
                 socket.send_fds(self._outbox, [os.fsencode(folder)], fds)

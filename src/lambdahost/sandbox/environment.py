@@ -29,7 +29,7 @@ from ..model.registry import LATEST
 from ..runtime import protocol
 from ..runtime.faults import AFTER_RESTORE_ERROR
 from ..settings import HostSettings
-from . import packages
+from . import npm, packages
 from .forkserver import ExitStatus, ForkServer
 from .interpreter import Interpreter
 from .launch import RUNTIME_DIR
@@ -455,6 +455,12 @@ class Environment:
         if wrapper and (function.is_python or function.is_node):
             spec["wrapper"] = str(self._local_path(wrapper))
         if function.is_node:
+            manifest = npm.manifest_of(function)
+            modules = npm.installed(self._node, manifest) if manifest is not None else None
+            if modules is not None:  # (installed when the function was added: ``Invoker.prepare``)
+                spec["nodeModules"] = str(modules)
+                variables = spec["environment"]
+                variables["NODE_PATH"] = os.pathsep.join(filter(None, [str(modules), variables.get("NODE_PATH")]))
             program, *arguments = node_command(
                 self._node, function.memory_size, spec["environment"].get("NODE_OPTIONS", "")
             )

@@ -75,22 +75,29 @@ def installed(interpreter: Interpreter, requirements: str) -> Path | None:
 def install(interpreter: Interpreter, requirements: str, what: str, cache: Path | None = None) -> Path:
     """The folder holding ``requirements`` (a requirements file's text) installed for
     ``interpreter``; InstallFailed with the installer's own words if it cannot be made."""
-    runtime = interpreter.runtime
-    target = folder(interpreter, requirements, cache)
-    if (target / ".installed").exists():
-        return target
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    (partial / "requirements.txt").write_text(requirements)
     uv = shutil.which("uv")
     if uv:
         command = [uv, "pip", "install", "--python", interpreter.executable]
     else:
         command = [interpreter.executable, "-m", "pip", "install", "--disable-pip-version-check"]
-    command += ["--quiet", "--target", str(partial), "-r", str(partial / "requirements.txt")]
+    command += ["--quiet", "--target", ".", "-r", "requirements.txt"]
+    target = folder(interpreter, requirements, cache)
+    return build(target, {"requirements.txt": requirements}, command, what, interpreter.runtime)
+
+
+def build(target: Path, files: dict[str, str], command: list[str], what: str, runtime: str) -> Path:
+    """``target``, made once: ``files`` written into a fresh folder beside it, ``command`` run
+    there, the folder then moved into place whole (a failed or interrupted install leaves
+    nothing half made); InstallFailed with the installer's own words if it fails."""
+    if (target / ".installed").exists():
+        return target
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    for name, text in files.items():
+        (partial / name).write_text(text)
     log.warning("installing %s for %s (once: it is kept in %s)", what, runtime, target)
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=partial, capture_output=True, text=True)
     if done.returncode != 0:
         shutil.rmtree(partial, ignore_errors=True)
         words = (done.stderr or done.stdout).strip().splitlines()
