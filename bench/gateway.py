@@ -1,7 +1,8 @@
 """An HttpApi route through lambdahost, beside serverless-offline and a plain uvicorn app.
 
-Run: .venv/bin/python bench/gateway.py [--quick] [--rounds N] [--serverless-dir DIR] [--busy]
+Run: .venv/bin/python bench/gateway.py [--quick] [--rounds N] [--serverless-dir DIR] [--busy] [--runtime R]
   --busy: with a CPU-bound neighbour per CPU, started here, for the whole run (a busy machine).
+  --runtime: the function's (python3.11 by default; nodejs20.x: the same handler in JavaScript).
   wrk (apt-get install wrk) drives all three with 1, 8 and 32 connections. serverless-offline is
   measured when DIR holds node_modules with serverless@3 and serverless-offline@13
   (npm install serverless@3 serverless-offline@13). Prints figures and ratios; never fails on time.
@@ -36,7 +37,11 @@ from pathlib import Path
 from common import neighbours
 
 LAMBDAHOST = str(Path(sys.executable).parent / "lambdahost")
-HANDLER = 'def handler(event, context):\n    return {"statusCode": 200, "body": "hello"}\n'
+# The same handler in each language (--runtime): its file, and its text.
+HANDLERS = {
+    "python": ("app.py", 'def handler(event, context):\n    return {"statusCode": 200, "body": "hello"}\n'),
+    "nodejs": ("app.mjs", 'export const handler = async () => ({ statusCode: 200, body: "hello" });\n'),
+}
 TEMPLATE = """
 Resources:
   Hello:
@@ -44,18 +49,19 @@ Resources:
     Properties:
       CodeUri: .
       Handler: app.handler
+      Runtime: {runtime}
       Events:
-        Hello: {Type: HttpApi, Properties: {Path: /hello, Method: GET}}
+        Hello: {{Type: HttpApi, Properties: {{Path: /hello, Method: GET}}}}
 """
 SERVERLESS = """
 service: bench
 frameworkVersion: '3'
-provider: {name: aws, runtime: python3.11, region: us-east-1}
+provider: {{name: aws, runtime: {runtime}, region: us-east-1}}
 plugins: [serverless-offline]
 functions:
   hello:
     handler: app.handler
-    events: [{httpApi: {path: /hello, method: get}}]
+    events: [{{httpApi: {{path: /hello, method: get}}}}]
 """
 UVICORN_APP = """
 async def app(scope, receive, send):
@@ -215,6 +221,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="turns each server takes (default 3; 1 with --quick)")
     parser.add_argument("--serverless-dir", type=Path, help="folder whose node_modules has serverless-offline")
     parser.add_argument("--busy", action="store_true", help="a CPU-bound neighbour per CPU throughout")
+    parser.add_argument("--runtime", default="python3.11", help="the function's runtime: python3.11, nodejs20.x, ...")
     options = parser.parse_args()
     seconds = 2 if options.quick else 5
     rounds = options.rounds or (1 if options.quick else 3)
@@ -223,7 +230,7 @@ def main() -> None:
     results: dict = {}
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        servers = prepare(work, options.serverless_dir)
+        servers = prepare(work, options.serverless_dir, options.runtime)
         with neighbours(options.busy):
             for turn in range(1, rounds + 1):
                 print(f"-- round {turn} of {rounds}")
@@ -233,11 +240,12 @@ def main() -> None:
     summarize(results, [name for name, *_ in servers])
 
 
-def prepare(work: Path, serverless_dir: Path | None) -> list[tuple[str, list[str], int, dict | None]]:
+def prepare(work: Path, serverless_dir: Path | None, runtime: str) -> list[tuple[str, list[str], int, dict | None]]:
     """Write the handler and each server's project into ``work``; the servers to measure, each
     as (name, command, port, environment)."""
-    (work / "app.py").write_text(HANDLER)
-    (work / "template.yaml").write_text(textwrap.dedent(TEMPLATE))
+    name, handler = HANDLERS["nodejs" if runtime.startswith("nodejs") else "python"]
+    (work / name).write_text(handler)
+    (work / "template.yaml").write_text(textwrap.dedent(TEMPLATE).format(runtime=runtime))
     (work / "uvicorn_app.py").write_text(UVICORN_APP)
     port = free_port()
     ours = [LAMBDAHOST, "serve", "--port", str(free_port()), "--api-port", str(port), "--no-watch"]
@@ -246,7 +254,7 @@ def prepare(work: Path, serverless_dir: Path | None) -> list[tuple[str, list[str
     plain = [sys.executable, "-m", "uvicorn", "uvicorn_app:app", "--port", str(port), "--log-level", "warning"]
     servers.append(("plain uvicorn", plain, port, None))
     if serverless_dir and (serverless_dir / "node_modules" / ".bin" / "serverless").exists():
-        (work / "serverless.yml").write_text(textwrap.dedent(SERVERLESS))
+        (work / "serverless.yml").write_text(textwrap.dedent(SERVERLESS).format(runtime=runtime))
         (work / "node_modules").symlink_to(serverless_dir / "node_modules")
         env = {
             **os.environ,

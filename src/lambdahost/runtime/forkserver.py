@@ -178,7 +178,7 @@ class _Environments:
 
 
 def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Folders, restored) -> "tuple[int, int]":
-    """A Python environment gets (channel, log) descriptors; a custom runtime only its log. A
+    """A Python or Node.js environment gets (channel, log) descriptors; a custom runtime only its log. A
     snapshot's channel is its control socket once it has initialized. Returns the child's pid and
     where it tells which process the environment is (``_Environments``)."""
     needs = folders.needs(spec)
@@ -197,7 +197,7 @@ def _fork(spec: dict, fds: "list[int]", server_fds: tuple, folders: ephemeral.Fo
             if restored is not None:
                 code = _run(lambda: bootstrap.restore(socket.socket(fileno=fds[0]), restored))
             elif "exec" in spec:  # (before "wrapper": it may be one of its own)
-                code = _exec(spec)
+                code = _exec(spec, fds[0] if len(fds) > 1 else None)
             elif "wrapper" in spec:
                 code = _exec_wrapper(spec, fds[0])
             elif _STARTUP_VARIABLES & spec["environment"].keys():
@@ -257,10 +257,14 @@ def _raise_descriptor_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def _exec(spec: dict) -> int:
-    """A runtime that is a program of its own (a custom runtime's bootstrap, lambdahost's Node.js
-    runtime) replaces this process, and talks to the Runtime API; an AWS_LAMBDA_EXEC_WRAPPER
-    replaces it instead, handed the runtime's command."""
+def _exec(spec: dict, channel_fd: "int | None") -> int:
+    """A runtime that is a program of its own replaces this process: a custom runtime's bootstrap,
+    which talks to the Runtime API, or lambdahost's Node.js runtime, which is handed the channel
+    (its descriptor in _LAMBDAHOST_CHANNEL_FD). An AWS_LAMBDA_EXEC_WRAPPER replaces it instead,
+    handed the runtime's command."""
+    if channel_fd is not None:
+        os.set_inheritable(channel_fd, True)
+        spec["environment"]["_LAMBDAHOST_CHANNEL_FD"] = str(channel_fd)
     command = [spec["exec"], *spec.get("args", ())]
     return _exec_wrapped(spec, command) if "wrapper" in spec else _exec_command(command, spec["environment"])
 

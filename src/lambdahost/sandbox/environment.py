@@ -125,7 +125,7 @@ class Environment:
         self._request_id = ""
         init_ms = None
         failed = None  # a SnapStart environment's failed init or restore: no suppressed init follows
-        if self._process is not None and self._process.exit_status.done():  # it ended after its last answer
+        if self._process is not None and self._process.ended:  # after its last answer
             self.reset()
         if self._process is None and not self._init_failed:
             init = await self._init("init", self._enforced(time.monotonic() + self._settings.init_timeout))
@@ -162,15 +162,22 @@ class Environment:
         self._lines = []
         started = self._begin(invocation)
         deadline = started + self.function.timeout
+        streamed: list[bytes] = []
         try:
             frame = process.call(self._meta(invocation, deadline), invocation.payload, deadline)
+            while _streaming(frame, invocation, streamed):
+                frame = process.wait_frame(deadline)
         except TimedOut:
             outcome = self._timed_out(invocation)
         except BaseException:  # interrupted: its answer must never reach the next invocation
             self.reset()
             raise
         else:
-            outcome = self._answer(frame) if frame else self._exited(invocation.request_id, process.wait_exit_now())
+            outcome = (
+                self._answer(_whole(frame, streamed))
+                if frame
+                else self._exited(invocation.request_id, process.wait_exit_now())
+            )
         return self._end(invocation, outcome, started, None)
 
     def _begin(self, invocation: Invocation) -> float:
@@ -236,10 +243,7 @@ class Environment:
         try:
             await process.invoke(self._meta(invocation, deadline), invocation.payload)
             frame = await process.receive(self._enforced(deadline))
-            while frame is not None and frame[0] == protocol.CHUNK:  # a streamed response, as it is written
-                streamed.append(frame[2])
-                if invocation.on_chunk is not None:
-                    invocation.on_chunk(frame[2], frame[1]["contentType"])
+            while _streaming(frame, invocation, streamed):
                 frame = await process.receive(self._enforced(deadline))
         except TimedOut:
             return self._timed_out(invocation)
@@ -255,9 +259,7 @@ class Environment:
                 self._init_failed = True
                 return await self._run(invocation, deadline)
             return self._exited(invocation.request_id, status)
-        if streamed and frame[0] == protocol.RESULT:
-            frame = (frame[0], frame[1], b"".join(streamed))
-        return self._answer(frame)
+        return self._answer(_whole(frame, streamed))
 
     @staticmethod
     def _meta(invocation: Invocation, deadline: float) -> dict:
@@ -283,6 +285,8 @@ class Environment:
     def _answer(self, frame: protocol.Frame) -> _Outcome:
         kind, result_meta, body = frame
         self._max_rss_kb = max(self._max_rss_kb, int(result_meta.get("maxRssKb", 0)))
+        if "exiting" in result_meta:  # the runtime ends after this answer: the next invocation gets a new one
+            self.reset()
         if kind == protocol.ERROR:
             return body, "Unhandled", result_meta["errorType"], "success", "application/json"
         return body, None, None, "success", result_meta["contentType"]
@@ -337,7 +341,7 @@ class Environment:
             )
             self._emit(self._platform.init_report(phase, duration_ms, "error", "Runtime.InvalidEntrypoint"))
             return _Init(False, duration_ms, "error", "Runtime.InvalidEntrypoint", error)
-        process_class = EnvironmentProcess if self.function.is_python else RuntimeApiProcess
+        process_class = EnvironmentProcess if self.function.is_python or self.function.is_node else RuntimeApiProcess
         process = process_class(self._forkserver, self._on_output)
         await process.start(spec)
         self._process = process
@@ -593,6 +597,22 @@ class Environment:
         self.flush_logs()
         self._forkserver.release(str(self.tmp_dir))
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+
+def _streaming(frame: protocol.Frame | None, invocation: Invocation, streamed: list[bytes]) -> bool:
+    """Whether ``frame`` is a part of a streamed response (kept, and handed on as it comes): then
+    more follow."""
+    if frame is None or frame[0] != protocol.CHUNK:
+        return False
+    streamed.append(frame[2])
+    if invocation.on_chunk is not None:
+        invocation.on_chunk(frame[2], frame[1]["contentType"])
+    return True
+
+
+def _whole(frame: protocol.Frame, streamed: list[bytes]) -> protocol.Frame:
+    """A streamed response's last frame, holding the whole response (an error's holds the error)."""
+    return (frame[0], frame[1], b"".join(streamed)) if streamed and frame[0] == protocol.RESULT else frame
 
 
 def _runtime_version(function: FunctionConfig, interpreter: Interpreter, node: Node | None) -> tuple[str, str]:

@@ -115,6 +115,14 @@ class _Process:
                 return
             self._on_output(data)
 
+    @property
+    def ended(self) -> bool:
+        """Whether the process has ended (or closed its channel) since its last answer: a Node.js
+        runtime exits after reporting an unhandled rejection."""
+        return bool(self._frames and self._frames[0] is None) or (
+            self.exit_status is not None and self.exit_status.done()
+        )
+
     async def wait_exit(self, timeout: float = 2.0) -> ExitStatus:
         try:
             return await asyncio.wait_for(asyncio.shield(self.exit_status), timeout)
@@ -209,6 +217,13 @@ class EnvironmentProcess(_Process):
             raise TimedOut() from None
         except OSError:
             return None
+        return self._frames.popleft()
+
+    def wait_frame(self, deadline: float) -> protocol.Frame | None:
+        """The next frame, waited for outside the event loop: after ``call``, the rest of a
+        streamed response. None if the environment went away."""
+        if not self._await_frame(deadline, 0.0):
+            raise TimedOut()
         return self._frames.popleft()
 
     def _await_frame(self, until: float, awake_until: float) -> bool:

@@ -1,12 +1,13 @@
-// lambdahost's Node.js runtime: loads the function's handler, then serves its invocations through
-// the Runtime API, one at a time, with the semantics of AWS's own runtime interface client
+// lambdahost's Node.js runtime: loads the function's handler, then serves its invocations, one at
+// a time, over the channel the host gave it (host.mjs), with the semantics of AWS's own runtime
+// interface client
 // (aws-lambda-nodejs-runtime-interface-client 3: src/index.mjs, src/Runtime.js,
 // src/CallbackContext.js, src/InvokeContext.js). Lambda's nodejs24.x and later run its version 4,
 // which calls handlers only as async functions: a handler of three parameters (a callback) fails
 // its init, the context has no succeed, fail, done or callbackWaitsForEmptyEventLoop, and an
 // answer never waits for the event loop to empty. Node's standard library only.
 //
-//   node bootstrap.mjs     (with _HANDLER, LAMBDA_TASK_ROOT and AWS_LAMBDA_RUNTIME_API set)
+//   node bootstrap.mjs     (with _HANDLER, LAMBDA_TASK_ROOT and _LAMBDAHOST_CHANNEL_FD set)
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
@@ -16,11 +17,12 @@ import {
   UnhandledPromiseRejection,
 } from './errors.mjs';
 import { describe, loadHandler, streamifyResponse } from './handler.mjs';
+import { Host, serialized } from './host.mjs';
 import { patchConsole, setInvocation } from './logging.mjs';
-import { RuntimeApi, serialized } from './runtime-api.mjs';
 import { HttpResponseStream, responseStream } from './streaming.mjs';
 
-const api = new RuntimeApi(process.env.AWS_LAMBDA_RUNTIME_API);
+const api = new Host(Number(process.env._LAMBDAHOST_CHANNEL_FD));
+delete process.env._LAMBDAHOST_CHANNEL_FD; // (lambdahost's, not the function's)
 const logError = patchConsole();
 const release = Number(/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV ?? '')?.[1] ?? process.versions.node.split('.')[0]);
 const callbacks = release < 24;
@@ -112,7 +114,7 @@ function parsed(text, name) {
 function begin(headers) {
   const requestId = headers['lambda-runtime-aws-request-id'];
   setInvocation(requestId, headers['lambda-runtime-aws-tenant-id']);
-  fatal = (error, status) => api.fail(requestId, error).finally(() => process.exit(status));
+  fatal = (error, status) => api.fail(requestId, error, true).finally(() => process.exit(status));
   return requestId;
 }
 
@@ -234,13 +236,7 @@ async function invokeStreaming(body, headers) {
   };
   const context = contextOf(headers, callbacks ? waiting : { xRayTraceId: headers['lambda-runtime-trace-id'] });
   const request = api.stream(requestId, 'application/octet-stream', metadata.highWaterMark);
-  const answered = new Promise((resolve, reject) => {
-    request.on('response', (response) => {
-      response.on('data', () => {});
-      response.on('end', resolve);
-    });
-    request.on('error', reject);
-  });
+  const answered = request.answered;
   const { stream, fail } = responseStream(request);
   const failed = (error) => {
     logError('Invoke Error', error);
@@ -263,7 +259,7 @@ async function invokeStreaming(body, headers) {
   } catch (error) {
     failed(error);
   }
-  await answered.catch((error) => fatal(error, 129));
+  await answered;
   if (waitForEmptyEventLoop) {
     await new Promise((resolve) => {
       beforeExit = () => setImmediate(resolve);

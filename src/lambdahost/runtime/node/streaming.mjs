@@ -1,16 +1,16 @@
 // Response streaming, as AWS's Node.js runtime offers it (aws-lambda-nodejs-runtime-interface-client,
 // src/ResponseStream.js, src/HttpResponseStream.js): a handler wrapped by
-// awslambda.streamifyResponse gets a writable stream whose writes travel to the Runtime API as
-// they are made; awslambda.HttpResponseStream.from puts a function URL's status and headers
-// before the body (a JSON prelude, then eight zero bytes).
+// awslambda.streamifyResponse gets a writable stream whose writes travel to the host as they are
+// made; awslambda.HttpResponseStream.from puts a function URL's status and headers before the
+// body (a JSON prelude, then eight zero bytes).
 
-import { InvalidStreamingOperation, toRuntimeError } from './errors.mjs';
+import { InvalidStreamingOperation } from './errors.mjs';
 
 const PRELUDE_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
 const DELIMITER = 8;
 
-// What the handler may use of the request: the Writable's methods and properties, not the
-// HTTP request beneath.
+// What the handler may use of the response: the Writable's methods and properties, as AWS's
+// client offers them.
 const METHODS = [
   'cork',
   'destroy',
@@ -42,7 +42,8 @@ const READ_ONLY = [
   'writableLength',
 ];
 
-/** The handler's response stream over ``request``, and how to fail it (trailers, then the end). */
+/** The handler's response stream over ``request`` (host.mjs's ResponseStream), and how to fail
+ * it midway (its last frame an error). */
 export function responseStream(request) {
   let written = false;
   const write = request.write.bind(request);
@@ -70,7 +71,7 @@ export function responseStream(request) {
     if (written) {
       throw new InvalidStreamingOperation('Cannot set content-type, too late.');
     }
-    request.setHeader('Content-Type', contentType);
+    request.contentType = contentType;
   };
   for (const property of ['destroyed', 'writable']) {
     Object.defineProperty(stream, property, { get: () => request[property], set: (value) => (request[property] = value) });
@@ -79,11 +80,7 @@ export function responseStream(request) {
     Object.defineProperty(stream, property, { get: () => request[property] });
   }
   const fail = (error) => {
-    const reported = toRuntimeError(error);
-    request.addTrailers({
-      'Lambda-Runtime-Function-Error-Type': reported.errorType,
-      'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(reported)).toString('base64'),
-    });
+    request.failure = error;
     request.end();
   };
   return { stream, fail };
