@@ -4,6 +4,7 @@ runtime interface client (aws-lambda-nodejs-runtime-interface-client; version 4 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
@@ -405,3 +406,28 @@ def test_a_package_json_is_installed_once_and_found_by_import_and_require(
     installed = list((tmp_path / "cache" / "lambdahost" / "packages").glob("nodejs*-*"))
     assert len(installed) == 2, "the same manifest installed once; the locked one (npm ci) apart"
     assert not (esm / "node_modules").exists(), "the project's folder is left as it was"
+
+
+def test_a_function_added_or_changed_gets_a_runtime_started_ahead(tmp_path: Path, run) -> None:
+    """Node cannot be forked warm as Python is: as a Node.js function is added (or its code
+    changes), a runtime is started ahead, waiting to load the handler, so that the invocation
+    after an edit only imports it. Seen from the handler: Node had been up since before it was
+    asked for; and the spare is replaced after a cold start takes it."""
+    from lambdahost import AsyncHost
+
+    code = _write(tmp_path / "code", {"index.mjs": "export const handler = async () => process.uptime();\n"})
+    config = FunctionConfig(name="ahead", handler="index.handler", code_dir=code, runtime="nodejs20.x")
+
+    async def scenario() -> tuple[float, float, str]:
+        async with AsyncHost(state_dir=tmp_path / "state") as host:
+            host.add_function(config)
+            await asyncio.sleep(1.0)
+            first = await host.invoke("ahead")
+            await asyncio.sleep(1.0)
+            concurrent = await asyncio.gather(*(host.invoke("ahead") for _ in range(2)))
+            return float(first.payload), min(float(r.payload) for r in concurrent), first.log
+
+    first, scaled_out, log = run(scenario())
+    assert first >= 0.9, "Node started as the function was added, a second before the invocation"
+    assert scaled_out >= 0.9, "a new spare, started after the first cold start took the old one"
+    assert "INIT_START" in log and "Init Duration" in log

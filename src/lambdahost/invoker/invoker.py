@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -91,6 +92,7 @@ class Invoker:
         record.touch()
         self.recycle(config.name)
         bytecode.invalidate(config.code_dir)
+        self._start_ahead(config)
         return record
 
     def put_record(self, record: FunctionRecord) -> FunctionRecord:
@@ -101,7 +103,15 @@ class Invoker:
         if record.name in self.registry:
             self.remove_function(record.name)
         self.registry.put(record)
+        self._start_ahead(record.config)
         return record
+
+    def _start_ahead(self, config: FunctionConfig) -> None:
+        """A function whose runtime is slow to start (Node.js) gets an environment started ahead
+        as it is added or changed, so that the invocation that follows an edit only loads it."""
+        if config.is_node:
+            with contextlib.suppress(RuntimeError):  # (no loop running: it starts at the first cold start)
+                self._pool(config, LATEST, "").start_spare()
 
     def prepare(self, config: FunctionConfig) -> None:
         """Check that a configuration can run here, and start its interpreter's fork-server."""

@@ -24,7 +24,9 @@ class Provisioned:
 
 class Pool:
     """Warm environments are reused most recently used first, so the rest age out and are
-    reclaimed; provisioned ones (initialized ahead of any invocation) are never reclaimed."""
+    reclaimed; provisioned ones (initialized ahead of any invocation) are never reclaimed. For a
+    runtime slow to start (Node.js), once one environment has been needed, a spare is kept
+    started ahead, its handler not loaded: the next cold start is only the handler's import."""
 
     def __init__(
         self, create: Callable[[], Environment], idle_timeout: float, snapshot: Snapshot | None = None
@@ -38,6 +40,8 @@ class Pool:
         self._provisioned: set[Environment] = set()  # initialized ahead, or being so
         self._initializing: set[asyncio.Task] = set()
         self._provision_failure: str | None = None
+        self._spare: Environment | None = None  # started ahead (``Environment.start_ahead``)
+        self._sparing = False  # one is being started
         self.retired = False
 
     @property
@@ -56,9 +60,35 @@ class Pool:
         elif warm_only:
             return None
         else:
-            environment = self._create()
+            environment, self._spare = self._spare or self._create(), None
+            if environment.starts_ahead:
+                self.start_spare()
         self._busy.add(environment)
         return environment
+
+    def start_spare(self) -> None:
+        """Start a spare environment ahead of need (one at most is kept)."""
+        if self._spare is not None or self._sparing:
+            return
+        self._sparing = True
+        spare = self._create()
+        task = asyncio.get_running_loop().create_task(self._keep_spare(spare))
+        self._initializing.add(task)
+        task.add_done_callback(self._initializing.discard)
+
+    async def _keep_spare(self, spare: Environment) -> None:
+        try:
+            await spare.start_ahead()
+        except Exception as failed:  # (its invocation, if one comes, starts one of its own and says why)
+            log.debug("a spare environment of %s could not start: %s", spare.function.name, failed)
+            spare.close()
+            return
+        finally:
+            self._sparing = False
+        if self.retired:
+            spare.close()
+        else:
+            self._spare = spare
 
     def release(self, environment: Environment) -> None:
         self._busy.discard(environment)
@@ -104,7 +134,10 @@ class Pool:
         return Provisioned(ready, self._provision_failure)
 
     def reclaim(self) -> int:
-        """Close environments idle for longer than the idle timeout; returns how many."""
+        """Close environments idle for longer than the idle timeout (a spare too); returns how many."""
+        if self._spare is not None and self._spare.last_used < time.monotonic() - self._idle_timeout:
+            self._spare.close()
+            self._spare = None
         if not self._idle or self._idle[0].last_used >= time.monotonic() - self._idle_timeout:
             return 0  # the least recently used is at the front: nothing has expired
         cutoff = time.monotonic() - self._idle_timeout
@@ -117,19 +150,21 @@ class Pool:
     def retire(self) -> None:
         """Close idle environments now and busy ones when they come back: the function changed."""
         self.retired = True
-        for environment in self._idle:
+        for environment in [*self._idle, *filter(None, [self._spare])]:
             environment.close()
         self._idle.clear()
+        self._spare = None
         if not self._busy:  # (busy environments' exits are reported by their snapshot)
             self._discard_snapshot()
 
     def close(self) -> None:
         for task in self._initializing:
             task.cancel()
-        for environment in {*self.environments, *self._provisioned}:
+        for environment in {*self.environments, *self._provisioned, *filter(None, [self._spare])}:
             environment.close()
         self._idle.clear()
         self._busy.clear()
+        self._spare = None
         self._discard_snapshot()
 
     def take_snapshot(self, name: str) -> None:

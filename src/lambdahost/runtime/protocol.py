@@ -41,6 +41,7 @@ ERROR = 13
 CHUNK = 14  # a part of a streamed response, as the runtime writes it (custom and Node.js runtimes)
 # host -> environment
 INVOKE = 20
+LOAD = 21  # an environment started ahead (Node.js) may load its handler now
 
 
 def encode(kind: int, meta: "dict[str, str] | None" = None, body: bytes = b"") -> bytes:

@@ -86,6 +86,7 @@ class Environment:
         ``node``: the Node.js that runs a Node.js function."""
         self.function = function
         self._node = node
+        self._ahead: EnvironmentProcess | None = None  # started ahead, its handler not loaded yet
         self._included = included
         self._hidden = hidden
         self.version = version
@@ -341,9 +342,20 @@ class Environment:
             )
             self._emit(self._platform.init_report(phase, duration_ms, "error", "Runtime.InvalidEntrypoint"))
             return _Init(False, duration_ms, "error", "Runtime.InvalidEntrypoint", error)
-        process_class = EnvironmentProcess if self.function.is_python or self.function.is_node else RuntimeApiProcess
-        process = process_class(self._forkserver, self._on_output)
-        await process.start(spec)
+        process, self._ahead = self._ahead, None
+        if process is not None:  # started ahead (``start_ahead``): its init is the handler's import
+            started = time.monotonic()
+            try:
+                process.load()
+            except OSError:  # it ended meanwhile: a new one, then
+                process.close()
+                process = None
+        if process is None:
+            process_class = (
+                EnvironmentProcess if self.function.is_python or self.function.is_node else RuntimeApiProcess
+            )
+            process = process_class(self._forkserver, self._on_output)
+            await process.start(spec)
         self._process = process
         try:
             frame = await process.receive(deadline)
@@ -372,6 +384,22 @@ class Environment:
         else:
             self._emit(self._platform.init_report(phase, duration_ms, init.status, init.error_type))
         return init
+
+    @property
+    def starts_ahead(self) -> bool:
+        """Whether a spare of this environment is worth starting ahead of need (``Pool``): a Node.js
+        runtime, which cannot be forked warm from a server as Python can, takes tens of
+        milliseconds to start before it loads a handler."""
+        return self.function.is_node and self._debug_port is None
+
+    async def start_ahead(self) -> None:
+        """Start the runtime now, to wait until an invocation needs it before it loads the handler:
+        that invocation's init is then only the handler's import."""
+        spec = self._spawn_spec()
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        process = EnvironmentProcess(self._forkserver, self._on_output)
+        await process.start({**spec, "environment": {**spec["environment"], "_LAMBDAHOST_AHEAD": "1"}})
+        self._ahead = process
 
     def _missing_module_hint(self, error_body: bytes) -> str | None:
         """Where a module the handler could not import belongs: on Lambda a function has its code,
@@ -588,9 +616,10 @@ class Environment:
 
     def reset(self) -> None:
         """Stop the process (after a timeout or crash); the slot and its /tmp stay for reuse."""
-        if self._process is not None:
-            self._process.close()
-            self._process = None
+        for process in (self._process, self._ahead):
+            if process is not None:
+                process.close()
+        self._process = self._ahead = None
 
     def close(self) -> None:
         self.reset()

@@ -177,6 +177,10 @@ class EnvironmentProcess(_Process):
         self._loop.add_reader(self._channel, self._on_channel)
         self._poller.register(self._channel, select.POLLIN)
 
+    def load(self) -> None:
+        """Tell a runtime started ahead (``spec["ahead"]``) to load its handler: its init begins."""
+        self._channel.sendall(protocol.encode(protocol.LOAD))
+
     async def invoke(self, meta: dict, payload: bytes) -> None:
         """Hand the environment an invocation; its answer arrives through ``receive``. When it is
         the host's only invocation (``hotWaitUs``), a quick answer is waited for awake here: the

@@ -50,6 +50,10 @@ if (flag !== '1' && flag !== 'true') {
   globalThis.awslambda = { streamifyResponse, HttpResponseStream };
 }
 
+if (process.env._LAMBDAHOST_AHEAD) {  // started ahead of need: the init begins when an invocation needs it
+  delete process.env._LAMBDAHOST_AHEAD;
+  await api.loadSignal();
+}
 const handler = await loadHandler(process.env.LAMBDA_TASK_ROOT, process.env._HANDLER);
 const metadata = describe(handler);
 if (!callbacks && metadata.parameters >= 3 && !metadata.streaming) {

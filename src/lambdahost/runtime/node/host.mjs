@@ -14,6 +14,7 @@ const RESULT = 12;
 const ERROR = 13;
 const CHUNK = 14;
 const INVOKE = 20;
+const LOAD = 21;
 const HEADER = 9;
 
 // An invocation's metadata, as the Runtime API's headers name it (InvokeContext's names).
@@ -32,11 +33,23 @@ export class Host {
     this.socket = new net.Socket({ fd, readable: true, writable: true });
     this.buffer = Buffer.alloc(0);
     this.waiting = null;
+    this.loading = null;
     this.initialized = false;
     this.socket.on('data', (data) => this.feed(data));
     this.socket.on('end', () => process.exit(0)); // the host closed the environment
     this.socket.on('error', () => process.exit(0));
     this.socket.unref(); // (only while it waits for an invocation does the channel keep Node alive)
+  }
+
+  /** Resolves when the host says to load the handler (a runtime started ahead of need). */
+  loadSignal() {
+    this.socket.ref();
+    return new Promise((resolve) => {
+      this.loading = () => {
+        this.socket.unref();
+        resolve();
+      };
+    });
   }
 
   /** The next invocation: its event as JSON text and its metadata as Runtime API headers. */
@@ -71,7 +84,10 @@ export class Host {
       }
       const body = this.buffer.subarray(HEADER + metaLength, end);
       this.buffer = this.buffer.subarray(end);
-      if (kind === INVOKE && this.waiting !== null) {
+      if (kind === LOAD && this.loading) {
+        this.loading();
+        this.loading = null;
+      } else if (kind === INVOKE && this.waiting !== null) {
         const waiting = this.waiting;
         this.waiting = null;
         waiting(meta, Buffer.from(body));
