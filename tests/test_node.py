@@ -431,3 +431,58 @@ def test_a_function_added_or_changed_gets_a_runtime_started_ahead(tmp_path: Path
     assert first >= 0.9, "Node started as the function was added, a second before the invocation"
     assert scaled_out >= 0.9, "a new spare, started after the first cold start took the old one"
     assert "INIT_START" in log and "Init Duration" in log
+
+
+ESBUILD_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  HelloWorldFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: hello-world/
+      Handler: app.lambdaHandler
+      Runtime: nodejs20.x
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties:
+        Minify: true
+        Target: es2020
+        Sourcemap: true
+        EntryPoints: [app.ts]
+"""
+
+TYPESCRIPT_HANDLER = """import { greeting } from './greeting';
+
+type Event = { name?: string; fail?: boolean };
+
+export const lambdaHandler = async (event: Event): Promise<{ statusCode: number; body: string }> => {
+    if (event.fail) {
+        throw new Error('failed in TypeScript');
+    }
+    return { statusCode: 200, body: JSON.stringify({ message: greeting(event.name ?? 'world') }) };
+};
+"""
+
+
+def test_a_typescript_function_sam_builds_with_esbuild_runs_with_its_source_maps(host: Host, tmp_path: Path) -> None:
+    """Metadata BuildMethod esbuild (sam init's TypeScript hello world): bundled as sam build
+    bundles it, once per change of its sources; with Sourcemap, a stack trace names the .ts line."""
+    from lambdahost.template import load_project
+
+    project = _write(
+        tmp_path / "project",
+        {
+            "template.yaml": ESBUILD_TEMPLATE,
+            "hello-world/app.ts": TYPESCRIPT_HANDLER,
+            "hello-world/greeting.ts": "export const greeting = (name: string): string => `hello ${name}`;\n",
+        },
+    )
+    [definition] = load_project(project / "template.yaml").functions.values()
+    host.add_function(definition.config)
+    answer = host.invoke("HelloWorldFunction", {"name": "ts"})
+    failed = host.invoke("HelloWorldFunction", {"fail": True})
+    assert json.loads(json.loads(answer.payload)["body"]) == {"message": "hello ts"}
+    trace = json.loads(failed.payload)["trace"]
+    assert trace[0] == "Error: failed in TypeScript"
+    assert "app.ts:7" in trace[1], trace
+    assert not (project / "hello-world" / "app.js").exists(), "the project's folder is left as it was"

@@ -27,7 +27,7 @@ from ..model.function import FunctionConfig
 from ..model.invocation import Invocation, InvocationResult
 from ..model.names import check_qualifier, parse_function_name
 from ..model.registry import LATEST, FunctionRecord, Registry
-from ..sandbox import bytecode, npm, packages
+from ..sandbox import bytecode, esbuild, npm, packages
 from ..sandbox.environment import Environment, LogSink
 from ..sandbox.forkserver import ForkServer
 from ..sandbox.included import link_included
@@ -116,13 +116,13 @@ class Invoker:
     def prepare(self, config: FunctionConfig) -> None:
         """Check that a configuration can run here, and start its interpreter's fork-server."""
         if config.is_node:  # (no Node.js: an error, now rather than at the first invocation)
-            manifest = npm.manifest_of(config)
-            if manifest is not None:
-                try:
-                    npm.install(self._nodes.resolve(config.runtime), manifest)
-                except packages.InstallFailed as failed:
-                    raise InvalidParameterValueException(str(failed)) from None
-            self._nodes.resolve(config.runtime)
+            node, manifest = self._nodes.resolve(config.runtime), npm.manifest_of(config)
+            try:
+                modules = npm.install(node, manifest) if manifest is not None else None
+                if config.esbuild is not None:
+                    esbuild.build(config, node, modules)
+            except packages.InstallFailed as failed:
+                raise InvalidParameterValueException(str(failed)) from None
         interpreter = self._interpreter(config)
         if interpreter.version < _INCLUDED_NEEDS and interpreter.executable not in self._included_for:
             self._included_for[interpreter.executable] = self._included
@@ -304,11 +304,22 @@ class Invoker:
 
             included = self._included_for.get(interpreter.executable, self._included)
 
+            node = self._nodes.resolve(function.runtime) if function.is_node else None
+            bundle = esbuild.built(function, node) if node is not None and function.esbuild is not None else None
+
             def environment(forkserver: ForkServer) -> Environment:
                 hidden = self._hidden_from(function)
-                node = self._nodes.resolve(function.runtime) if function.is_node else None
                 return Environment(
-                    function, version, forkserver, self.settings, self._tmp_root, self._sink, included, hidden, node
+                    function,
+                    version,
+                    forkserver,
+                    self.settings,
+                    self._tmp_root,
+                    self._sink,
+                    included,
+                    hidden,
+                    node,
+                    bundle,
                 )
 
             forkserver = self._forkservers[interpreter.executable]

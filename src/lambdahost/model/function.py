@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import InvalidParameterValueException, ValidationException
 from . import limits
@@ -70,6 +71,8 @@ class FunctionConfig:
     # What GetFunction says; an environment runs on this machine's architecture either way.
     architectures: Sequence[str] = ("x86_64",)
     tracing: str = "PassThrough"  # TracingConfig.Mode: Active sends traces to X-Ray, which is not here
+    # SAM's Metadata BuildProperties of a function it builds with esbuild (BuildMethod: esbuild)
+    esbuild: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code_dir", Path(self.code_dir).resolve())

@@ -29,7 +29,7 @@ from ..model.registry import LATEST
 from ..runtime import protocol
 from ..runtime.faults import AFTER_RESTORE_ERROR
 from ..settings import HostSettings
-from . import npm, packages
+from . import esbuild, npm, packages
 from .forkserver import ExitStatus, ForkServer
 from .interpreter import Interpreter
 from .launch import RUNTIME_DIR
@@ -80,12 +80,15 @@ class Environment:
         included: Path,
         hidden: Sequence[Path] = (),
         node: Node | None = None,
+        task_root: Path | None = None,
     ) -> None:
         """``included``: the folder of the libraries Lambda's Python runtime includes (``included.py``);
         ``hidden``: folders the function's processes must not see (``runtime/ephemeral.py``);
-        ``node``: the Node.js that runs a Node.js function."""
+        ``node``: the Node.js that runs a Node.js function; ``task_root``: where its code is, if not
+        in its code folder (an esbuild function's bundle)."""
         self.function = function
         self._node = node
+        self._task_root = Path(task_root or function.code_dir)
         self._ahead: EnvironmentProcess | None = None  # started ahead, its handler not loaded yet
         self._included = included
         self._hidden = hidden
@@ -457,7 +460,7 @@ class Environment:
         function = self.function
         spec = {
             "handler": function.handler,
-            "taskRoot": str(function.code_dir),
+            "taskRoot": str(self._task_root),
             "layers": [str(p) for p in function.layers],
             "environment": self._environment_variables(),
             "memoryLimitKb": function.memory_size * 1024,
@@ -509,7 +512,7 @@ class Environment:
         that has it), ``/var/task/...`` in its code folder; anything else as it is."""
         given = PurePosixPath(path)
         if given.is_relative_to("/var/task"):
-            return self.function.code_dir / given.relative_to("/var/task")
+            return self._task_root / given.relative_to("/var/task")
         if given.is_relative_to("/opt"):
             inside = given.relative_to("/opt")
             found = (layer / inside for layer in reversed(self.function.layers))
@@ -525,7 +528,7 @@ class Environment:
 
     def _environment_variables(self) -> dict:
         function, settings = self.function, self._settings
-        task, layers = str(function.code_dir), [str(layer) for layer in reversed(function.layers)]
+        task, layers = str(self._task_root), [str(layer) for layer in reversed(function.layers)]
         libraries = [task, f"{task}/lib", *(f"{layer}/lib" for layer in layers)]  # /var/task, /var/task/lib, /opt/lib
         variables = {
             # Lambda's PATH ends with /opt/bin, its LD_LIBRARY_PATH with the code's and /opt/lib
@@ -563,7 +566,7 @@ class Environment:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
                 "AWS_LAMBDA_FUNCTION_VERSION": self.version,
                 "AWS_LAMBDA_INITIALIZATION_TYPE": self._platform.initialization_type,
-                "LAMBDA_TASK_ROOT": str(function.code_dir),
+                "LAMBDA_TASK_ROOT": task,
                 "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
             }
         )
@@ -574,6 +577,8 @@ class Environment:
             variables["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{function.runtime}"
         if function.is_node and not variables.get("NODE_PATH"):  # (the function's own, if it sets one)
             variables["NODE_PATH"] = node_path(function.runtime, task, layers)
+        if function.esbuild is not None:
+            variables["NODE_OPTIONS"] = esbuild.node_options(function, variables.get("NODE_OPTIONS", ""))
         if function.logging.json:
             variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             variables["AWS_LAMBDA_LOG_LEVEL"] = function.logging.application_log_level or "INFO"

@@ -85,10 +85,13 @@ def install(interpreter: Interpreter, requirements: str, what: str, cache: Path 
     return build(target, {"requirements.txt": requirements}, command, what, interpreter.runtime)
 
 
-def build(target: Path, files: dict[str, str], command: list[str], what: str, runtime: str) -> Path:
+def build(
+    target: Path, files: dict[str, str], command: list[str], what: str, runtime: str, variables: dict | None = None
+) -> Path:
     """``target``, made once: ``files`` written into a fresh folder beside it, ``command`` run
-    there, the folder then moved into place whole (a failed or interrupted install leaves
-    nothing half made); InstallFailed with the installer's own words if it fails."""
+    there (with ``variables`` added to its environment), the folder then moved into place whole
+    (a failed or interrupted install leaves nothing half made); InstallFailed with the
+    installer's own words if it fails."""
     if (target / ".installed").exists():
         return target
     partial = target.with_name(target.name + ".partial")
@@ -97,7 +100,8 @@ def build(target: Path, files: dict[str, str], command: list[str], what: str, ru
     for name, text in files.items():
         (partial / name).write_text(text)
     log.warning("installing %s for %s (once: it is kept in %s)", what, runtime, target)
-    done = subprocess.run(command, cwd=partial, capture_output=True, text=True)
+    environment = {**os.environ, **variables} if variables else None
+    done = subprocess.run(command, cwd=partial, capture_output=True, text=True, env=environment)
     if done.returncode != 0:
         shutil.rmtree(partial, ignore_errors=True)
         words = (done.stderr or done.stdout).strip().splitlines()

@@ -693,6 +693,9 @@ class _Reader:
             if apply_on not in ("PublishedVersions", "None"):
                 raise fail(f"ApplyOn must be PublishedVersions or None, not {apply_on!r}", "SnapStart")
             options["snap_start"] = apply_on == "PublishedVersions"
+        metadata = resource.get("Metadata") or {}
+        if metadata.get("BuildMethod") == "esbuild":  # built by esbuild, as sam build builds it
+            options["esbuild"] = dict(metadata.get("BuildProperties") or {})
         if "TenancyConfig" in props:
             mode = (props["TenancyConfig"] or {}).get("TenantIsolationMode")
             if mode != "PER_TENANT":
