@@ -153,6 +153,21 @@ def test_layers_node_modules_are_on_node_path_and_the_environment_is_lambdas(hos
     ]
 
 
+def test_a_stack_trace_names_var_task_and_var_runtime_not_the_machines_folders(host: Host) -> None:
+    """As on Lambda, where a trace reads file:///var/task/index.mjs and file:///var/runtime/...:
+    the code at /var/task, lambdahost's runtime at /var/runtime (where the machine allows)."""
+    from conftest import CODE_AT_VAR_TASK
+
+    if not CODE_AT_VAR_TASK:
+        pytest.skip("this machine allows no mount namespace: the real paths show")
+    case = Path(__file__).parent / "node_conformance" / "thrown_error"
+    host.add_function(FunctionConfig(name="traced", handler="index.handler", code_dir=case, runtime="nodejs20.x"))
+    trace = json.loads(host.invoke("traced", {}).payload)["trace"]
+    assert trace[1] == "    at handler (file:///var/task/index.mjs:2:17)"
+    assert any("file:///var/runtime/bootstrap.mjs:" in line for line in trace), trace
+    assert not any(str(case) in line or "lambdahost/runtime" in line for line in trace), trace
+
+
 def test_a_handler_that_never_returns_times_out(host: Host, tmp_path: Path) -> None:
     code = _write(tmp_path / "code", {"index.mjs": "export const handler = async () => { for (;;) {} };\n"})
     host.add_function(

@@ -37,6 +37,7 @@ _MS_PRIVATE = 0x40000
 _MNT_DETACH = 0x2
 TMP = "/tmp"
 TASK = "/var/task"  # where Lambda's code is
+RUNTIME = "/var/runtime"  # where Lambda's runtime is (lambdahost's Node.js runtime, here)
 OPT = "/opt"  # where it extracts the layers
 
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
@@ -58,6 +59,7 @@ def limit(
     hidden: "list[str]" = (),
     needed: "list[str]" = (),
     node_modules: "str | None" = None,
+    runtime_dir: "str | None" = None,
 ) -> "list[str]":
     """Put a ``size_mb`` tmpfs on ``target`` (/tmp, or a folder) for this process and its
     children, for good; over /tmp, with the machine's /tmp folders named in ``kept`` bound into
@@ -66,7 +68,8 @@ def limit(
     each folder mounted at its path (EFS, as the function's FileSystemConfigs name it);
     ``task_root``, the code folder, at /var/task, and its ``layers`` gathered at /opt (where the
     machine allows: see ``_cover``), with a Node.js function's installed packages
-    (``node_modules``) at /var/node_modules, where both require and import find them.
+    (``node_modules``) at /var/node_modules, where both require and import find them, and its
+    runtime (``runtime_dir``) at /var/runtime.
     ``own_processes``: a process namespace too, for the process's children (``isolation.py``).
     ``hidden``: folders the environment must not see (the host's state, other functions' code),
     each covered but for what it ``needed`` of them; and /dev holds only the usual devices.
@@ -94,6 +97,7 @@ def limit(
     code = os.open(task_root, os.O_PATH | os.O_DIRECTORY) if task_root else None  # (it may be in /tmp)
     extracted = [os.open(layer, os.O_PATH | os.O_DIRECTORY) for layer in layers] if code is not None else []
     modules = os.open(node_modules, os.O_PATH | os.O_DIRECTORY) if node_modules and code is not None else None
+    runtime = os.open(runtime_dir, os.O_PATH | os.O_DIRECTORY) if runtime_dir and code is not None else None
     machines = os.open(TMP, os.O_PATH | os.O_DIRECTORY)  # the machine's /tmp, once covered
     try:
         options = f"size={size_mb}m,mode={'1777' if target == TMP else '0700'}".encode()
@@ -104,13 +108,13 @@ def limit(
             if seed:
                 _copy(f"/proc/self/fd/{machines}", TMP, kept)
         if code is not None:
-            beside = {"node_modules": [f"/proc/self/fd/{modules}"]} if modules is not None else {}
-            _cover("/var", {"task": [f"/proc/self/fd/{code}"], **beside})
+            entries = {"task": code, "node_modules": modules, "runtime": runtime}
+            _cover("/var", {name: [f"/proc/self/fd/{fd}"] for name, fd in entries.items() if fd is not None})
         if extracted:
             _cover(OPT, _gathered(extracted))
     finally:
         os.close(machines)
-        for fd in [code, modules, *extracted]:
+        for fd in [code, modules, runtime, *extracted]:
             if fd is not None:
                 os.close(fd)
     return made
@@ -421,7 +425,7 @@ class Folders:
                 needed = [*needs.paths, folder, *(source for source, _ in systems)]
                 made = limit(
                     target, spec["ephemeralStorageMb"], needs.tmp_entries, restored, systems, code, spec["layers"],
-                    own_processes, spec.get("hidden") or [], needed, spec.get("nodeModules"),
+                    own_processes, spec.get("hidden") or [], needed, spec.get("nodeModules"), spec.get("runtimeDir"),
                 )  # fmt: skip
                 fds = [os.open(f"/proc/self/ns/{name}", os.O_RDONLY) for name in made]
                 socket.send_fds(self._outbox, [os.fsencode(folder)], fds)
@@ -457,13 +461,19 @@ class Folders:
 
 
 def _at_var_task(spec: dict) -> None:
-    """The environment's code is at /var/task now: its task root, and the variables that name it."""
-    real, environment = spec["taskRoot"], spec["environment"]
+    """The environment's code is at /var/task now, and a Node.js runtime at /var/runtime: its task
+    root, its command, and the variables that name them."""
+    moves = {spec["taskRoot"]: TASK, **({spec["runtimeDir"]: RUNTIME} if spec.get("runtimeDir") else {})}
+    environment = spec["environment"]
+
+    def moved(path: str) -> str:
+        for real, there in moves.items():
+            if path == real or path.startswith(real + "/"):
+                return there + path[len(real) :]
+        return path
+
     spec["taskRoot"] = TASK
+    spec["args"] = [moved(argument) for argument in spec.get("args", ())]
     for key in ("LAMBDA_TASK_ROOT", "PWD", "LD_LIBRARY_PATH", "NODE_PATH"):
         if key in environment:
-            parts = environment[key].split(os.pathsep)
-            moved = [
-                TASK + part[len(real) :] if part == real or part.startswith(real + "/") else part for part in parts
-            ]
-            os.environ[key] = environment[key] = os.pathsep.join(moved)
+            os.environ[key] = environment[key] = os.pathsep.join(map(moved, environment[key].split(os.pathsep)))

@@ -33,7 +33,7 @@ from . import esbuild, npm, packages
 from .forkserver import ExitStatus, ForkServer
 from .interpreter import Interpreter
 from .launch import RUNTIME_DIR
-from .node import Node, node_command, node_path
+from .node import BOOTSTRAP, Node, node_command, node_path
 from .platform_log import PlatformLog, Report, timestamp
 from .process import HOT_WAIT, EnvironmentProcess, RuntimeApiProcess, TimedOut
 from .snapshot import SnapshotFailed
@@ -496,6 +496,7 @@ class Environment:
                 spec["nodeModules"] = str(modules)
                 variables = spec["environment"]
                 variables["NODE_PATH"] = os.pathsep.join(filter(None, [str(modules), variables.get("NODE_PATH")]))
+            spec["runtimeDir"] = str(BOOTSTRAP.parent)
             program, *arguments = node_command(
                 self._node, function.memory_size, spec["environment"].get("NODE_OPTIONS", "")
             )
