@@ -78,16 +78,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_served(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+def wait_until_served(url: str, process: subprocess.Popen, seconds: float = 60) -> float:
+    """The time of the first request answered (ms): the function's cold start, as a server
+    that has just started serves it."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited: {url}")
         out = subprocess.run(
-            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url], capture_output=True, text=True
-        ).stdout
-        if out == "200":
-            return
+            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", url], capture_output=True, text=True
+        ).stdout.split()
+        if out and out[0] == "200":
+            return float(out[1]) * 1000
         time.sleep(0.2)
     raise RuntimeError(f"nothing served at {url}")
 
@@ -178,7 +180,9 @@ def measure(name: str, argv: list[str], port: int, work: Path, seconds: int, res
     )
     url = f"http://127.0.0.1:{port}/hello"
     try:
-        wait_until_served(url, process)
+        first = wait_until_served(url, process)
+        results.setdefault((name, "first"), []).append(first)
+        print(f"{name:<20} first request (a cold start): {first:8.1f} ms")
         wrk(url, 8, 1)  # warm up: environments, imports, JIT
         for connections in (1, 8, 32):
             cpu, threads = cpu_seconds(process.pid), thread_seconds(process.pid)
@@ -282,6 +286,7 @@ def summarize(results: dict, names: list[str]) -> None:
     labels |= {f"cpu {key}": f"CPU per request at {key:>2} (us)" for key in (1, 8, 32)}
     labels |= {f"thread {key}": f"busiest thread at {key:>2} (%)" for key in (1, 8, 32)}
     labels["pss"] = "memory after 32 (PSS, MB)"
+    labels["first"] = "first request, cold (ms)"
     for key, what in labels.items():
         scale = 1 / 1024 if key == "pss" else 1
         medians = "   ".join(f"{name} {statistics.median(results[(name, key)]) * scale:.0f}" for name in names)

@@ -8,6 +8,7 @@ import asyncio
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -501,3 +502,74 @@ def test_a_typescript_function_sam_builds_with_esbuild_runs_with_its_source_maps
     assert trace[0] == "Error: failed in TypeScript"
     assert "app.ts:7" in trace[1], trace
     assert not (project / "hello-world" / "app.js").exists(), "the project's folder is left as it was"
+
+
+def test_memory_past_the_functions_size_is_runtime_out_of_memory(host: Host, tmp_path: Path) -> None:
+    """Memory Node holds outside its heap (a Buffer) past the memory size: the environment is
+    stopped and the answer is Runtime.OutOfMemory, its REPORT's Max Memory Used the memory size."""
+    code = _write(
+        tmp_path / "code",
+        {
+            "index.mjs": "const held = [];\n"
+            "export const handler = async () => {\n"
+            "  for (;;) { held.push(Buffer.alloc(16 * 1024 * 1024, 1)); await new Promise((r) => setTimeout(r, 5)); }\n"
+            "};\n"
+        },
+    )
+    host.add_function(
+        FunctionConfig(name="greedy", handler="index.handler", code_dir=code, runtime="nodejs20.x", timeout=30)
+    )
+    result = host.invoke("greedy", {})
+    assert result.function_error == "Unhandled"
+    assert json.loads(result.payload)["errorType"] == "Runtime.OutOfMemory"
+    assert result.max_memory_used_mb == 128
+
+
+def test_async_invocation_and_an_sqs_trigger_reach_a_node_function(tmp_path: Path) -> None:
+    """Event invocations and an event source mapping, as for Python: the handler sees the events."""
+    from server import Server
+
+    project = _write(
+        tmp_path / "project",
+        {
+            "template.yaml": "Transform: AWS::Serverless-2016-10-31\n"
+            "Resources:\n"
+            "  Jobs: {Type: AWS::SQS::Queue}\n"
+            "  Worker:\n"
+            "    Type: AWS::Serverless::Function\n"
+            "    Properties:\n"
+            "      CodeUri: src\n"
+            "      Handler: index.handler\n"
+            "      Runtime: nodejs20.x\n"
+            "      Events:\n"
+            "        Queue: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn, BatchSize: 1}}\n",
+            "src/index.mjs": "export const handler = async (event) => {\n"
+            "  console.log('seen', JSON.stringify(event.Records ? event.Records.map((r) => r.body) : event));\n"
+            "};\n",
+        },
+    )
+    server = Server(project, "--api-port", "0").start()
+    try:
+        server.client().invoke(FunctionName="Worker", InvocationType="Event", Payload=b'{"job": "async"}')
+        sqs = server.aws_client("sqs")
+        sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="Jobs")["QueueUrl"], MessageBody="from the queue")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            lines = server.logs("Worker", "seen")
+            if any("async" in line for line in lines) and any("from the queue" in line for line in lines):
+                break
+            time.sleep(0.2)
+    finally:
+        server.stop()
+    assert any('seen {"job":"async"}' in line for line in lines), lines
+    assert any('seen ["from the queue"]' in line for line in lines), lines
+
+
+def test_snapstart_is_refused_for_node_as_aws_refuses_it(host: Host, tmp_path: Path) -> None:
+    from lambdahost import InvalidParameterValueException
+
+    code = _write(tmp_path / "code", {"index.mjs": "export const handler = async () => 1;\n"})
+    with pytest.raises(InvalidParameterValueException, match="SnapStart is not supported for runtime nodejs20.x"):
+        host.add_function(
+            FunctionConfig(name="snappy", handler="index.handler", code_dir=code, runtime="nodejs20.x", snap_start=True)
+        )
