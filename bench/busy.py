@@ -22,23 +22,13 @@ import time
 import uvloop
 
 from common import EVENT, neighbours, percentile
-from engine import HELLO_CONFIG, round_trips
-from lambdahost import AsyncHost, FunctionConfig, Host
+from engine import HELLO_CONFIG, round_trips, warm_invocations
+from lambdahost import AsyncHost, FunctionConfig
 
 
 def warm(count: int) -> tuple[float, float, float]:
     """p50 and p99 of a warm invocation (µs), and the host's CPU per invocation (µs)."""
-    payload = EVENT.read_bytes()
-    with Host() as host:
-        host.add_function(FunctionConfig(name="hello", **HELLO_CONFIG))
-        host.invoke("hello", payload)
-        samples = []
-        cpu = time.process_time()
-        for _ in range(count):
-            started = time.perf_counter()
-            host.invoke("hello", payload)
-            samples.append((time.perf_counter() - started) * 1e6)
-        cpu = (time.process_time() - cpu) / count * 1e6
+    samples, cpu = warm_invocations(count, EVENT.read_bytes())
     return percentile(samples, 0.5), percentile(samples, 0.99), cpu
 
 

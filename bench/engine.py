@@ -36,6 +36,18 @@ def warm_overhead(count: int) -> None:
         started = time.perf_counter()
         lambda_function.lambda_handler(event, None)
         floor.append((time.perf_counter() - started) * 1e6)
+    samples, cpu = warm_invocations(count, payload)
+    print(f"warm invoke, Python API (us)        {summary(samples)}")
+    print(f"  host CPU per warm invocation: {cpu:.1f} us (all of the host's threads; steadier than wall time)")
+    print(f"in-process call, the floor (us)     {summary(floor)}")
+    print(f"  overhead p50: {percentile(samples, 0.5) - percentile(floor, 0.5):.1f} us")
+    print(f"warm invoke, AsyncHost (us)         {summary(asyncio.run(_async_warm(payload, count)))}")
+    print(f"socket round trip, 2 processes (us) {summary(round_trips(count))}  (the machine's floor)")
+
+
+def warm_invocations(count: int, payload: bytes) -> tuple[list[float], float]:
+    """Warm invocations through the Python API, one at a time: each one's time (µs), and the
+    host's CPU time per invocation (µs; all its threads)."""
     with Host() as host:
         host.add_function(FunctionConfig(name="hello", **HELLO_CONFIG))
         host.invoke("hello", payload)
@@ -45,13 +57,7 @@ def warm_overhead(count: int) -> None:
             started = time.perf_counter()
             host.invoke("hello", payload)
             samples.append((time.perf_counter() - started) * 1e6)
-        cpu = (time.process_time() - cpu) / count * 1e6
-    print(f"warm invoke, Python API (us)        {summary(samples)}")
-    print(f"  host CPU per warm invocation: {cpu:.1f} us (all of the host's threads; steadier than wall time)")
-    print(f"in-process call, the floor (us)     {summary(floor)}")
-    print(f"  overhead p50: {percentile(samples, 0.5) - percentile(floor, 0.5):.1f} us")
-    print(f"warm invoke, AsyncHost (us)         {summary(asyncio.run(_async_warm(payload, count)))}")
-    print(f"socket round trip, 2 processes (us) {summary(round_trips(count))}  (the machine's floor)")
+        return samples, (time.process_time() - cpu) / count * 1e6
 
 
 async def _async_warm(payload: bytes, count: int) -> list[float]:

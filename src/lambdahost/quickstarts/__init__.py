@@ -18,13 +18,24 @@ QUICKSTARTS = {
 NODE_QUICKSTARTS = ("hello",)  # those with a Node.js version
 
 
+# A Python quick start's handler, which its Node.js version replaces (its events and tests it keeps).
+_PYTHON_CODE = ("lambda_function.py",)
+
+
 def files(quickstart: str, runtime: str = "python") -> dict[str, str]:
     """The quick start's files for ``runtime``'s language: their paths in the project, and their
-    texts with the placeholders."""
+    texts with the placeholders. A Node.js version holds what differs from the Python one."""
     from importlib import resources  # (only init and the console need it)
 
     root = resources.files(__name__)
-    root = root / "nodejs" / quickstart if runtime.startswith("nodejs") else root / quickstart
+    found = _read(root / quickstart)
+    if runtime.startswith("nodejs"):
+        found = {path: text for path, text in found.items() if path not in _PYTHON_CODE}
+        found |= _read(root / "nodejs" / quickstart)
+    return found
+
+
+def _read(root) -> dict[str, str]:
     found: dict[str, str] = {}
 
     def walk(folder, prefix: str) -> None:
