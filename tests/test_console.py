@@ -67,6 +67,11 @@ def console(tmp_path: Path):
         server.stop()
 
 
+def _editor_text(page) -> str:
+    """The editor's text, line by line, as CodeMirror shows it."""
+    return "\n".join(page.locator("#editor .cm-line").all_inner_texts())
+
+
 def _test(page, event: str = '{"key1": "value1"}') -> str:
     page.fill("#event-json", event)
     page.click("#test")
@@ -85,10 +90,10 @@ def test_the_console_loop(console) -> None:
     page.fill("#function-name", "console-fn")
     page.screenshot(path=SHOTS / "2-create.png")
     page.click("button[type=submit]")
-    page.wait_for_selector("#editor")
-    assert "def lambda_handler(event, context):" in page.input_value("#editor"), "the console's default code"
+    page.wait_for_selector("#editor .cm-content")
+    assert "def lambda_handler(event, context):" in _editor_text(page), "the console's default code"
 
-    page.fill("#editor", CODE)
+    page.fill("#editor .cm-content", CODE)
     page.click("#deploy")
     page.wait_for_selector("text=Deployed")
     page.screenshot(path=SHOTS / "3-code.png")
@@ -242,3 +247,65 @@ def test_the_local_aws_resources_and_what_they_hold(tmp_path: Path) -> None:
             assert errors == [], f"console errors: {errors}"
     finally:
         server.stop()
+
+
+def test_the_learners_edits_are_kept_and_the_editor_is_a_real_one(console) -> None:
+    """Issue 32: what the learner types survives a change of tab and a reload until deployed or
+    discarded, "Changes not deployed" says so, Test deploys it first; the editor (CodeMirror)
+    indents after a colon, undoes, deploys on Ctrl+S and marks a syntax error at its line; the
+    Code tab has Test; a response is pretty-printed and the log's lines are whole; an event that
+    is not JSON is said at once."""
+    server, page, errors = console
+    base = server.endpoint
+    httpx.post(
+        base + "/console/api/functions", json={"name": "learner"}, headers={"X-Lambdahost-Console": "1"}
+    ).raise_for_status()
+    page.goto(base + "/#/functions/learner/code")
+    page.wait_for_selector("#editor .cm-content")
+    assert page.is_hidden("#undeployed")
+
+    page.click("#editor .cm-content")
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("def helper(x):")
+    page.keyboard.press("Enter")
+    page.keyboard.type("return x")
+    assert "def helper(x):\n    return x" in _editor_text(page), "indented after the colon"
+    assert page.is_visible("#undeployed")
+    page.keyboard.press("Control+z")
+    assert "    return x" not in _editor_text(page), "undone"
+    page.keyboard.type("return x * 2")
+
+    page.click("a:has-text('Test')")
+    page.wait_for_selector("#event-json")
+    page.click("a:has-text('Code')")
+    page.wait_for_selector("#editor .cm-content")
+    assert "return x * 2" in _editor_text(page), "kept across tabs"
+    page.reload()
+    page.wait_for_selector("#editor .cm-content")
+    assert "return x * 2" in _editor_text(page) and page.is_visible("#undeployed"), "kept across a reload"
+
+    page.click("#code-test")
+    page.wait_for_selector("#result .result")
+    assert "Deployed your changes first." in page.inner_text("main")
+    assert page.is_hidden("#undeployed")
+    response = page.inner_text("#response")
+    assert '{\n  "statusCode": 200,' in response, "pretty-printed"
+
+    page.click("#editor .cm-content")
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("def broken(:")
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("text=Deployed, with a syntax error")
+    assert "lambda_function.py line" in page.inner_text("main")
+    page.wait_for_selector("#editor .cm-lint-marker-error")
+
+    page.click("a:has-text('Test')")
+    page.wait_for_selector("#event-json")
+    page.fill("#event-json", '{"key1": ')
+    page.wait_for_selector("text=Not valid JSON")
+    page.fill("#event-json", '{"key1": "value1"}')
+    assert page.inner_text("#event-problem") == ""
+    page.screenshot(path=SHOTS / "10-learner.png")
+    assert errors == [], f"console errors: {errors}"

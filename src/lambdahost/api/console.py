@@ -13,6 +13,9 @@ import hashlib
 import io
 import json
 import re
+import shutil
+import subprocess
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -273,7 +276,9 @@ class Console:
 
     async def deploy(self, request: Request) -> Response:
         """Save edited files: a template function's folder is written in place; an API function
-        gets new code (a new zip, a new CodeSha256). Either way its environments are recycled."""
+        gets new code (a new zip, a new CodeSha256). Either way its environments are recycled.
+        The answer names each syntax error in them (deployed all the same, as the Lambda
+        console deploys them, but not without a word)."""
         record = self.control.record(request.path_params["name"])
         changed = (await _body(request)).get("files") or {}
         if not isinstance(changed, dict) or not all(isinstance(text, str) for text in changed.values()):
@@ -297,7 +302,9 @@ class Console:
                 for name, text in changed.items():
                     zipped.writestr(name, text)
             self.control.update_code(record.name, archive.getvalue(), {})
-        return await self.files(request)
+        listing = json.loads((await self.files(request)).body)
+        problems = await asyncio.to_thread(syntax_problems, changed)
+        return JSONResponse({**listing, "problems": problems})
 
     # -- test events ---------------------------------------------------------------------------
 
@@ -475,3 +482,26 @@ def _number(request: Request, name: str, default: int) -> int:
     if not text.isdigit() or len(text) > 15:
         raise InvalidParameterValueException(f"{name} must be a whole number of at most 15 digits, not {text!r}")
     return int(text)
+
+
+def syntax_problems(files: dict[str, str]) -> list[dict[str, Any]]:
+    """The syntax errors in Python and JavaScript files: file, line (from 1) and message, as
+    Python's compiler and ``node --check`` find them."""
+    problems = []
+    for name, text in files.items():
+        if name.endswith(".py"):
+            try:
+                compile(text, name, "exec")
+            except SyntaxError as error:
+                problems.append({"file": name, "line": error.lineno or 1, "message": f"SyntaxError: {error.msg}"})
+        elif name.endswith((".js", ".mjs", ".cjs")) and shutil.which("node"):
+            with tempfile.TemporaryDirectory() as folder:
+                copy = Path(folder) / Path(name).name
+                copy.write_text(text)
+                checked = subprocess.run(["node", "--check", str(copy)], capture_output=True, text=True, timeout=30)
+            if checked.returncode:
+                lines = checked.stderr.splitlines()
+                line = re.search(r":(\d+)$", lines[0]) if lines else None
+                message = next((text for text in lines if re.match(r"\w*Error: ", text)), "a syntax error")
+                problems.append({"file": name, "line": int(line[1]) if line else 1, "message": message})
+    return problems

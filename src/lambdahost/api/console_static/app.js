@@ -3,7 +3,7 @@
 
 const main = document.getElementById("main");
 const crumbs = document.getElementById("crumbs");
-const state = { follow: null };
+const state = { follow: null, flash: null };
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -162,79 +162,109 @@ async function functionPage(name, tab) {
     h("div", {}, h("strong", {}, c.FunctionName), h("span", { class: "muted" }, ` · ${c.Runtime} · ${c.Handler} · ${c.MemorySize} MB · ${c.Timeout} s`)),
     h("span", { class: "muted" }, fn.origin === "template" ? "from the template" : "created here")));
   const body = h("section", { "aria-label": tab });
+  if (state.flash) {  // what the action that re-rendered the page has to say
+    body.append(state.flash);
+    state.flash = null;
+  }
   show(h("h1", {}, name), overview, tabs, body);
   await { code: codeTab, test: testTab, monitor: monitorTab, configuration: configurationTab, logs: logsTab,
           versions: versionsTab }[tab](name, fn, body);
 }
 
 // -- Code -------------------------------------------------------------------------------------
+// What the learner typed is kept in this browser until it is deployed or discarded: tab changes
+// and reloads keep it, and leaving the page with undeployed changes asks first.
 
-const KEYWORDS = new Set(("False None True and as assert async await break class continue def del elif else except " +
-  "finally for from global if import in is lambda nonlocal not or pass raise return try while with yield").split(" "));
+const EDITS = (name) => `lambdahost:edits:${name}`;
 
-function highlight(source) {
-  const pattern = /(#[^\n]*)|("""[\s\S]*?"""|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|(\b\d+(?:\.\d+)?\b)|([A-Za-z_][A-Za-z0-9_]*)/g;
-  const escape = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  let out = "", last = 0, previous = "";
-  for (const match of source.matchAll(pattern)) {
-    out += escape(source.slice(last, match.index));
-    const [text, comment, string, number, word] = match;
-    if (comment) out += `<span class="tok-com">${escape(text)}</span>`;
-    else if (string) out += `<span class="tok-str">${escape(text)}</span>`;
-    else if (number) out += `<span class="tok-num">${text}</span>`;
-    else if (KEYWORDS.has(word)) out += `<span class="tok-kw">${text}</span>`;
-    else if (previous === "def" || previous === "class") out += `<span class="tok-def">${text}</span>`;
-    else out += escape(text);
-    if (word) previous = word;
-    last = match.index + text.length;
-  }
-  return out + escape(source.slice(last)) + "\n";
+function keptEdits(name) {
+  try { return JSON.parse(localStorage.getItem(EDITS(name))) || {}; } catch { return {}; }
+}
+
+function keepEdits(name, edits) {
+  if (Object.keys(edits).length) localStorage.setItem(EDITS(name), JSON.stringify(edits));
+  else localStorage.removeItem(EDITS(name));
+}
+
+window.addEventListener("beforeunload", (event) => {
+  if (Object.keys(localStorage).some((key) => key.startsWith("lambdahost:edits:"))) event.preventDefault();
+});
+
+/** Deploy the kept edits of a function; the syntax errors the host found in them. */
+async function deployEdits(name) {
+  const answer = await api(`/functions/${encodeURIComponent(name)}/files`, { method: "PUT", body: { files: keptEdits(name) } });
+  keepEdits(name, {});
+  return answer.problems || [];
+}
+
+function describeProblems(problems) {
+  return problems.map((p) => `${p.file} line ${p.line}: ${p.message}`).join("; ");
 }
 
 async function codeTab(name, fn, body) {
   const data = await api(`/functions/${encodeURIComponent(name)}/files`);
-  const edited = {};
+  const edits = keptEdits(name);
   const files = Object.keys(data.files);
-  let current = files.includes("lambda_function.py") ? "lambda_function.py" : files.find((f) => data.files[f] !== null) || files[0];
-  const view = h("pre", { "aria-hidden": "true" });
-  const area = h("textarea", { spellcheck: "false", "aria-label": "Code editor", id: "editor" });
-  const sync = () => { view.innerHTML = highlight(area.value); view.scrollTop = area.scrollTop; view.scrollLeft = area.scrollLeft; };
-  area.addEventListener("input", () => { edited[current] = area.value; sync(); });
-  area.addEventListener("scroll", sync);
-  area.addEventListener("keydown", (event) => {
-    if (event.key === "Tab" && !event.shiftKey) {
-      event.preventDefault();
-      area.setRangeText("    ", area.selectionStart, area.selectionEnd, "end");
-      area.dispatchEvent(new Event("input"));
-    }
+  const handlerFile = (fn.configuration.Handler || "").replace(/\.[^./]*$/, "");
+  let current = files.find((f) => f.replace(/\.[^./]*$/, "") === handlerFile) || files.find((f) => data.files[f] !== null) || files[0];
+  let problems = [];
+  const status = h("div", { "aria-live": "polite" });
+  const pending = h("span", { class: "badge", id: "undeployed", hidden: !Object.keys(edits).length }, "Changes not deployed");
+  const changed = () => { keepEdits(name, edits); pending.hidden = !Object.keys(edits).length; };
+  const host = h("div", { class: "editor", id: "editor" });
+  const editor = LambdahostEditor.create(host, {
+    onChange: (text) => {
+      if (text === data.files[current]) delete edits[current]; else edits[current] = text;
+      changed();
+    },
+    onSave: () => deploy.click(),
   });
   const list = h("div", { class: "files", role: "group", "aria-label": "Files" });
   const open = (file) => {
     current = file;
-    area.value = edited[file] ?? data.files[file] ?? "(binary file)";
-    area.disabled = data.files[file] === null;
+    editor.open(edits[file] ?? data.files[file] ?? "(binary file)", file, data.files[file] !== null);
+    editor.problems(problems.filter((p) => p.file === file));
     list.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.file === file)));
-    sync();
   };
   list.append(...files.map((file) => h("button", { type: "button", "data-file": file, onclick: () => open(file) }, file)));
-  const status = h("div", { "aria-live": "polite" });
+  const deployed = async (found) => {  // the edits are the function's code now
+    problems = found;
+    Object.assign(data.files, (await api(`/functions/${encodeURIComponent(name)}/files`)).files);
+    for (const key of Object.keys(edits)) delete edits[key];
+    changed();
+    editor.problems(problems.filter((p) => p.file === current));
+  };
   const deploy = h("button", { type: "button", id: "deploy", onclick: async () => {
     try {
-      await api(`/functions/${encodeURIComponent(name)}/files`, { method: "PUT", body: { files: edited } });
-      status.replaceChildren(message("Deployed: the next invocation runs this code.", "ok"));
+      await deployed(await deployEdits(name));
+      status.replaceChildren(problems.length
+        ? message(`Deployed, with a syntax error: ${describeProblems(problems)}`)
+        : message("Deployed: the next invocation runs this code.", "ok"));
     } catch (error) { status.replaceChildren(message(error.message)); }
   } }, "Deploy");
-  const handler = h("input", { id: "handler", value: fn.configuration.Handler });
+  const discard = h("button", { type: "button", class: "secondary", id: "discard", onclick: () => {
+    for (const key of Object.keys(edits)) delete edits[key];
+    changed();
+    open(current);
+    status.replaceChildren(message("Changes discarded.", "ok"));
+  } }, "Discard changes");
+  const result = h("div", { id: "result", "aria-live": "polite" });
+  const test = h("button", { type: "button", class: "secondary", id: "code-test", onclick: () =>
+    runTest(name, test, result, status, null, deployed) }, "Test");
+  const handler = h("input", { id: "handler", value: fn.configuration.Handler, size: 40 });
   const saveHandler = h("button", { type: "button", class: "secondary", onclick: async () => {
     try {
       await api(`/functions/${encodeURIComponent(name)}/configuration`, { method: "PUT", body: { Handler: handler.value } });
-      status.replaceChildren(message(`Handler saved: ${handler.value}`, "ok"));
+      state.flash = message(`Handler saved: ${handler.value}`, "ok");
+      await route();  // the summary shows the new handler
     } catch (error) { status.replaceChildren(message(error.message)); }
   } }, "Save handler");
   body.append(h("div", { class: "panel" },
-    h("div", { class: "row spread" }, h("h2", {}, "Code source"), deploy),
+    h("div", { class: "row spread" }, h("h2", {}, "Code source"), h("div", { class: "row" }, pending, discard, test, deploy)),
+    h("p", { class: "muted" }, "Ctrl+S (⌘S) deploys. Edits are kept in this browser until you deploy or discard them."),
     status,
-    h("div", { class: "code" }, list, h("div", { class: "editor" }, view, area))),
+    h("div", { class: "code" }, list, host)),
+    result,
     h("div", { class: "panel" }, h("h2", {}, "Runtime settings"),
       h("div", { class: "row" }, h("label", { for: "handler" }, "Handler", handler), saveHandler),
       h("p", { class: "muted" }, "The handler names the file and the function: file.function, or dir/file.function.")));
@@ -243,33 +273,107 @@ async function codeTab(name, fn, body) {
 
 // -- Test -------------------------------------------------------------------------------------
 
+const LAST_EVENT = (name) => `lambdahost:event:${name}`;
+const DEFAULT_EVENT = JSON.stringify({ key1: "value1", key2: "value2", key3: "value3" }, null, 2);
+
+/** The event the Code tab's Test sends: the saved event last used, else the console's default. */
+async function lastEvent(name) {
+  const chosen = localStorage.getItem(LAST_EVENT(name));
+  if (!chosen) return DEFAULT_EVENT;
+  const saved = (await api(`/functions/${encodeURIComponent(name)}/test-events`)).events;
+  return saved[chosen] ?? DEFAULT_EVENT;
+}
+
+/** Press Test: deploy what is not deployed yet first (the console would run the old code; then
+ * ``deployed(problems)``), then invoke; the result as the Lambda console shows it, and a running
+ * indicator meanwhile. */
+async function runTest(name, button, result, status, eventText, deployed = async () => {}) {
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  result.replaceChildren(h("div", { class: "panel running", role: "status" }, "Running…"));
+  try {
+    if (Object.keys(keptEdits(name)).length) {
+      const problems = await deployEdits(name);
+      await deployed(problems);
+      status.replaceChildren(problems.length
+        ? message(`Deployed your changes first, with a syntax error: ${describeProblems(problems)}`)
+        : message("Deployed your changes first.", "ok"));
+    }
+    const event = eventText ?? await lastEvent(name);
+    const r = await api(`/functions/${encodeURIComponent(name)}/test`, { method: "POST", body: { event } });
+    result.replaceChildren(renderResult(r));
+  } catch (error) {
+    result.replaceChildren(message(error.message));
+  }
+  button.disabled = false;
+  button.removeAttribute("aria-busy");
+}
+
+function pretty(text) {
+  try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text; }
+}
+
+function renderResult(r) {
+  const failed = Boolean(r.functionError);
+  const summary = [["Request ID", r.requestId], ["Init duration", ms(r.initDurationMs)], ["Duration", ms(r.durationMs)],
+    ["Billed duration", `${r.billedDurationMs} ms`], ["Resources configured", `${r.memorySizeMb} MB`],
+    ["Max memory used", `${r.maxMemoryUsedMb} MB`], ["Code SHA-256", r.codeSha256]];
+  return h("div", { class: `panel result ${failed ? "failed" : "succeeded"}` },
+    h("h2", {}, failed ? `Executing function: failed (${r.errorType})` : "Executing function: succeeded"),
+    h("h3", {}, "Response"), h("pre", { id: "response" }, pretty(r.payload)),
+    h("h3", {}, "Summary"), h("table", { id: "summary" }, h("tbody", {}, ...summary.map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, v))))),
+    // A log record's own line breaks travel as carriage returns (as in CloudWatch): shown as lines here.
+    h("h3", {}, "Log output"), h("pre", { id: "log-output" }, r.log.replace(/\r/g, "\n")));
+}
+
 async function testTab(name, fn, body) {
   const [templates, saved] = await Promise.all([api("/event-templates"), api(`/functions/${encodeURIComponent(name)}/test-events`)]);
   const events = saved.events;
-  const eventName = h("input", { id: "event-name", value: "MyEvent", pattern: "[A-Za-z0-9._\\-]{1,25}" });
-  const area = h("textarea", { id: "event-json", rows: 14, spellcheck: "false", style: "width:100%;font-family:monospace" },
-    JSON.stringify({ key1: "value1", key2: "value2", key3: "value3" }, null, 2));
+  const last = localStorage.getItem(LAST_EVENT(name));
+  const eventName = h("input", { id: "event-name", value: last in events ? last : "MyEvent", pattern: "[A-Za-z0-9._\\-]{1,25}" });
+  const area = h("textarea", { id: "event-json", rows: 14, spellcheck: "false", "aria-describedby": "event-problem" },
+    last in events ? events[last] : DEFAULT_EVENT);
+  const problem = h("p", { id: "event-problem", class: "problem", "aria-live": "polite" });
+  const result = h("div", { id: "result", "aria-live": "polite" });
+  const changed = () => {
+    result.replaceChildren();  // the result shown was another event's
+    try {
+      JSON.parse(area.value);
+      problem.textContent = "";
+      area.removeAttribute("aria-invalid");
+    } catch (error) {
+      problem.textContent = `Not valid JSON: ${error.message}`;
+      area.setAttribute("aria-invalid", "true");
+    }
+  };
+  area.addEventListener("input", changed);
   const template = h("select", { id: "template" }, h("option", { value: "" }, "Choose a template"),
     ...templates.templates.map((t) => h("option", { value: `${t.service}/${t.event}` }, `${t.service} ${t.event}`)));
   template.addEventListener("change", async () => {
     if (!template.value) return;
     area.value = (await api(`/event-templates/${template.value}`)).event;
     eventName.value = template.value.replace("/", "-").slice(0, 25);
+    changed();
   });
   const savedSelect = h("select", { id: "saved-events" });
   const fillSaved = () => savedSelect.replaceChildren(h("option", { value: "" }, `Saved events (${Object.keys(events).length}/10)`),
-    ...Object.keys(events).map((e) => h("option", { value: e }, e)));
+    ...Object.keys(events).map((e) => h("option", { value: e, selected: e === localStorage.getItem(LAST_EVENT(name)) }, e)));
   fillSaved();
   savedSelect.addEventListener("change", () => {
-    if (savedSelect.value) { eventName.value = savedSelect.value; area.value = events[savedSelect.value]; }
+    if (!savedSelect.value) return;
+    eventName.value = savedSelect.value;
+    area.value = events[savedSelect.value];
+    localStorage.setItem(LAST_EVENT(name), savedSelect.value);
+    changed();
   });
   const status = h("div", { "aria-live": "polite" });
-  const result = h("div", { id: "result", "aria-live": "polite" });
   const save = h("button", { type: "button", class: "secondary", id: "save-event", onclick: async () => {
     try {
       const data = await api(`/functions/${encodeURIComponent(name)}/test-events/${encodeURIComponent(eventName.value)}`,
         { method: "PUT", body: { event: area.value } });
-      Object.assign(events, data.events); fillSaved();
+      Object.assign(events, data.events);
+      localStorage.setItem(LAST_EVENT(name), eventName.value);
+      fillSaved();
       status.replaceChildren(message(`Saved ${eventName.value}.`, "ok"));
     } catch (error) { status.replaceChildren(message(error.message)); }
   } }, "Save");
@@ -281,27 +385,15 @@ async function testTab(name, fn, body) {
       status.replaceChildren(message(`Deleted ${eventName.value}.`, "ok"));
     } catch (error) { status.replaceChildren(message(error.message)); }
   } }, "Delete");
-  const test = h("button", { type: "button", id: "test", onclick: async () => {
-    test.disabled = true;
-    try {
-      const r = await api(`/functions/${encodeURIComponent(name)}/test`, { method: "POST", body: { event: area.value } });
-      const failed = Boolean(r.functionError);
-      const summary = [["Request ID", r.requestId], ["Init duration", ms(r.initDurationMs)], ["Duration", ms(r.durationMs)],
-        ["Billed duration", `${r.billedDurationMs} ms`], ["Resources configured", `${r.memorySizeMb} MB`],
-        ["Max memory used", `${r.maxMemoryUsedMb} MB`], ["Code SHA-256", r.codeSha256]];
-      result.replaceChildren(h("div", { class: `panel result ${failed ? "failed" : "succeeded"}` },
-        h("h2", {}, failed ? `Executing function: failed (${r.errorType})` : "Executing function: succeeded"),
-        h("h3", {}, "Response"), h("pre", { id: "response" }, r.payload),
-        h("h3", {}, "Summary"), h("table", { id: "summary" }, h("tbody", {}, ...summary.map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, v))))),
-        h("h3", {}, "Log output"), h("pre", { id: "log-output" }, r.log)));
-    } catch (error) { result.replaceChildren(message(error.message)); }
-    test.disabled = false;
+  const test = h("button", { type: "button", id: "test", onclick: () => {
+    if (eventName.value in events && events[eventName.value] === area.value) localStorage.setItem(LAST_EVENT(name), eventName.value);
+    return runTest(name, test, result, status, area.value);
   } }, "Test");
   body.append(h("div", { class: "panel" },
     h("div", { class: "row spread" }, h("h2", {}, "Test event"), test),
     h("div", { class: "form" }, h("label", { for: "event-name" }, "Event name", eventName),
       h("label", { for: "template" }, "Template", template), h("label", { for: "saved-events" }, "Saved event", savedSelect)),
-    h("label", { for: "event-json" }, "Event JSON", area),
+    h("label", { for: "event-json" }, "Event JSON", area), problem,
     h("div", { class: "row", style: "margin-top:.6rem" }, save, remove), status), result);
 }
 
@@ -409,31 +501,33 @@ async function logsTab(name, fn, body) {
   const since = h("select", { id: "since" }, ...[["", "Any time"], ["300", "Last 5 minutes"], ["3600", "Last hour"], ["86400", "Last day"]].map(([v, t]) => h("option", { value: v }, t)));
   const follow = h("input", { type: "checkbox", id: "follow" });
   const lines = h("div", { id: "log-events", "aria-live": "polite" });
-  let after = 0;
-  const load = async (reset) => {
-    if (reset) { after = 0; lines.replaceChildren(); }
-    const query = new URLSearchParams({ stream: stream.value, filter: filter.value, since: since.value, after });
+  // As CloudWatch shows a log group: its streams, the one written last first, each one's events in order.
+  const load = async () => {
+    const query = new URLSearchParams({ stream: stream.value, filter: filter.value, since: since.value });
     const data = await api(`/functions/${encodeURIComponent(name)}/logs?${query}`);
-    if (reset || stream.options.length !== data.streams.length + 1) {
-      const chosen = stream.value;
-      stream.replaceChildren(h("option", { value: "" }, "All log streams"), ...data.streams.map((s) => h("option", { value: s, selected: s === chosen }, s)));
-    }
+    const chosen = stream.value;
+    stream.replaceChildren(h("option", { value: "" }, "All log streams"), ...data.streams.map((s) => h("option", { value: s, selected: s === chosen }, s)));
+    const groups = new Map();
     for (const e of data.events) {
-      after = Math.max(after, e.id);
-      lines.append(h("div", { class: "logline" }, h("time", {}, new Date(e.time).toISOString()), e.message));
+      if (!groups.has(e.stream)) groups.set(e.stream, []);
+      groups.get(e.stream).push(e);
     }
-    if (!lines.children.length) lines.append(h("p", { class: "muted" }, "No log events."));
+    const newest = [...groups.entries()].sort((a, b) => b[1].at(-1).time - a[1].at(-1).time);
+    lines.replaceChildren(...newest.map(([streamName, events]) => h("details", { class: "stream", open: true },
+      h("summary", {}, h("strong", {}, streamName), h("span", { class: "muted" }, ` · ${events.length} events · last ${new Date(events.at(-1).time).toISOString()}`)),
+      ...events.map((e) => h("div", { class: "logline" }, h("time", {}, new Date(e.time).toISOString()), e.message.replace(/\r/g, "\n"))))));
+    if (!newest.length) lines.append(h("p", { class: "muted" }, "No log events."));
   };
-  for (const control of [stream, since]) control.addEventListener("change", () => load(true));
-  filter.addEventListener("input", () => load(true));
+  for (const control of [stream, since]) control.addEventListener("change", load);
+  filter.addEventListener("input", load);
   follow.addEventListener("change", () => {
     if (state.follow) { clearInterval(state.follow); state.follow = null; }
-    if (follow.checked) state.follow = setInterval(() => load(false), 1000);
+    if (follow.checked) state.follow = setInterval(load, 1000);
   });
   body.append(h("div", { class: "panel" }, h("div", { class: "row" }, h("label", { for: "stream" }, "Log stream", stream),
     h("label", { for: "filter" }, "Filter", filter), h("label", { for: "since" }, "Time", since),
     h("label", { for: "follow", style: "flex-direction:row;align-items:center" }, follow, "Follow")), lines));
-  await load(true);
+  await load();
 }
 
 // -- Versions and aliases -------------------------------------------------------------------------
