@@ -309,3 +309,58 @@ def test_the_learners_edits_are_kept_and_the_editor_is_a_real_one(console) -> No
     assert page.inner_text("#event-problem") == ""
     page.screenshot(path=SHOTS / "10-learner.png")
     assert errors == [], f"console errors: {errors}"
+
+
+def test_files_are_made_renamed_deleted_uploaded_and_downloaded_in_the_browser(console, tmp_path: Path) -> None:
+    """Issue 32: the file tree's operations, kept as edits until deployed: rename
+    lambda_function.py (and the handler with it), add a file beside it, delete it; upload a .zip
+    as the function's code and download it back."""
+    import io
+    import zipfile
+
+    server, page, errors = console
+    base = server.endpoint
+    httpx.post(
+        base + "/console/api/functions", json={"name": "files-fn"}, headers={"X-Lambdahost-Console": "1"}
+    ).raise_for_status()
+    answers = iter(["handler.py", "util.py"])
+    page.on("dialog", lambda dialog: dialog.accept(next(answers, "")) if dialog.type == "prompt" else dialog.accept())
+    page.goto(base + "/#/functions/files-fn/code")
+    page.wait_for_selector("#editor .cm-content")
+    page.click("#rename-file")
+    page.wait_for_selector("button[data-file='handler.py'][aria-pressed=true]")
+    assert page.locator("button[data-file='lambda_function.py']").count() == 0
+    page.click("#new-file")
+    page.wait_for_selector("button[data-file='util.py']")
+    page.click("#editor .cm-content")
+    page.keyboard.type("ANSWER = 42")
+    page.click("#deploy")
+    page.wait_for_selector("text=Deployed: the next invocation runs this code.")
+    page.fill("#handler", "handler.lambda_handler")
+    page.click("text=Save handler")
+    page.wait_for_selector("text=Handler saved")
+    assert "handler.lambda_handler" in page.inner_text(".panel")  # the summary follows
+    files = httpx.get(base + "/console/api/functions/files-fn/files").json()["files"]
+    assert sorted(files) == ["handler.py", "util.py"] and files["util.py"] == "ANSWER = 42"
+    assert server.invoke("files-fn").payload["statusCode"] == 200
+
+    page.click("button[data-file='util.py']")
+    page.click("#delete-file")
+    page.click("#deploy")
+    page.wait_for_selector("text=Deployed: the next invocation runs this code.")
+    assert sorted(httpx.get(base + "/console/api/functions/files-fn/files").json()["files"]) == ["handler.py"]
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("handler.py", "def lambda_handler(event, context):\n    return 'from the zip'\n")
+    upload = tmp_path / "code.zip"
+    upload.write_bytes(archive.getvalue())
+    page.set_input_files("#upload-zip", str(upload))
+    page.wait_for_selector("text=Uploaded code.zip")
+    assert server.invoke("files-fn").payload == "from the zip"
+    with page.expect_download() as waiting:
+        page.click("#download-zip")
+    downloaded = waiting.value.path()
+    with zipfile.ZipFile(downloaded) as zipped:
+        assert zipped.read("handler.py").decode().endswith("return 'from the zip'\n")
+    assert errors == [], f"console errors: {errors}"

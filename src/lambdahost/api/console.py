@@ -107,6 +107,8 @@ class Console:
             Route(f"{f}/event-invoke-config", guarded(self.async_settings), methods=["PUT"]),
             Route(f"{f}/files", guarded(self.files), methods=["GET"]),
             Route(f"{f}/files", guarded(self.deploy), methods=["PUT"]),
+            Route(f"{f}/code.zip", guarded(self.download), methods=["GET"]),
+            Route(f"{f}/code.zip", guarded(self.upload), methods=["PUT"]),
             Route(f"{f}/test-events", guarded(self.test_events), methods=["GET"]),
             Route(f"{f}/test-events/{{event}}", guarded(self.save_test_event), methods=["PUT"]),
             Route(f"{f}/test-events/{{event}}", guarded(self.delete_test_event), methods=["DELETE"]),
@@ -275,36 +277,71 @@ class Console:
         return JSONResponse({"handler": record.config.handler, "files": contents})
 
     async def deploy(self, request: Request) -> Response:
-        """Save edited files: a template function's folder is written in place; an API function
-        gets new code (a new zip, a new CodeSha256). Either way its environments are recycled.
-        The answer names each syntax error in them (deployed all the same, as the Lambda
-        console deploys them, but not without a word)."""
+        """Save edited files (``files``: name -> text; ``deleted``: names): a template function's
+        folder is written in place; an API function gets new code (a new zip, a new CodeSha256).
+        Either way its environments are recycled. The answer names each syntax error in them
+        (deployed all the same, as the Lambda console deploys them, but not without a word)."""
         record = self.control.record(request.path_params["name"])
-        changed = (await _body(request)).get("files") or {}
+        body = await _body(request)
+        changed, deleted = body.get("files") or {}, body.get("deleted") or []
         if not isinstance(changed, dict) or not all(isinstance(text, str) for text in changed.values()):
             raise InvalidRequestContentException("files must map file names to their text")
+        if not isinstance(deleted, list) or not all(isinstance(name, str) for name in deleted):
+            raise InvalidRequestContentException("deleted must list file names")
         root = record.config.code_dir
-        for name in changed:
-            target = (root / name).resolve()
-            if not target.is_relative_to(root.resolve()):
-                raise InvalidParameterValueException(f"{name} is outside the function's code")
+        for name in [*changed, *deleted]:
+            if not name or not (root / name).resolve().is_relative_to(root.resolve()):
+                raise InvalidParameterValueException(f"{name!r} is not a file name inside the function's code")
+        files = {name: (root / name).read_bytes() for name in self._files(root) if name not in deleted}
+        files |= {name: text.encode() for name, text in changed.items()}
+        self._replace_code(record, files)
+        listing = json.loads((await self.files(request)).body)
+        problems = await asyncio.to_thread(syntax_problems, changed)
+        return JSONResponse({**listing, "problems": problems})
+
+    async def upload(self, request: Request) -> Response:
+        """Upload a .zip: the function's code becomes what it holds, as the Lambda console's
+        "Upload from .zip file" makes it."""
+        record = self.control.record(request.path_params["name"])
+        try:
+            with zipfile.ZipFile(io.BytesIO(await request.body())) as zipped:
+                files = {info.filename: zipped.read(info) for info in zipped.infolist() if not info.is_dir()}
+        except zipfile.BadZipFile:
+            raise InvalidParameterValueException("the upload is not a .zip file") from None
+        root = record.config.code_dir
+        if not all(name and (root / name).resolve().is_relative_to(root.resolve()) for name in files):
+            raise InvalidParameterValueException("the .zip holds a file outside its own folder")
+        self._replace_code(record, files)
+        return await self.files(request)
+
+    async def download(self, request: Request) -> Response:
+        """The function's code as a .zip, as the Lambda console's Download gives it."""
+        record = self.control.record(request.path_params["name"])
+        root, archive = record.config.code_dir, io.BytesIO()
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+            for name in self._files(root):
+                zipped.write(root / name, name)
+        disposition = f'attachment; filename="{record.name}.zip"'
+        return Response(archive.getvalue(), media_type="application/zip", headers={"Content-Disposition": disposition})
+
+    def _replace_code(self, record, files: dict[str, bytes]) -> None:
+        """The function's code becomes ``files``: a template function's folder is rewritten in
+        place (its own code, what the template points at); an API function's is a new zip."""
+        root = record.config.code_dir
         if record.origin == "template":
-            for name, text in changed.items():
+            for name in self._files(root):
+                if name not in files:
+                    (root / name).unlink()
+            for name, data in files.items():
                 (root / name).parent.mkdir(parents=True, exist_ok=True)
-                (root / name).write_text(text)
+                (root / name).write_bytes(data)
             self.invoker.add_function(record.config)
         else:
             archive = io.BytesIO()
             with zipfile.ZipFile(archive, "w") as zipped:
-                for name in self._files(root):
-                    if name not in changed:
-                        zipped.write(root / name, name)
-                for name, text in changed.items():
-                    zipped.writestr(name, text)
+                for name, data in files.items():
+                    zipped.writestr(name, data)
             self.control.update_code(record.name, archive.getvalue(), {})
-        listing = json.loads((await self.files(request)).body)
-        problems = await asyncio.to_thread(syntax_problems, changed)
-        return JSONResponse({**listing, "problems": problems})
 
     # -- test events ---------------------------------------------------------------------------
 

@@ -22,7 +22,10 @@ function h(tag, attrs = {}, ...children) {
 
 async function api(path, options = {}) {
   const init = { ...options, headers: { "X-Lambdahost-Console": "1", ...(options.headers || {}) } };
-  if (options.body !== undefined) {
+  if (options.raw !== undefined) {  // a file as it is (a .zip)
+    init.body = options.raw;
+    init.headers["Content-Type"] = "application/octet-stream";
+  } else if (options.body !== undefined) {
     init.body = JSON.stringify(options.body);
     init.headers["Content-Type"] = "application/json";
   }
@@ -190,9 +193,15 @@ window.addEventListener("beforeunload", (event) => {
   if (Object.keys(localStorage).some((key) => key.startsWith("lambdahost:edits:"))) event.preventDefault();
 });
 
-/** Deploy the kept edits of a function; the syntax errors the host found in them. */
+/** Deploy the kept edits of a function (a file's new text, or null: deleted); the syntax errors
+ * the host found in them. */
 async function deployEdits(name) {
-  const answer = await api(`/functions/${encodeURIComponent(name)}/files`, { method: "PUT", body: { files: keptEdits(name) } });
+  const edits = Object.entries(keptEdits(name));
+  const body = {
+    files: Object.fromEntries(edits.filter(([, text]) => text !== null)),
+    deleted: edits.filter(([, text]) => text === null).map(([file]) => file),
+  };
+  const answer = await api(`/functions/${encodeURIComponent(name)}/files`, { method: "PUT", body });
   keepEdits(name, {});
   return answer.problems || [];
 }
@@ -203,10 +212,12 @@ function describeProblems(problems) {
 
 async function codeTab(name, fn, body) {
   const data = await api(`/functions/${encodeURIComponent(name)}/files`);
-  const edits = keptEdits(name);
-  const files = Object.keys(data.files);
+  const edits = keptEdits(name);  // file -> its new text, or null: deleted
   const handlerFile = (fn.configuration.Handler || "").replace(/\.[^./]*$/, "");
-  let current = files.find((f) => f.replace(/\.[^./]*$/, "") === handlerFile) || files.find((f) => data.files[f] !== null) || files[0];
+  const names = () => [...new Set([...Object.keys(data.files), ...Object.keys(edits)])]
+    .filter((file) => edits[file] !== null).sort();
+  const textOf = (file) => edits[file] ?? data.files[file];
+  let current = names().find((f) => f.replace(/\.[^./]*$/, "") === handlerFile) || names().find((f) => textOf(f) !== null) || names()[0];
   let problems = [];
   const status = h("div", { "aria-live": "polite" });
   const pending = h("span", { class: "badge", id: "undeployed", hidden: !Object.keys(edits).length }, "Changes not deployed");
@@ -214,6 +225,7 @@ async function codeTab(name, fn, body) {
   const host = h("div", { class: "editor", id: "editor" });
   const editor = LambdahostEditor.create(host, {
     onChange: (text) => {
+      if (current === undefined) return;
       if (text === data.files[current]) delete edits[current]; else edits[current] = text;
       changed();
     },
@@ -222,17 +234,54 @@ async function codeTab(name, fn, body) {
   const list = h("div", { class: "files", role: "group", "aria-label": "Files" });
   const open = (file) => {
     current = file;
-    editor.open(edits[file] ?? data.files[file] ?? "(binary file)", file, data.files[file] !== null);
+    list.replaceChildren(...names().map((f) => h("button", { type: "button", "data-file": f, "aria-pressed": String(f === file),
+      onclick: () => open(f) }, f)));
+    editor.open(file === undefined ? "" : textOf(file) ?? "(binary file)", file || "", file !== undefined && textOf(file) !== null);
     editor.problems(problems.filter((p) => p.file === file));
-    list.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.file === file)));
   };
-  list.append(...files.map((file) => h("button", { type: "button", "data-file": file, onclick: () => open(file) }, file)));
+  // File operations are edits like the rest: kept until deployed.
+  const newFile = h("button", { type: "button", class: "secondary small", id: "new-file", onclick: () => {
+    const path = prompt("New file (a folder's files as folder/name.py):", "");
+    if (!path) return;
+    if (names().includes(path)) { status.replaceChildren(message(`${path} exists already.`)); return; }
+    edits[path] = "";
+    changed();
+    open(path);
+  } }, "New file");
+  const rename = h("button", { type: "button", class: "secondary small", id: "rename-file", onclick: () => {
+    if (current === undefined) return;
+    const path = prompt(`Rename ${current} to:`, current);
+    if (!path || path === current) return;
+    if (names().includes(path)) { status.replaceChildren(message(`${path} exists already.`)); return; }
+    edits[path] = textOf(current);
+    if (current in data.files) edits[current] = null; else delete edits[current];
+    changed();
+    open(path);
+  } }, "Rename");
+  const remove = h("button", { type: "button", class: "secondary small", id: "delete-file", onclick: () => {
+    if (current === undefined || !confirm(`Delete ${current}?`)) return;
+    if (current in data.files) edits[current] = null; else delete edits[current];
+    changed();
+    open(names()[0]);
+  } }, "Delete");
+  const upload = h("input", { type: "file", id: "upload-zip", accept: ".zip,application/zip", class: "visually-hidden" });
+  upload.addEventListener("change", async () => {
+    if (!upload.files.length) return;
+    try {
+      await api(`/functions/${encodeURIComponent(name)}/code.zip`, { method: "PUT", raw: await upload.files[0].arrayBuffer() });
+      keepEdits(name, {});
+      state.flash = message(`Uploaded ${upload.files[0].name}: it is the function's code now.`, "ok");
+      await route();
+    } catch (error) { status.replaceChildren(message(error.message)); }
+  });
+  const download = h("a", { class: "button secondary small", id: "download-zip", download: `${name}.zip`,
+    href: `/console/api/functions/${encodeURIComponent(name)}/code.zip` }, "Download .zip");
   const deployed = async (found) => {  // the edits are the function's code now
     problems = found;
-    Object.assign(data.files, (await api(`/functions/${encodeURIComponent(name)}/files`)).files);
+    data.files = (await api(`/functions/${encodeURIComponent(name)}/files`)).files;
     for (const key of Object.keys(edits)) delete edits[key];
     changed();
-    editor.problems(problems.filter((p) => p.file === current));
+    open(names().includes(current) ? current : names()[0]);
   };
   const deploy = h("button", { type: "button", id: "deploy", onclick: async () => {
     try {
@@ -245,7 +294,7 @@ async function codeTab(name, fn, body) {
   const discard = h("button", { type: "button", class: "secondary", id: "discard", onclick: () => {
     for (const key of Object.keys(edits)) delete edits[key];
     changed();
-    open(current);
+    open(names().includes(current) ? current : names()[0]);
     status.replaceChildren(message("Changes discarded.", "ok"));
   } }, "Discard changes");
   const result = h("div", { id: "result", "aria-live": "polite" });
@@ -263,12 +312,15 @@ async function codeTab(name, fn, body) {
     h("div", { class: "row spread" }, h("h2", {}, "Code source"), h("div", { class: "row" }, pending, discard, test, deploy)),
     h("p", { class: "muted" }, "Ctrl+S (⌘S) deploys. Edits are kept in this browser until you deploy or discard them."),
     status,
-    h("div", { class: "code" }, list, host)),
+    h("div", { class: "code" },
+      h("div", {}, h("div", { class: "row file-actions" }, newFile, rename, remove,
+        h("label", { for: "upload-zip", class: "button secondary small" }, "Upload .zip", upload), download), list),
+      host)),
     result,
     h("div", { class: "panel" }, h("h2", {}, "Runtime settings"),
       h("div", { class: "row" }, h("label", { for: "handler" }, "Handler", handler), saveHandler),
       h("p", { class: "muted" }, "The handler names the file and the function: file.function, or dir/file.function.")));
-  if (current) open(current);
+  open(current);
 }
 
 // -- Test -------------------------------------------------------------------------------------
