@@ -159,9 +159,16 @@ def test_the_console_loop(console) -> None:
     page.screenshot(path=SHOTS / "6-test-failed.png")
 
     page.click("a:has-text('Monitor')")
-    page.wait_for_selector("[data-chart=Invocations] svg")
-    label = page.get_attribute("[data-chart=Invocations] svg", "aria-label")
+    page.wait_for_selector("[data-chart=Invocations] canvas")  # uPlot's, with its axes and legend
+    label = page.get_attribute("[data-chart=Invocations]", "aria-label")
     assert int(re.search(r"Invocations (\d+)", label)[1]) >= 3
+    legend = page.inner_text("[data-chart=Duration] .u-legend")
+    assert "p50" in legend and "p99" in legend
+    box = page.locator("[data-chart=Invocations] .u-over").bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2)  # the current minute
+    assert re.search(r"Invocations\s*[1-9]", page.inner_text("[data-chart=Invocations] .u-legend")), (
+        "its value, hovered"
+    )
     page.screenshot(path=SHOTS / "7-monitor.png")
 
     page.click("a:has-text('Logs')")

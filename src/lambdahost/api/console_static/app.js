@@ -451,42 +451,43 @@ async function testTab(name, fn, body) {
 
 // -- Monitor ----------------------------------------------------------------------------------
 
-function chart(title, points, series) {
-  const width = 320, height = 140, pad = 4;
-  const values = points.flatMap((p) => series.map((s) => p[s.key] ?? 0));
-  const top = Math.max(1, ...values);
-  const x = (i) => pad + (i * (width - 2 * pad)) / Math.max(1, points.length - 1);
-  const y = (v) => height - pad - (v * (height - 2 * pad)) / top;
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.setAttribute("role", "img");
-  const total = series.map((s) => `${s.label} ${points.reduce((sum, p) => sum + (s.sum ? p[s.key] || 0 : 0), 0)}`);
-  svg.setAttribute("aria-label", `${title}: ${series[0].sum ? total.join(", ") : `peak ${top}`}`);
-  const add = (tag, attrs) => { const n = document.createElementNS("http://www.w3.org/2000/svg", tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); svg.append(n); };
-  add("line", { class: "axis", x1: 0, y1: height - pad, x2: width, y2: height - pad });
-  for (const s of series) {
-    if (s.bars) {
-      const w = Math.max(1, (width - 2 * pad) / points.length - 1);
-      points.forEach((p, i) => { const v = p[s.key] || 0; if (v) add("rect", { class: `bar ${s.bad ? "bad" : ""}`, x: x(i) - w / 2, y: y(v), width: w, height: height - pad - y(v) }); });
-    } else {
-      const d = points.map((p, i) => (p[s.key] === null ? null : `${x(i)},${y(p[s.key])}`)).filter(Boolean).join(" ");
-      if (d) add("polyline", { class: `line ${s.key}`, points: d });
-    }
-  }
-  return h("div", { class: "panel chart", "data-chart": title }, h("h2", {}, title), svg,
-    h("p", { class: "muted" }, series.map((s) => s.sum ? `${s.label}: ${points.reduce((n, p) => n + (p[s.key] || 0), 0)}` : s.label).join(" · ")));
+/** A chart of the last hour, per minute (uPlot): time and value axes, its unit, the values under
+ * the pointer in its legend. ``series``: {key, label, bars, bad, sum}. Its summary is its label
+ * for assistive technologies (a total, or the peak). */
+function chart(title, points, series, unit) {
+  const total = (s) => points.reduce((sum, p) => sum + (p[s.key] || 0), 0);
+  const peak = Math.max(0, ...points.flatMap((p) => series.map((s) => p[s.key] ?? 0)));
+  const summary = series[0].sum ? series.map((s) => `${s.label} ${total(s)}`).join(", ") : `peak ${peak} ${unit}`;
+  const plot = h("div", { class: "plot" });
+  const panel = h("div", { class: "panel chart", "data-chart": title, role: "img", "aria-label": `${title}: ${summary}` },
+    h("h2", {}, title), plot);
+  const style = getComputedStyle(document.documentElement);
+  const colour = (s) => style.getPropertyValue(s.bad ? "--bad" : s.key === "p99" ? "--warn" : "--accent").trim();
+  const ink = style.getPropertyValue("--muted").trim();
+  const axis = { stroke: ink, grid: { stroke: style.getPropertyValue("--line").trim(), width: 1 }, ticks: { show: false } };
+  requestAnimationFrame(() => new uPlot({
+    width: Math.max(260, plot.clientWidth), height: 170,
+    scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
+    axes: [axis, { ...axis, size: 50, values: (u, ticks) => ticks.map((v) => `${v}${unit === "ms" ? " ms" : ""}`) }],
+    series: [{ label: "Time" }, ...series.map((s) => ({
+      label: s.label, stroke: colour(s), fill: s.bars ? `${colour(s)}55` : undefined, width: s.bars ? 1 : 2,
+      paths: s.bars ? uPlot.paths.bars({ size: [0.8, 12] }) : undefined, points: { show: false },
+      value: (u, v) => (v === null || v === undefined ? "–" : `${v}${unit === "ms" ? " ms" : ""}`),
+    }))],
+  }, [points.map((p) => p.time), ...series.map((s) => points.map((p) => p[s.key]))], plot));
+  return panel;
 }
 
 async function monitorTab(name, fn, body) {
   const render = async () => {
     const { points } = await api(`/functions/${encodeURIComponent(name)}/metrics?minutes=60`);
-    body.replaceChildren(h("p", { class: "muted" }, "The last hour, per minute, from this host's own metrics (also at /metrics)."),
+    body.replaceChildren(h("p", { class: "muted" }, "The last hour, per minute, from this host's own metrics (also at /metrics). Point at a chart for its values."),
       h("div", { class: "charts" },
-        chart("Invocations", points, [{ key: "invocations", label: "Invocations", bars: true, sum: true }]),
-        chart("Errors", points, [{ key: "errors", label: "Errors", bars: true, bad: true, sum: true }]),
-        chart("Throttles", points, [{ key: "throttles", label: "Throttles", bars: true, bad: true, sum: true }]),
-        chart("Duration", points, [{ key: "p50", label: "p50 (blue)" }, { key: "p99", label: "p99 (orange)" }]),
-        chart("Concurrent executions", points, [{ key: "concurrency", label: "Max concurrent executions", bars: true }])));
+        chart("Invocations", points, [{ key: "invocations", label: "Invocations", bars: true, sum: true }], "count"),
+        chart("Errors", points, [{ key: "errors", label: "Errors", bars: true, bad: true, sum: true }], "count"),
+        chart("Throttles", points, [{ key: "throttles", label: "Throttles", bars: true, bad: true, sum: true }], "count"),
+        chart("Duration", points, [{ key: "p50", label: "p50" }, { key: "p99", label: "p99" }], "ms"),
+        chart("Concurrent executions", points, [{ key: "concurrency", label: "Max concurrent executions", bars: true }], "count")));
   };
   await render();
   state.follow = setInterval(render, 5000);
