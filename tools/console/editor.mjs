@@ -6,13 +6,8 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirro
 import { javascript } from '@codemirror/lang-javascript';
 import { json, jsonParseLinter } from '@codemirror/lang-json';
 import { python } from '@codemirror/lang-python';
-import {
-  bracketMatching,
-  defaultHighlightStyle,
-  indentOnInput,
-  indentUnit,
-  syntaxHighlighting,
-} from '@codemirror/language';
+import { bracketMatching, HighlightStyle, indentOnInput, indentUnit, syntaxHighlighting } from '@codemirror/language';
+import { tags } from '@lezer/highlight';
 import { linter, lintGutter, setDiagnostics } from '@codemirror/lint';
 import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search';
 import { Compartment, EditorState } from '@codemirror/state';
@@ -24,6 +19,18 @@ import {
   keymap,
   lineNumbers,
 } from '@codemirror/view';
+
+// The colours are the page's (app.css's --syntax-* variables), so that the light and the dark
+// scheme each have theirs, with the contrast they need.
+const HIGHLIGHT = HighlightStyle.define([
+  { tag: [tags.keyword, tags.controlKeyword, tags.operatorKeyword, tags.definitionKeyword, tags.moduleKeyword], color: 'var(--syntax-keyword)' },
+  { tag: [tags.string, tags.special(tags.string), tags.regexp], color: 'var(--syntax-string)' },
+  { tag: [tags.number, tags.bool, tags.null, tags.atom], color: 'var(--syntax-number)' },
+  { tag: [tags.comment, tags.lineComment, tags.blockComment], color: 'var(--syntax-comment)', fontStyle: 'italic' },
+  { tag: [tags.function(tags.definition(tags.variableName)), tags.definition(tags.className)], color: 'var(--syntax-definition)' },
+  { tag: [tags.propertyName, tags.attributeName], color: 'var(--syntax-property)' },
+  { tag: tags.invalid, color: 'var(--syntax-invalid)' },
+]);
 
 const LANGUAGES = {
   py: () => python(),
@@ -62,7 +69,7 @@ export function create(parent, { doc = '', file = '', onChange = () => {}, onSav
         highlightSelectionMatches(),
         search({ top: true }),
         lintGutter(),
-        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        syntaxHighlighting(HIGHLIGHT),
         keymap.of([
           { key: 'Mod-s', preventDefault: true, run: () => (onSave(), true) },
           indentWithTab,
