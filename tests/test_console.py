@@ -417,3 +417,21 @@ def test_no_page_has_a_serious_accessibility_violation_in_light_or_dark_nor_scro
         assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at 390 px"
     page.screenshot(path=SHOTS / "11-phone.png")
     assert errors == [], f"console errors: {errors}"
+
+
+def test_the_summary_follows_what_is_saved(console) -> None:
+    """Issue 32: after a save, the bar at the top shows the new memory and timeout, no reload needed."""
+    server, page, errors = console
+    httpx.post(
+        server.endpoint + "/console/api/functions", json={"name": "summary-fn"}, headers={"X-Lambdahost-Console": "1"}
+    ).raise_for_status()
+    page.goto(server.endpoint + "/#/functions/summary-fn/configuration")
+    page.wait_for_selector("#memory")
+    page.fill("#memory", "512")
+    page.fill("#timeout", "9")
+    page.click("#save-general")
+    page.wait_for_selector("text=Saved.")
+    summary = page.inner_text("main .panel")
+    assert "512 MB" in summary and "9 s" in summary, summary
+    assert page.input_value("#memory") == "512"
+    assert errors == [], f"console errors: {errors}"

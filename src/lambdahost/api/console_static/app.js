@@ -501,8 +501,11 @@ async function configurationTab(name, fn, body) {
   const vars = Object.entries((c.Environment || {}).Variables || {}).map(([k, v]) => `${k}=${v}`).join("\n");
   const status = h("div", { "aria-live": "polite" });
   const save = async (path, payload) => {
-    try { await api(`/functions/${encodeURIComponent(name)}/${path}`, { method: "PUT", body: payload }); status.replaceChildren(message("Saved.", "ok")); }
-    catch (error) { status.replaceChildren(message(error.message)); }
+    try {
+      await api(`/functions/${encodeURIComponent(name)}/${path}`, { method: "PUT", body: payload });
+      state.flash = message("Saved.", "ok");
+      await route();  // the summary at the top shows what was saved
+    } catch (error) { status.replaceChildren(message(error.message)); }
   };
   const value = (id) => document.getElementById(id).value;
   const number = (id) => (value(id) === "" ? null : Number(value(id)));
