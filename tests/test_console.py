@@ -73,7 +73,7 @@ def _editor_text(page) -> str:
 
 
 def _test(page, event: str = '{"key1": "value1"}') -> str:
-    page.fill("#event-json", event)
+    page.fill("#event-json .cm-content", event)
     page.click("#test")
     page.wait_for_selector("#result .result")
     return page.inner_text("#result")
@@ -99,9 +99,9 @@ def test_the_console_loop(console) -> None:
     page.screenshot(path=SHOTS / "3-code.png")
 
     page.click("a:has-text('Test')")
-    page.wait_for_selector("#event-json")
+    page.wait_for_selector("#event-json .cm-content")
     page.fill("#event-name", "hello-event")
-    page.fill("#event-json", '{"key1": "value1"}')
+    page.fill("#event-json .cm-content", '{"key1": "value1"}')
     page.click("#save-event")
     page.wait_for_selector("text=Saved hello-event")
     assert "hello-event" in page.inner_text("#saved-events")
@@ -140,7 +140,7 @@ def test_the_console_loop(console) -> None:
     assert "Value '64' at 'memorySize' failed to satisfy constraint" in page.inner_text("[role=alert]")
 
     page.click("a:has-text('Test')")
-    page.wait_for_selector("#event-json")
+    page.wait_for_selector("#event-json .cm-content")
     _test(page)
     assert "256 MB" in page.inner_text("#summary")
     assert "Memory Size: 256 MB" in page.inner_text("#log-output")
@@ -151,7 +151,7 @@ def test_the_console_loop(console) -> None:
     page.click("text=Save handler")
     page.wait_for_selector("text=Handler saved")
     page.click("a:has-text('Test')")
-    page.wait_for_selector("#event-json")
+    page.wait_for_selector("#event-json .cm-content")
     failed = _test(page)
     assert "failed (Runtime.HandlerNotFound)" in failed
     assert "Handler 'nope' missing on module 'lambda_function'" in page.inner_text("#response")
@@ -285,7 +285,7 @@ def test_the_learners_edits_are_kept_and_the_editor_is_a_real_one(console) -> No
     page.keyboard.type("return x * 2")
 
     page.click("a:has-text('Test')")
-    page.wait_for_selector("#event-json")
+    page.wait_for_selector("#event-json .cm-content")
     page.click("a:has-text('Code')")
     page.wait_for_selector("#editor .cm-content")
     assert "return x * 2" in _editor_text(page), "kept across tabs"
@@ -310,10 +310,11 @@ def test_the_learners_edits_are_kept_and_the_editor_is_a_real_one(console) -> No
     page.wait_for_selector("#editor .cm-lint-marker-error")
 
     page.click("a:has-text('Test')")
-    page.wait_for_selector("#event-json")
-    page.fill("#event-json", '{"key1": ')
+    page.wait_for_selector("#event-json .cm-content")
+    page.fill("#event-json .cm-content", '{"key1": ')
     page.wait_for_selector("text=Not valid JSON")
-    page.fill("#event-json", '{"key1": "value1"}')
+    page.wait_for_selector("#event-json .cm-lint-marker-error")  # and marked where, in the editor
+    page.fill("#event-json .cm-content", '{"key1": "value1"}')
     assert page.inner_text("#event-problem") == ""
     page.screenshot(path=SHOTS / "10-learner.png")
     assert errors == [], f"console errors: {errors}"

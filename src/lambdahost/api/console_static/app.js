@@ -383,8 +383,6 @@ async function testTab(name, fn, body) {
   const events = saved.events;
   const last = localStorage.getItem(LAST_EVENT(name));
   const eventName = h("input", { id: "event-name", value: last in events ? last : "MyEvent", pattern: "[A-Za-z0-9._\\-]{1,25}" });
-  const area = h("textarea", { id: "event-json", rows: 14, spellcheck: "false", "aria-describedby": "event-problem" },
-    last in events ? events[last] : DEFAULT_EVENT);
   const problem = h("p", { id: "event-problem", class: "problem", "aria-live": "polite" });
   const result = h("div", { id: "result", "aria-live": "polite" });
   const changed = () => {
@@ -392,13 +390,16 @@ async function testTab(name, fn, body) {
     try {
       JSON.parse(area.value);
       problem.textContent = "";
-      area.removeAttribute("aria-invalid");
     } catch (error) {
-      problem.textContent = `Not valid JSON: ${error.message}`;
-      area.setAttribute("aria-invalid", "true");
+      problem.textContent = `Not valid JSON: ${error.message}`;  // (the editor marks where)
     }
   };
-  area.addEventListener("input", changed);
+  // The event in an editor of its own, JSON checked as it is typed and marked where it is wrong.
+  const eventEditor = h("div", { class: "editor event", id: "event-json" });
+  const editor = LambdahostEditor.create(eventEditor, {
+    doc: last in events ? events[last] : DEFAULT_EVENT, file: "event.json", label: "Event JSON", onChange: changed,
+  });
+  const area = { get value() { return editor.text(); }, set value(text) { editor.open(text, "event.json"); } };
   const template = h("select", { id: "template" }, h("option", { value: "" }, "Choose a template"),
     ...templates.templates.map((t) => h("option", { value: `${t.service}/${t.event}` }, `${t.service} ${t.event}`)));
   template.addEventListener("change", async () => {
@@ -445,7 +446,7 @@ async function testTab(name, fn, body) {
     h("div", { class: "row spread" }, h("h2", {}, "Test event"), test),
     h("div", { class: "form" }, h("label", { for: "event-name" }, "Event name", eventName),
       h("label", { for: "template" }, "Template", template), h("label", { for: "saved-events" }, "Saved event", savedSelect)),
-    h("label", { for: "event-json" }, "Event JSON", area), problem,
+    h("p", { class: "label" }, "Event JSON"), eventEditor, problem,
     h("div", { class: "row", style: "margin-top:.6rem" }, save, remove), status), result);
 }
 
