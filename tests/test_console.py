@@ -436,3 +436,54 @@ def test_the_summary_follows_what_is_saved(console) -> None:
     assert "512 MB" in summary and "9 s" in summary, summary
     assert page.input_value("#memory") == "512"
     assert errors == [], f"console errors: {errors}"
+
+
+def test_the_rest_of_what_a_learner_meets(console) -> None:
+    """Issue 32: search in the editor (Ctrl+F); the saved event last used stays selected; a changed
+    event clears the last result; a log record's lines stay lines; Logs groups by stream; leaving
+    the page with undeployed changes asks first."""
+    server, page, errors = console
+    base, headers = server.endpoint, {"X-Lambdahost-Console": "1"}
+    httpx.post(base + "/console/api/functions", json={"name": "rest-fn"}, headers=headers).raise_for_status()
+    code = "import logging\n\ndef lambda_handler(event, context):\n    logging.warning('one\\ntwo')\n    return event\n"
+    httpx.put(
+        base + "/console/api/functions/rest-fn/files", json={"files": {"lambda_function.py": code}}, headers=headers
+    ).raise_for_status()
+    page.goto(base + "/#/functions/rest-fn/code")
+    page.wait_for_selector("#editor .cm-content")
+    page.click("#editor .cm-content")
+    page.keyboard.press("Control+f")
+    page.wait_for_selector("#editor .cm-search input[name=search]")
+
+    page.click("a:has-text('Test')")
+    page.wait_for_selector("#event-json .cm-content")
+    page.fill("#event-name", "second")
+    page.fill("#event-json .cm-content", '{"n": 2}')
+    page.click("#save-event")
+    page.wait_for_selector("text=Saved second")
+    _test(page, '{"n": 2}')
+    assert "WARNING" in page.inner_text("#log-output")
+    assert re.search(r"one\ntwo", page.inner_text("#log-output")), "the record's two lines, as two lines"
+    page.fill("#event-json .cm-content", '{"n": 3}')
+    assert page.locator("#result .result").count() == 0, "the result of another event is gone"
+
+    page.click("a:has-text('Code')")
+    page.wait_for_selector("#editor .cm-content")
+    page.click("a:has-text('Test')")
+    page.wait_for_selector("#event-json .cm-content")
+    assert page.eval_on_selector("#saved-events", "select => select.value") == "second"
+    assert page.input_value("#event-name") == "second"
+
+    page.click("a:has-text('Logs')")
+    page.wait_for_selector("details.stream")
+    assert page.locator("details.stream summary").count() >= 1
+
+    page.click("a:has-text('Code')")
+    page.wait_for_selector("#editor .cm-content")
+    page.click("#editor .cm-content")
+    page.keyboard.type("# not deployed")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+    page.goto(base + "/metrics")
+    assert asked == ["beforeunload"]
+    assert errors == [], f"console errors: {errors}"
