@@ -63,9 +63,12 @@ def test_a_quick_start_that_does_not_exist_is_named_with_those_that_do(tmp_path:
     refused = init(tmp_path, "x", "--template", "flask")
     assert refused.returncode != 0
     assert refused.stderr.strip() == f"Error: no quick start 'flask': there are {', '.join(QUICKSTARTS)}"
-    python_only = init(tmp_path, "x", "--template", "sqs", "--runtime", "nodejs22.x")
+    python_only = init(tmp_path, "x", "--template", "powertools-api", "--runtime", "nodejs22.x")
     assert python_only.returncode != 0
-    assert python_only.stderr.strip() == "Error: the sqs quick start is a Python project; for nodejs22.x there is hello"
+    assert python_only.stderr.strip() == (
+        "Error: the powertools-api quick start is a Python project; for nodejs22.x there are "
+        + ", ".join(NODE_QUICKSTARTS)
+    )
 
 
 PLUGIN_TEST = """

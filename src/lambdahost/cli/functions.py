@@ -63,9 +63,8 @@ def init(name: str, quickstart: str | None, runtime: str | None, no_interactive:
         runtimes = ", ".join(PYTHON_RUNTIMES + NODE_RUNTIMES)
         raise Failure(f"--runtime {runtime}: the quick starts are Python and Node.js projects ({runtimes})")
     if runtime in NODE_RUNTIMES and quickstart not in NODE_QUICKSTARTS:
-        raise Failure(
-            f"the {quickstart} quick start is a Python project; for {runtime} there is {', '.join(NODE_QUICKSTARTS)}"
-        )
+        choices = ", ".join(NODE_QUICKSTARTS)
+        raise Failure(f"the {quickstart} quick start is a Python project; for {runtime} there are {choices}")
     folder = Path(name)
     logical_id = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", folder.name)) or "Function"
     placeholders = {"__NAME__": folder.name, "__ID__": logical_id, "__RUNTIME__": runtime}

@@ -15,11 +15,7 @@ QUICKSTARTS = {
     "schedule": "A scheduled job (EventBridge Scheduler)",
     "powertools-api": "A REST API with Powertools for AWS Lambda (routing, logging, tracing)",
 }
-NODE_QUICKSTARTS = ("hello",)  # those with a Node.js version
-
-
-# A Python quick start's handler, which its Node.js version replaces (its events and tests it keeps).
-_PYTHON_CODE = ("lambda_function.py",)
+NODE_QUICKSTARTS = ("hello", "api-dynamodb", "sqs", "s3", "schedule")  # those with a Node.js version
 
 
 def files(quickstart: str, runtime: str = "python") -> dict[str, str]:
@@ -29,9 +25,11 @@ def files(quickstart: str, runtime: str = "python") -> dict[str, str]:
 
     root = resources.files(__name__)
     found = _read(root / quickstart)
-    if runtime.startswith("nodejs"):
-        found = {path: text for path, text in found.items() if path not in _PYTHON_CODE}
+    if runtime.startswith("nodejs"):  # the Python version's events and tests, its code in JavaScript
+        found = {path: text for path, text in found.items() if path.startswith("tests/") or not path.endswith(".py")}
         found |= _read(root / "nodejs" / quickstart)
+        if "README.md" in found:
+            found["README.md"] = found["README.md"].replace("`src/app.py`", "`src/app.mjs`")
     return found
 
 
