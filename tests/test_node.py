@@ -573,3 +573,27 @@ def test_snapstart_is_refused_for_node_as_aws_refuses_it(host: Host, tmp_path: P
         host.add_function(
             FunctionConfig(name="snappy", handler="index.handler", code_dir=code, runtime="nodejs20.x", snap_start=True)
         )
+
+
+def test_on_a_machine_without_node_a_node_function_fails_its_init_and_the_rest_runs(
+    host: Host, tmp_path: Path, monkeypatch
+) -> None:
+    """A template that mixes runtimes still serves its Python functions where Node.js is missing
+    (here: no Node found anywhere it is looked for); the Node.js function's invocation says why."""
+    from lambdahost.sandbox import node
+
+    monkeypatch.setattr(node, "_candidates", list)
+    host.add_function(
+        FunctionConfig(
+            name="js",
+            handler="index.handler",
+            code_dir=Path(__file__).parent / "node_conformance" / "async_mjs",
+            runtime="nodejs22.x",
+        )
+    )
+    code = _write(tmp_path / "py", {"app.py": "def handler(event, context):\n    return 'python runs'\n"})
+    host.add_function(FunctionConfig(name="py", handler="app.handler", code_dir=code, runtime="python3.11"))
+    failed = json.loads(host.invoke("js", {}).payload)
+    assert failed["errorType"] == "Runtime.Unsupported"
+    assert failed["errorMessage"].endswith("nodejs22.x functions run on Node.js, and none was found on this machine")
+    assert host.invoke("py", {}).payload == b'"python runs"'

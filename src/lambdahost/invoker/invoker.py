@@ -109,14 +109,15 @@ class Invoker:
     def _start_ahead(self, config: FunctionConfig) -> None:
         """A function whose runtime is slow to start (Node.js) gets an environment started ahead
         as it is added or changed, so that the invocation that follows an edit only loads it."""
-        if config.is_node:
+        if config.is_node and self._nodes.find(config.runtime) is not None:
             with contextlib.suppress(RuntimeError):  # (no loop running: it starts at the first cold start)
                 self._pool(config, LATEST, "").start_spare()
 
     def prepare(self, config: FunctionConfig) -> None:
         """Check that a configuration can run here, and start its interpreter's fork-server."""
-        if config.is_node:  # (no Node.js: an error, now rather than at the first invocation)
-            node, manifest = self._nodes.resolve(config.runtime), npm.manifest_of(config)
+        node = self._nodes.find(config.runtime) if config.is_node else None
+        if node is not None:  # its dependencies and bundle, now rather than at the first invocation
+            manifest = npm.manifest_of(config)
             try:
                 modules = npm.install(node, manifest) if manifest is not None else None
                 if config.esbuild is not None:
@@ -304,7 +305,7 @@ class Invoker:
 
             included = self._included_for.get(interpreter.executable, self._included)
 
-            node = self._nodes.resolve(function.runtime) if function.is_node else None
+            node = self._nodes.find(function.runtime) if function.is_node else None
             bundle = esbuild.built(function, node) if node is not None and function.esbuild is not None else None
 
             def environment(forkserver: ForkServer) -> Environment:

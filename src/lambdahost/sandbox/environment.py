@@ -327,13 +327,17 @@ class Environment:
         self._emit(self._platform.restore_start() if restore else self._platform.init_start(phase))
         started = time.monotonic()
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        unsupported = None
         if not self.function.runs_here:  # a Lambda runtime lambdahost has no runtime of its own for yet
-            duration_ms = (time.monotonic() - started) * 1000
-            message = (
+            unsupported = (
                 f"lambdahost does not run {self.function.runtime} functions yet: it runs Python, Node.js and provided "
                 "runtimes"
             )
-            error = _platform_error("", "Runtime.Unsupported", message)
+        elif self.function.is_node and self._node is None:
+            unsupported = f"{self.function.runtime} functions run on Node.js, and none was found on this machine"
+        if unsupported is not None:
+            duration_ms = (time.monotonic() - started) * 1000
+            error = _platform_error("", "Runtime.Unsupported", unsupported)
             self._emit(self._platform.init_report(phase, duration_ms, "error", "Runtime.Unsupported"))
             return _Init(False, duration_ms, "error", "Runtime.Unsupported", error)
         spec = self._spawn_spec()

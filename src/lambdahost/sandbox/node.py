@@ -40,6 +40,18 @@ class NodeResolver:
     def __init__(self, cache_file: Path | None = None) -> None:
         self._probes = ProbeCache(cache_file, _probe, Node)
         self._found: dict[str, Node] = {}
+        self._missing: set[str] = set()
+
+    def find(self, runtime: str) -> Node | None:
+        """``resolve``, or None on a machine with no Node.js (said once): its functions then fail
+        their init saying so, and the rest of a template runs."""
+        try:
+            return self.resolve(runtime)
+        except InvalidParameterValueException as missing:
+            if runtime not in self._missing:
+                self._missing.add(runtime)
+                log.warning("%s", missing.message)
+            return None
 
     def resolve(self, runtime: str) -> Node:
         """Its major version, else the closest there is (said once), else an error that says so."""
