@@ -597,3 +597,33 @@ def test_on_a_machine_without_node_a_node_function_fails_its_init_and_the_rest_r
     assert failed["errorType"] == "Runtime.Unsupported"
     assert failed["errorMessage"].endswith("nodejs22.x functions run on Node.js, and none was found on this machine")
     assert host.invoke("py", {}).payload == b'"python runs"'
+
+
+def test_the_aws_sdk_the_runtime_includes_is_there_without_a_package_json(tmp_path: Path) -> None:
+    """Lambda's Node.js runtimes include the AWS SDK for JavaScript v3: a handler that imports
+    @aws-sdk/client-sqs with no package.json runs unchanged, against the local AWS."""
+    from server import Server
+
+    project = _write(
+        tmp_path / "project",
+        {
+            "template.yaml": "Transform: AWS::Serverless-2016-10-31\n"
+            "Resources:\n"
+            "  Inbox: {Type: AWS::SQS::Queue, Properties: {QueueName: inbox}}\n"
+            "  Lister:\n"
+            "    Type: AWS::Serverless::Function\n"
+            "    Properties: {CodeUri: src, Handler: index.handler, Runtime: nodejs20.x}\n",
+            "src/index.mjs": "import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';\n"
+            "const sqs = new SQSClient({});\n"
+            "export const handler = async () =>\n"
+            "  (await sqs.send(new ListQueuesCommand({}))).QueueUrls.map((url) => url.split('/').pop());\n",
+        },
+    )
+    server = Server(project, "--api-port", "0").start()
+    try:
+        listed = server.invoke("Lister")
+    finally:
+        server.stop()
+    assert listed.function_error is None, listed.payload
+    assert listed.payload == ["inbox"]
+    assert not (project / "src" / "node_modules").exists() and not (project / "src" / "package.json").exists()

@@ -33,7 +33,7 @@ from ..sandbox.forkserver import ForkServer
 from ..sandbox.included import link_included
 from ..sandbox.interpreter import HOST, Interpreter, InterpreterResolver
 from ..sandbox.launch import Launched
-from ..sandbox.node import NodeResolver
+from ..sandbox.node import NodeFunction, NodeResolver
 from ..sandbox.snapshot import Snapshot
 from ..settings import HostSettings
 from .concurrency import ConcurrencyLimits
@@ -305,8 +305,7 @@ class Invoker:
 
             included = self._included_for.get(interpreter.executable, self._included)
 
-            node = self._nodes.find(function.runtime) if function.is_node else None
-            bundle = esbuild.built(function, node) if node is not None and function.esbuild is not None else None
+            node = self._node_function(function)
 
             def environment(forkserver: ForkServer) -> Environment:
                 hidden = self._hidden_from(function)
@@ -320,7 +319,6 @@ class Invoker:
                     included,
                     hidden,
                     node,
-                    bundle,
                 )
 
             forkserver = self._forkservers[interpreter.executable]
@@ -330,6 +328,16 @@ class Invoker:
             pool = Pool(lambda: environment(snapshot or forkserver), self.settings.idle_timeout, snapshot)
             self._pools[(function.name, version, tenant_id)] = pool
         return pool
+
+    def _node_function(self, function: FunctionConfig) -> NodeFunction | None:
+        """How a Node.js function runs: its Node, bundle and packages (made by ``prepare``)."""
+        node = self._nodes.find(function.runtime) if function.is_node else None
+        if node is None:
+            return None
+        manifest = npm.manifest_of(function)
+        modules = npm.installed(node, manifest) if manifest is not None else None
+        bundle = esbuild.built(function, node) if function.esbuild is not None else None
+        return NodeFunction(node, bundle, modules)
 
     def provision(self, name: str, version: str, count: int) -> None:
         """Keep ``count`` environments of a version initialized ahead (provisioned concurrency)."""

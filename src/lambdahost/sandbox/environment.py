@@ -29,11 +29,11 @@ from ..model.registry import LATEST
 from ..runtime import protocol
 from ..runtime.faults import AFTER_RESTORE_ERROR
 from ..settings import HostSettings
-from . import esbuild, npm, packages
+from . import esbuild, packages
 from .forkserver import ExitStatus, ForkServer
 from .interpreter import Interpreter
 from .launch import RUNTIME_DIR
-from .node import BOOTSTRAP, Node, node_command, node_path
+from .node import BOOTSTRAP, Node, NodeFunction, node_command, node_path
 from .platform_log import PlatformLog, Report, timestamp
 from .process import HOT_WAIT, EnvironmentProcess, RuntimeApiProcess, TimedOut
 from .snapshot import SnapshotFailed
@@ -79,16 +79,14 @@ class Environment:
         sink: LogSink,
         included: Path,
         hidden: Sequence[Path] = (),
-        node: Node | None = None,
-        task_root: Path | None = None,
+        node: NodeFunction | None = None,
     ) -> None:
         """``included``: the folder of the libraries Lambda's Python runtime includes (``included.py``);
         ``hidden``: folders the function's processes must not see (``runtime/ephemeral.py``);
-        ``node``: the Node.js that runs a Node.js function; ``task_root``: where its code is, if not
-        in its code folder (an esbuild function's bundle)."""
+        ``node``: how a Node.js function runs (its Node, where its code and packages are)."""
         self.function = function
         self._node = node
-        self._task_root = Path(task_root or function.code_dir)
+        self._task_root = Path((node and node.task_root) or function.code_dir)
         self._ahead: EnvironmentProcess | None = None  # started ahead, its handler not loaded yet
         self._included = included
         self._hidden = hidden
@@ -111,7 +109,7 @@ class Environment:
         self._debug_port = settings.debug_port if debugged else None
         # SnapStart: this environment is the version's snapshot, or restored from it (its fork-server is the snapshot).
         self.snap_start = function.snap_start and version != LATEST
-        runtime_version, program = _runtime_version(function, forkserver.interpreter, node)
+        runtime_version, program = _runtime_version(function, forkserver.interpreter, node and node.node)
         self._platform = PlatformLog(
             function.logging.json,
             function.name,
@@ -494,15 +492,14 @@ class Environment:
         if wrapper and (function.is_python or function.is_node):
             spec["wrapper"] = str(self._local_path(wrapper))
         if function.is_node:
-            manifest = npm.manifest_of(function)
-            modules = npm.installed(self._node, manifest) if manifest is not None else None
-            if modules is not None:  # (installed when the function was added: ``Invoker.prepare``)
+            modules = self._node.modules  # (installed when the function was added: ``Invoker.prepare``)
+            if modules is not None:
                 spec["nodeModules"] = str(modules)
                 variables = spec["environment"]
                 variables["NODE_PATH"] = os.pathsep.join(filter(None, [str(modules), variables.get("NODE_PATH")]))
             spec["runtimeDir"] = str(BOOTSTRAP.parent)
             program, *arguments = node_command(
-                self._node, function.memory_size, spec["environment"].get("NODE_OPTIONS", "")
+                self._node.node, function.memory_size, spec["environment"].get("NODE_OPTIONS", "")
             )
             spec["exec"], spec["args"] = program, arguments
         elif not function.is_python:

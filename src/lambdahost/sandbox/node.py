@@ -30,6 +30,17 @@ class Node(Interpreter):
         return f"nodejs{self.version[0]}.x"
 
 
+@dataclass(frozen=True)
+class NodeFunction:
+    """How one Node.js function version runs, worked out once (``Invoker``), not at each cold
+    start: its Node, the folder its code runs from when not its code folder (an esbuild bundle),
+    and its installed packages' node_modules."""
+
+    node: Node
+    task_root: Path | None = None
+    modules: Path | None = None
+
+
 def major(runtime: str) -> int:
     return int(runtime.removeprefix("nodejs").removesuffix(".x"))
 
