@@ -115,11 +115,10 @@ function parsed(text, name) {
   }
 }
 
+/** An invocation begins: its lines name it, and what is fatal now fails it. */
 function begin(headers) {
-  const requestId = headers['lambda-runtime-aws-request-id'];
-  setInvocation(requestId, headers['lambda-runtime-aws-tenant-id']);
-  fatal = (error, status) => api.fail(requestId, error, true).finally(() => process.exit(status));
-  return requestId;
+  setInvocation(headers['lambda-runtime-aws-request-id'], headers['lambda-runtime-aws-tenant-id']);
+  fatal = (error, status) => api.fail(error, true).finally(() => process.exit(status));
 }
 
 /** One invocation of a handler that returns (a promise) or calls back; resolves once its
@@ -127,7 +126,7 @@ function begin(headers) {
  * ``context.callbackWaitsForEmptyEventLoop`` is false; the first of the callback,
  * ``context.succeed``, ``fail`` and ``done`` counts. */
 function invokeOnce(body, headers) {
-  const requestId = begin(headers);
+  begin(headers);
   return new Promise((settled) => {
     let answered = false;
     let finished = false;
@@ -141,11 +140,11 @@ function invokeOnce(body, headers) {
         return;
       }
       answered = true;
-      told(api.respond(requestId, serialized(result)));
+      told(api.respond(serialized(result)));
     };
     const fail = (error) => {
       logError('Invoke Error', error);
-      told(api.fail(requestId, error));
+      told(api.fail(error));
     };
     const done = (error, result) => {
       beforeExit = () => {};
@@ -190,9 +189,9 @@ function invokeOnce(body, headers) {
       if (metadata.isAsync) {
         const error = new NodeJsExit();
         logError('Invoke Error', error);
-        told(api.fail(requestId, error));
+        told(api.fail(error));
       } else {
-        told(api.respond(requestId, serialized(null)));
+        told(api.respond(serialized(null)));
       }
     };
     const once = first(callback);
@@ -210,7 +209,7 @@ function invokeOnce(body, headers) {
 /** One invocation as Node.js 24 and later make it: the handler's promise awaited, its outcome
  * told a turn later. */
 async function invokeAwaited(body, headers) {
-  const requestId = begin(headers);
+  begin(headers);
   const context = contextOf(headers, { xRayTraceId: headers['lambda-runtime-trace-id'] });
   let answer;
   try {
@@ -219,16 +218,16 @@ async function invokeAwaited(body, headers) {
     answer = serialized(result, JSONStringifyError);
   } catch (error) {
     logError('Invoke Error', error);
-    await api.fail(requestId, error);
+    await api.fail(error);
     return;
   }
-  await api.respond(requestId, answer);
+  await api.respond(answer);
 }
 
 /** One invocation of a streaming handler: (event, responseStream, context), its writes sent as
  * they are made; it must return a promise, and end the stream. */
 async function invokeStreaming(body, headers) {
-  const requestId = begin(headers);
+  begin(headers);
   let waitForEmptyEventLoop = callbacks;
   const waiting = {
     get callbackWaitsForEmptyEventLoop() {
@@ -239,7 +238,7 @@ async function invokeStreaming(body, headers) {
     },
   };
   const context = contextOf(headers, callbacks ? waiting : { xRayTraceId: headers['lambda-runtime-trace-id'] });
-  const request = api.stream(requestId, 'application/octet-stream', metadata.highWaterMark);
+  const request = api.stream('application/octet-stream', metadata.highWaterMark);
   const answered = request.answered;
   const { stream, fail } = responseStream(request);
   const failed = (error) => {

@@ -106,13 +106,13 @@ export class Host {
     return new Promise((resolve) => this.socket.write(Buffer.concat([header, metaBytes, body]), resolve));
   }
 
-  respond(requestId, body, contentType = 'application/json') {
+  respond(body, contentType = 'application/json') {
     return this.send(RESULT, { contentType, maxRssKb: String(process.resourceUsage().maxRSS) }, Buffer.from(body));
   }
 
   /** An invocation's error; ``exiting``: the runtime ends after it (an unhandled rejection), so
    * the host starts a new one for the next invocation rather than hand it to this one. */
-  fail(requestId, error, exiting = false) {
+  fail(error, exiting = false) {
     const reported = toRuntimeError(error);
     const meta = { errorType: reported.errorType ?? 'Runtime.Unknown', maxRssKb: String(process.resourceUsage().maxRSS) };
     return this.send(ERROR, exiting ? { ...meta, exiting: '1' } : meta, Buffer.from(serialized(reported)));
@@ -125,16 +125,15 @@ export class Host {
 
   /** A streamed response: a Writable whose writes go to the host as they are made (CHUNK
    * frames), ended by the response's last frame; ``fail`` ends it in an error instead. */
-  stream(requestId, contentType, highWaterMark) {
-    return new ResponseStream(this, requestId, contentType, highWaterMark);
+  stream(contentType, highWaterMark) {
+    return new ResponseStream(this, contentType, highWaterMark);
   }
 }
 
 class ResponseStream extends Writable {
-  constructor(host, requestId, contentType, highWaterMark) {
+  constructor(host, contentType, highWaterMark) {
     super(highWaterMark === undefined ? {} : { highWaterMark });
     this.host = host;
-    this.requestId = requestId;
     this.contentType = contentType; // until the first write (streaming.mjs)
     this.failure = null; // what the handler threw, if it failed midway: the last frame says so
     this.answered = new Promise((resolve) => (this.resolveAnswered = resolve));
@@ -145,7 +144,7 @@ class ResponseStream extends Writable {
   }
 
   _final(callback) {
-    const last = this.failure ? this.host.fail(this.requestId, this.failure) : this.host.respond(this.requestId, '', this.contentType);
+    const last = this.failure ? this.host.fail(this.failure) : this.host.respond('', this.contentType);
     last.then(() => {
       this.resolveAnswered();
       callback();
