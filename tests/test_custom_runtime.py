@@ -258,3 +258,72 @@ def test_a_deep_recursion_error_reaches_the_caller_through_awslambdaric(host: Ho
     result = host.invoke("deep", {})
     assert result.function_error == "Unhandled"
     assert json.loads(result.payload)["errorType"] == "RecursionError"
+
+
+STREAMING_RUNTIME = """
+import base64, json, os, socket, time, urllib.request
+
+api = os.environ["AWS_LAMBDA_RUNTIME_API"]
+host, port = api.split(":")
+seen = os.path.join(os.environ["LAMBDA_TASK_ROOT"], "seen")
+while True:
+    with urllib.request.urlopen(f"http://{api}/2018-06-01/runtime/invocation/next") as answer:
+        request_id, event = answer.headers["Lambda-Runtime-Aws-Request-Id"], json.loads(answer.read())
+    post = socket.create_connection((host, int(port)))
+    post.sendall(
+        f"POST /2018-06-01/runtime/invocation/{request_id}/response HTTP/1.1\\r\\nHost: {api}\\r\\n"
+        "Lambda-Runtime-Function-Response-Mode: streaming\\r\\nTransfer-Encoding: chunked\\r\\n"
+        "Content-Type: text/plain\\r\\n"
+        "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\\r\\n\\r\\n".encode()
+    )
+    post.sendall(b"5\\r\\nfirst\\r\\n")
+    while not os.path.exists(seen):
+        time.sleep(0.02)
+    os.remove(seen)
+    if event.get("fail"):
+        error = base64.b64encode(json.dumps({"errorType": "Midway", "errorMessage": "it broke"}).encode()).decode()
+        trailers = f"Lambda-Runtime-Function-Error-Type: Midway\\r\\nLambda-Runtime-Function-Error-Body: {error}"
+        post.sendall(f"0\\r\\n{trailers}\\r\\n\\r\\n".encode())
+    else:
+        post.sendall(b"6\\r\\nsecond\\r\\n0\\r\\n\\r\\n")
+    post.recv(65536)
+    post.close()
+"""
+
+
+def test_a_custom_runtimes_streamed_response_reaches_the_caller_as_it_is_written(tmp_path: Path) -> None:
+    """The Runtime API's response streaming (Lambda-Runtime-Function-Response-Mode: streaming,
+    chunked, an error in trailers): through InvokeWithResponseStream each part arrives as the
+    runtime sends it (it waits until the caller has seen the first), and a failure midway ends
+    the stream with InvokeComplete's error."""
+    from server import Server
+
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Streamer:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src, Handler: none, Runtime: provided.al2023, Timeout: 30}\n"
+    )
+    (project / "src" / "runtime.py").write_text(STREAMING_RUNTIME)
+    _bootstrap(project / "src", f'#!/bin/sh\nexec {sys.executable} "$LAMBDA_TASK_ROOT/runtime.py"\n')
+    seen = project / "src" / "seen"
+    server = Server(project, "--api-port", "0").start()
+    try:
+        events = iter(server.client().invoke_with_response_stream(FunctionName="Streamer")["EventStream"])
+        first = next(events)["PayloadChunk"]["Payload"]
+        seen.touch()
+        rest = [event["PayloadChunk"]["Payload"] for event in events if "PayloadChunk" in event]
+        failing = iter(
+            server.client().invoke_with_response_stream(FunctionName="Streamer", Payload=b'{"fail": true}')[
+                "EventStream"
+            ]
+        )
+        partial = next(failing)["PayloadChunk"]["Payload"]
+        seen.touch()
+        [complete] = [event["InvokeComplete"] for event in failing if "InvokeComplete" in event]
+    finally:
+        server.stop()
+    assert (first, rest) == (b"first", [b"second"])
+    assert partial == b"first"
+    assert complete["ErrorCode"] == "Unhandled"
+    assert json.loads(complete["ErrorDetails"]) == {"errorType": "Midway", "errorMessage": "it broke"}
