@@ -256,7 +256,7 @@ class Environment:
             raise
         if frame is None:
             status = await process.wait_exit()
-            if getattr(process, "ended_before_taking", False):  # never started: run it in a new runtime
+            if process.ended_before_taking:  # never started: run it in a new runtime
                 self.reset()
                 self._init_failed = True
                 return await self._run(invocation, deadline)
@@ -338,15 +338,6 @@ class Environment:
             error = _platform_error("", "Runtime.Unsupported", unsupported)
             self._emit(self._platform.init_report(phase, duration_ms, "error", "Runtime.Unsupported"))
             return _Init(False, duration_ms, "error", "Runtime.Unsupported", error)
-        spec = self._spawn_spec()
-        if spec is None:
-            candidates = " ".join(str(p) for p in self._bootstrap_candidates())
-            duration_ms = (time.monotonic() - started) * 1000
-            error = _platform_error(
-                "", "Runtime.InvalidEntrypoint", f"Couldn't find valid bootstrap(s): [{candidates}]"
-            )
-            self._emit(self._platform.init_report(phase, duration_ms, "error", "Runtime.InvalidEntrypoint"))
-            return _Init(False, duration_ms, "error", "Runtime.InvalidEntrypoint", error)
         process, self._ahead = self._ahead, None
         if process is not None:  # started ahead (``start_ahead``): its init is the handler's import
             started = time.monotonic()
@@ -356,10 +347,17 @@ class Environment:
                 process.close()
                 process = None
         if process is None:
-            process_class = (
-                EnvironmentProcess if self.function.is_python or self.function.is_node else RuntimeApiProcess
-            )
-            process = process_class(self._forkserver, self._on_output)
+            spec = self._spawn_spec()
+            if spec is None:
+                candidates = " ".join(str(p) for p in self._bootstrap_candidates())
+                duration_ms = (time.monotonic() - started) * 1000
+                error = _platform_error(
+                    "", "Runtime.InvalidEntrypoint", f"Couldn't find valid bootstrap(s): [{candidates}]"
+                )
+                self._emit(self._platform.init_report(phase, duration_ms, "error", "Runtime.InvalidEntrypoint"))
+                return _Init(False, duration_ms, "error", "Runtime.InvalidEntrypoint", error)
+            python_or_node = self.function.is_python or self.function.is_node
+            process = (EnvironmentProcess if python_or_node else RuntimeApiProcess)(self._forkserver, self._on_output)
             await process.start(spec)
         self._process = process
         try:

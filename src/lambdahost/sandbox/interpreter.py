@@ -173,14 +173,14 @@ class ProbeCache:
 
 def _probe(command: str) -> Interpreter | None:
     """Ask an interpreter (or a shim in front of one) for its real binary and version."""
+    out = probe_lines([command, "-c", "import sys; print(sys.executable); print(*sys.version_info[:3])"])
+    return Interpreter(out[0], tuple(int(part) for part in out[1].split())) if out else None
+
+
+def probe_lines(command: list[str]) -> list[str] | None:
+    """What a program (an interpreter, Node, or a shim in front of either) prints, line by line;
+    None if it does not run."""
     try:
-        out = subprocess.run(
-            [command, "-c", "import sys; print(sys.executable); print(*sys.version_info[:3])"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        ).stdout.split("\n")
+        return subprocess.run(command, capture_output=True, text=True, timeout=30, check=True).stdout.split("\n")
     except (OSError, subprocess.SubprocessError):
         return None
-    return Interpreter(out[0], tuple(int(part) for part in out[1].split()))

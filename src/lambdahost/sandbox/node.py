@@ -12,12 +12,11 @@ import logging
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidParameterValueException
-from .interpreter import Interpreter, ProbeCache, warn_if_deprecated
+from .interpreter import Interpreter, ProbeCache, probe_lines, warn_if_deprecated
 
 log = logging.getLogger("lambdahost")
 BOOTSTRAP = Path(__file__).resolve().parent.parent / "runtime" / "node" / "bootstrap.mjs"
@@ -133,14 +132,8 @@ def _candidates() -> list[str]:
 
 def _probe(command: str) -> Node | None:
     """The real binary behind ``command`` (a shim, say) and its version."""
+    out = probe_lines([command, "-p", "process.execPath + '\\n' + process.versions.node"])
     try:
-        out = subprocess.run(
-            [command, "-p", "process.execPath + ' ' + process.versions.node"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        ).stdout.split()
-        return Node(out[0], tuple(int(part) for part in out[1].split(".")[:3]))
-    except (OSError, subprocess.SubprocessError, IndexError, ValueError):
+        return Node(out[0], tuple(int(part) for part in out[1].split(".")[:3])) if out else None
+    except (IndexError, ValueError):
         return None

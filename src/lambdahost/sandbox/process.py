@@ -123,6 +123,12 @@ class _Process:
             self.exit_status is not None and self.exit_status.done()
         )
 
+    @property
+    def ended_before_taking(self) -> bool:
+        """Whether the runtime ended before it took the invocation delivered: only a Runtime API
+        can tell (``RuntimeApiProcess``); over a channel the runtime says it will end instead."""
+        return False
+
     async def wait_exit(self, timeout: float = 2.0) -> ExitStatus:
         try:
             return await asyncio.wait_for(asyncio.shield(self.exit_status), timeout)

@@ -165,8 +165,8 @@ class GatewayApp:
 
     async def _stream(self, function_name: str, event: dict, timeout: float, request: HttpRequest, qualifier):
         """A RESPONSE_STREAM URL's invocation: once the function begins to stream, the status and
-        headers of its prelude, then its body as it is written (an HttpStream); until then, what
-        a buffered invocation would answer (an invocation result, or the URL's failure)."""
+        headers of its prelude, then its body as it is written (an HttpStream); a function that
+        answered in one piece, its finished invocation; a prelude that is not one, a 502."""
         parts: asyncio.Queue[tuple[bytes, str] | None] = asyncio.Queue()
         task = asyncio.ensure_future(
             self._invoke(
@@ -178,12 +178,7 @@ class GatewayApp:
         task.add_done_callback(self._background.discard)
         first = await parts.get()
         if first is None:
-            try:
-                return task.result()
-            except RequestEntityTooLargeException:
-                return responses.TOO_LARGE
-            except (TimeoutError, LambdaError):
-                return responses.URL_FAILED
+            return task
         data, content_type = first
         status, headers, head = 200, [("content-type", content_type)], data
         if content_type == responses.PRELUDE_CONTENT_TYPE:
@@ -245,27 +240,30 @@ class GatewayApp:
             account_id="anonymous" if config.get("AuthType") == "NONE" else None,
             authorizer=authorizer,
         )
-        if config.get("InvokeMode") == "RESPONSE_STREAM":
-            response = await self._stream(name, event, float(timeout) + 1, request, alias or None)
-            if isinstance(response, HttpStream):
-                response.headers.append(("x-amzn-RequestId", event["requestContext"]["requestId"]))
+        streamed = config.get("InvokeMode") == "RESPONSE_STREAM"
+        if streamed:
+            answer = await self._stream(name, event, float(timeout) + 1, request, alias or None)
+            if isinstance(answer, HttpStream):
+                answer.headers.append(("x-amzn-RequestId", event["requestContext"]["requestId"]))
                 if cors is not None:
-                    cors.decorate(inner, response)
-                return response
-            return self._url_response(response, inner, cors, streamed=True)
+                    cors.decorate(inner, answer)
+                return answer
+            if isinstance(answer, HttpResponse):
+                return answer
+            invocation = answer
+        else:
+            invocation = self._invoke(name, event, float(timeout) + 1, request, alias or None)
         try:
-            result = await self._invoke(name, event, float(timeout) + 1, request, alias or None)
+            result = await invocation
         except RequestEntityTooLargeException:
             return responses.TOO_LARGE
         except (TimeoutError, LambdaError):
             return responses.URL_FAILED
-        return self._url_response(result, inner, cors, streamed=False)
+        return self._url_response(result, inner, cors, streamed)
 
     def _url_response(self, result, request: HttpRequest, cors: CorsPolicy | None, streamed: bool) -> HttpResponse:
-        """A function URL's answer to a result (payload 2.0, or a RESPONSE_STREAM URL's bytes as they
-        were streamed), or to what failed before there was one."""
-        if isinstance(result, HttpResponse):
-            return result
+        """A function URL's answer to a result: payload 2.0, or a RESPONSE_STREAM URL's bytes as
+        they were streamed."""
         if result.function_error:
             response = HttpResponse(
                 responses.URL_FAILED.status, list(responses.URL_FAILED.headers), responses.URL_FAILED.body
