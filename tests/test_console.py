@@ -95,7 +95,8 @@ def test_the_console_loop(console) -> None:
 
     page.fill("#editor .cm-content", CODE)
     page.click("#deploy")
-    page.wait_for_selector("text=Deployed")
+    page.wait_for_selector("text=Deployed: the next invocation runs this code.")
+    assert page.is_hidden("#undeployed"), "nothing is left undeployed"
     page.screenshot(path=SHOTS / "3-code.png")
 
     page.click("a:has-text('Test')")
