@@ -4,7 +4,6 @@ import asyncio
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +13,7 @@ import pytest
 import uvloop
 
 from lambdahost import FunctionConfig, Host, eventloop
+from lambdahost.testing import eventually
 from server import free_port
 
 T = TypeVar("T")
@@ -111,14 +111,8 @@ def moto(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            boto3.client("kinesis", endpoint_url=endpoint, region_name="us-east-1").list_streams()
-            break
-        except Exception:
-            assert time.monotonic() < deadline, "moto did not start"
-            time.sleep(0.2)
+    kinesis = boto3.client("kinesis", endpoint_url=endpoint, region_name="us-east-1")
+    eventually(kinesis.list_streams, "moto answers", ignoring=(Exception,))
     yield endpoint
     process.terminate()
     process.wait(10)

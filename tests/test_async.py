@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
 
 from lambdahost import AsyncHost, FunctionConfig
+from lambdahost.testing import eventually
 from server import Server, write_project
 
 TEMPLATE = """
@@ -93,21 +93,13 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def _wait(condition, seconds: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + seconds
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-    return result
-
-
 def test_success_goes_to_the_on_success_destination_as_an_invocation_record(project: Path) -> None:
     server = Server(project, "--async-delay-scale", "0.01").start()
     try:
         response = server.client().invoke(FunctionName="Flaky", InvocationType="Event", Payload=b'{"n": 1}')
         assert response["StatusCode"] == 202
         request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
-        (delivered,) = _wait(lambda: _lines(project / "out" / "recorded.jsonl"), what="the destination")
+        (delivered,) = eventually(lambda: _lines(project / "out" / "recorded.jsonl"), "the destination got its record")
     finally:
         server.stop()
     record = delivered["event"]
@@ -135,7 +127,7 @@ def test_failures_are_retried_twice_with_growing_delays_then_sent_on(project: Pa
     server = Server(project, "--async-delay-scale", "0.01").start()
     try:
         server.client().invoke(FunctionName="Flaky", InvocationType="Event", Payload=b'{"fail": true}')
-        (delivered,) = _wait(lambda: _lines(project / "out" / "recorded.jsonl"), what="the failure record")
+        (delivered,) = eventually(lambda: _lines(project / "out" / "recorded.jsonl"), "the failure record arrived")
     finally:
         server.stop()
     attempts = _lines(project / "out" / "attempts.jsonl")
@@ -162,7 +154,7 @@ def test_event_age_looks_ahead(project: Path, max_age: int, attempts: int) -> No
             DestinationConfig={"OnFailure": {"Destination": "arn:aws:lambda:us-east-1:123456789012:function:Recorder"}},
         )
         client.invoke(FunctionName="Flaky", InvocationType="Event", Payload=b'{"fail": true}')
-        (delivered,) = _wait(lambda: _lines(project / "out" / "recorded.jsonl"), what="the failure record")
+        (delivered,) = eventually(lambda: _lines(project / "out" / "recorded.jsonl"), "the failure record arrived")
     finally:
         server.stop()
     assert delivered["event"]["requestContext"]["condition"] == "EventAgeExceeded"
@@ -179,7 +171,7 @@ def test_dead_letter_queue_receives_the_event_with_its_error(project: Path) -> N
             with sqlite3.connect(server.state_dir / "state.db") as db:
                 return db.execute("SELECT queue, body, attributes FROM sqs_messages").fetchall()
 
-        ((queue, body, attributes),) = _wait(queued, what="the dead-letter message")
+        ((queue, body, attributes),) = eventually(queued, "the dead-letter message arrived")
     finally:
         server.stop()
     assert (queue, body) == ("dead-letters", '{"fail": true}')
@@ -198,7 +190,7 @@ def test_queued_events_survive_kill_9(project: Path) -> None:
             FunctionName="Recorder", InvocationType="Event", Payload=json.dumps({"index": index, "sleep": 0.2}).encode()
         )
         sent.append(response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"])
-    time.sleep(0.5)
+    eventually(lambda: _lines(project / "out" / "recorded.jsonl"), "the first events were delivered")
     server.kill()
     done_before = {line["requestId"] for line in _lines(project / "out" / "recorded.jsonl")}
     assert len(done_before) < len(sent), "the kill must land while events are pending"
@@ -207,10 +199,10 @@ def test_queued_events_survive_kill_9(project: Path) -> None:
     restarted.port = server.port
     restarted.start()
     try:
-        _wait(
+        eventually(
             lambda: set(sent) <= {line["requestId"] for line in _lines(project / "out" / "recorded.jsonl")},
-            seconds=60,
-            what="every event to be delivered after the restart",
+            "every event was delivered after the restart",
+            timeout=60,
         )
     finally:
         restarted.stop()
@@ -221,7 +213,9 @@ def test_sns_destination_and_dead_letter_topic_reach_the_topics_subscribers(proj
     try:
         response = server.client().invoke(FunctionName="Loud", InvocationType="Event", Payload=b'{"fail": true}')
         request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
-        heard = _wait(lambda: len(got := _lines(project / "out" / "heard.jsonl")) == 2 and got, what="both messages")
+        heard = eventually(
+            lambda: len(got := _lines(project / "out" / "heard.jsonl")) == 2 and got, "both messages were heard"
+        )
     finally:
         server.stop()
     assert {n["TopicArn"] for n in heard} == {"arn:aws:sns:us-east-1:123456789012:Alarms"}

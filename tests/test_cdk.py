@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from lambdahost.testing import eventually
 from server import LAMBDAHOST, api_server
 
 CDK_PROJECT = Path(__file__).parent / "cdk_project"
@@ -45,13 +45,10 @@ def test_the_stacks_queue_mapping_url_and_alias_work_under_serve(project: Path) 
     try:
         sqs = server.aws_client("sqs")
         sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="JobsDF1CC2D4")["QueueUrl"], MessageBody="job-1")
-        deadline = time.monotonic() + 30
-        while 'QUEUE ["job-1"]' not in server.log():
-            logs = _cli(project, "logs", "Worker11F36D0F").stdout
-            if 'QUEUE ["job-1"]' in logs:
-                break
-            assert time.monotonic() < deadline, "the queue's message never reached the function"
-            time.sleep(0.3)
+        eventually(
+            lambda: 'QUEUE ["job-1"]' in server.log() + _cli(project, "logs", "Worker11F36D0F").stdout,
+            "the queue's message reached the function",
+        )
         url = httpx.get(f"http://127.0.0.1:{server.api_port}/lambda-url/Worker11F36D0F/hi", timeout=30)
         assert url.json() == {"greeting": "hello from cdk", "path": "/hi", "layer": "helpers from a layer"}
         aliases = server.client().list_aliases(FunctionName="Worker11F36D0F")["Aliases"]

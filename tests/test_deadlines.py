@@ -21,6 +21,7 @@ import pytest
 
 from lambdahost import AsyncHost, FunctionConfig
 from lambdahost.sandbox.process import EnvironmentProcess, TimedOut
+from lambdahost.testing import eventually
 from server import LAMBDAHOST, WHO, Server, alive, running, write_project
 
 pytestmark = pytest.mark.both_loops
@@ -203,10 +204,8 @@ def test_sigterm_stops_serve_within_its_grace_period_whatever_the_environments_d
         callers = [threading.Thread(target=invoke, args=(how,)) for how in KINDS]
         for caller in callers:
             caller.start()
-        deadline = time.monotonic() + 20
-        while len(_tree(server.process.pid)) < 2 + len(KINDS):  # serve, a fork-server, the environments
-            assert time.monotonic() < deadline, "the invocations never started"
-            time.sleep(0.1)
+        # serve, a fork-server, the environments:
+        eventually(lambda: len(_tree(server.process.pid)) >= 2 + len(KINDS), "the invocations started")
         time.sleep(0.5)
         tree = _tree(server.process.pid)
         started = time.monotonic()

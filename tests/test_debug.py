@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from lambdahost import FunctionConfig, Host
+from lambdahost.testing import eventually
 from server import free_port
 
 pytest.importorskip("debugpy")
@@ -32,14 +33,11 @@ class DebugClient:
     """The few Debug Adapter Protocol requests an IDE makes to attach, set a breakpoint and go on."""
 
     def __init__(self, port: int) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                self._socket = socket.create_connection(("127.0.0.1", port), timeout=30)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "nothing listens on the debug port"
-                time.sleep(0.05)
+        self._socket = eventually(
+            lambda: socket.create_connection(("127.0.0.1", port), timeout=30),
+            "something listens on the debug port",
+            ignoring=(OSError,),
+        )
         self._reader = self._socket.makefile("rb")
         self._seq = 0
 

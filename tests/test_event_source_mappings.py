@@ -15,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdahost.store.queues import QueueStore
+from lambdahost.testing import eventually
 from server import ROLE, Server, write_project, zipped
 
 TEMPLATE = """
@@ -72,12 +73,9 @@ def _bodies(out: Path) -> list[str]:
     return [json.loads(line)["body"] for line in out.read_text().splitlines()] if out.exists() else []
 
 
-def _wait_for(out: Path, count: int, seconds: float = 30) -> list[str]:
-    deadline = time.monotonic() + seconds
-    while len(_bodies(out)) < count:
-        assert time.monotonic() < deadline, f"only {_bodies(out)} arrived"
-        time.sleep(0.1)
-    return _bodies(out)
+def _wait_for(out: Path, count: int) -> list[str]:
+    """The bodies delivered, once there are ``count``."""
+    return eventually(lambda: len(bodies := _bodies(out)) >= count and bodies, f"{count} messages arrived")
 
 
 def test_a_queue_mapping_made_with_boto3_delivers_pauses_and_survives_a_restart(tmp_path: Path) -> None:
@@ -301,12 +299,12 @@ def test_a_tumbling_window_carries_state_and_ends_with_a_final_invocation(tmp_pa
             BatchSize=1,
             TumblingWindowInSeconds=2,
         )
-        deadline = time.monotonic() + 30
-        while not (calls := [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []) or (
-            sum(c["state"].get("count", 0) for c in calls if c["isFinalInvokeForWindow"]) < 3
-        ):
-            assert time.monotonic() < deadline, f"the windows never closed: {calls}"
-            time.sleep(0.1)
+
+        def counted_in_closed_windows() -> int:
+            calls = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+            return sum(c["state"].get("count", 0) for c in calls if c["isFinalInvokeForWindow"])
+
+        eventually(lambda: counted_in_closed_windows() >= 3, "the windows closed, counting the three records")
         time.sleep(1)  # a final invocation answered without state is done, not retried
         calls = [json.loads(line) for line in out.read_text().splitlines()]
     finally:
@@ -393,10 +391,7 @@ def test_a_source_that_is_not_local_is_read_only_with_an_endpoint(tmp_path: Path
         _worker(client, tmp_path / "worker.jsonl")
         elsewhere = "arn:aws:sqs:us-east-1:210987654321:production-orders"
         mapping = client.create_event_source_mapping(EventSourceArn=elsewhere, FunctionName="worker")
-        deadline = time.monotonic() + 10
-        while "is not local" not in server.log():
-            assert time.monotonic() < deadline, server.log()
-            time.sleep(0.1)
+        eventually(lambda: "is not local" in server.log(), "the log says the mapping's queue is not local", timeout=10)
     finally:
         server.stop()
     assert f"event source mapping {mapping['UUID']} of worker: {elsewhere} is not local" in server.log()

@@ -17,6 +17,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from lambdahost.testing import eventually
 from server import Server, free_port, sigv4_headers
 
 PROJECT = Path(__file__).parent / "gateway_project"
@@ -75,14 +76,7 @@ def gateway(project, issuer):
         issuer,
     ).start()
     with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as client:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.get("/")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+        eventually(lambda: client.get("/"), "the API port answers", ignoring=(httpx.TransportError,))
         yield client
     server.stop()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from lambdahost import AsyncHost, FunctionConfig, Host
 from lambdahost.invoker.concurrency import LOOK_EVERY, QUIET, runnable
 from lambdahost.sandbox.process import HOT_WAIT, EnvironmentProcess
+from lambdahost.testing import eventually
 
 CODE = """
 import time
@@ -175,8 +176,9 @@ def test_on_a_machine_with_no_cpu_to_spare_neither_side_waits_awake(tmp_path: Pa
                 neighbour.kill()
                 neighbour.wait()
         assert not any("hotWaitUs" in meta for meta in sent[busy + 1 :]), "at most one, before the host looked"
-        deadline = time.monotonic() + 10
-        while "hotWaitUs" not in sent[-1] and time.monotonic() < deadline:
-            time.sleep(LOOK_EVERY)
+
+        def waits_awake() -> bool:
             host.invoke("waiter", "{}")
-        assert "hotWaitUs" in sent[-1], "the CPUs are free again"
+            return "hotWaitUs" in sent[-1]
+
+        eventually(waits_awake, "the CPUs are free again: an invocation waits awake", timeout=10, every=LOOK_EVERY)

@@ -6,12 +6,12 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import CODE_AT_VAR_TASK
+from lambdahost.testing import eventually
 from server import WHO, Server, running, write_project
 
 TEMPLATE = """
@@ -43,10 +43,7 @@ def test_a_process_in_a_session_of_its_own_ends_with_a_killed_host(tmp_path: Pat
     finally:
         os.kill(server.process.pid, signal.SIGKILL)
         server.process.wait(10)
-    deadline = time.monotonic() + 10
-    while running(pid):
-        assert time.monotonic() < deadline, f"process {pid} outlived the host"
-        time.sleep(0.05)
+    eventually(lambda: not running(pid), f"process {pid} ended with the host", timeout=10)
 
 
 @pytest.mark.skipif(not CODE_AT_VAR_TASK, reason="this machine allows no mount namespace for an environment")
@@ -58,10 +55,7 @@ def test_a_process_left_behind_ends_with_its_environment(host, make_function) ->
     pid = json.loads(host.invoke(function.name).payload)
     assert running(pid)
     host.add_function(function)  # its environments are retired: closed for good
-    deadline = time.monotonic() + 10
-    while running(pid):
-        assert time.monotonic() < deadline, f"process {pid} outlived its environment"
-        time.sleep(0.05)
+    eventually(lambda: not running(pid), f"process {pid} ended with its environment", timeout=10)
 
 
 RESET = CODE.replace(
@@ -81,10 +75,7 @@ def test_what_a_handler_started_ends_with_a_reset(host, make_function) -> None:
     before = json.loads(host.invoke(function.name).payload)
     timed_out = host.invoke(function.name, {"hang": True})
     assert timed_out.error_type == "Sandbox.Timedout"
-    deadline = time.monotonic() + 10
-    while running(before):
-        assert time.monotonic() < deadline, f"process {before} outlived the reset"
-        time.sleep(0.05)
+    eventually(lambda: not running(before), f"process {before} ended with the reset", timeout=10)
     after = json.loads(host.invoke(function.name).payload)
     assert running(after) and after.split(":")[0] != before.split(":")[0]
 

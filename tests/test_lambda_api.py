@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -162,9 +163,7 @@ def test_throttled_invoke_is_429_with_the_reason(server) -> None:
     thread = threading.Thread(target=occupy)
     thread.start()
     started.wait()
-    import time
-
-    time.sleep(0.5)
+    time.sleep(0.5)  # (the invocation is in its handler)
     with pytest.raises(client.exceptions.TooManyRequestsException) as caught:
         client.invoke(FunctionName="Slow", Payload=b'{"sleep": 0}')
     thread.join()

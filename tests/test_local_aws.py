@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import boto3
 import httpx
 import pytest
 
+from lambdahost.testing import eventually
 from server import ITEMS_TABLE, LAMBDAHOST, Server, api_server, write_project
 
 TEMPLATE = """
@@ -194,15 +193,6 @@ def settings(event, context):
 """
 
 
-def _eventually(check: Callable[[], object], seconds: float = 30) -> object:
-    """The first truthy answer of ``check``, asked again until ``seconds`` have passed."""
-    deadline = time.monotonic() + seconds
-    while not (answer := check()):
-        assert time.monotonic() < deadline, "the expected state never came"
-        time.sleep(0.2)
-    return answer
-
-
 def _keys(server: Server, prefix: str) -> list[str]:
     listed = server.aws_client("s3").list_objects_v2(Bucket="results", Prefix=prefix)
     return sorted(o["Key"] for o in listed.get("Contents", []))
@@ -228,12 +218,12 @@ def test_an_application_of_many_services_runs_unchanged_and_survives_a_restart(p
         assert httpx.get(f"{api}/items/pear", timeout=30).status_code == 404
 
         # The table's stream: each change reaches OnChange, which writes to a bucket.
-        _eventually(lambda: _keys(server, "changes/REMOVE/") == ["changes/REMOVE/pear"])
+        eventually(lambda: _keys(server, "changes/REMOVE/") == ["changes/REMOVE/pear"], "the removal was streamed")
         assert _keys(server, "changes/INSERT/") == ["changes/INSERT/apple", "changes/INSERT/pear"]
 
         # An upload, from outside, processed by a function that writes to another bucket.
         server.aws_client("s3").put_object(Bucket="uploads", Key="photos/cat.txt", Body=b"meow")
-        _eventually(lambda: _keys(server, "thumbs/"))
+        eventually(lambda: _keys(server, "thumbs/"), "the upload was processed")
         thumb = server.aws_client("s3").get_object(Bucket="results", Key="thumbs/photos/cat.txt")["Body"].read()
         assert thumb == b"MEOW"
 
@@ -246,7 +236,7 @@ def test_an_application_of_many_services_runs_unchanged_and_survives_a_restart(p
             items = table.scan(TableName="Items")["Items"]
             return {i["id"]["S"]: i["attempts"]["N"] for i in items if i["id"]["S"].startswith("job:")}
 
-        done = _eventually(lambda: len(jobs()) == 5 and jobs())
+        done = eventually(lambda: len(jobs()) == 5 and jobs(), "the five jobs were done")
         assert done == {"job:1": "1", "job:2": "1", "job:3": "2", "job:4": "1", "job:5": "1"}
 
         # SNS fan-out to two functions, and an EventBridge event to a rule's target.
@@ -254,7 +244,9 @@ def test_an_application_of_many_services_runs_unchanged_and_survives_a_restart(p
             FunctionName="Publisher", Payload=json.dumps({"alert": "low stock", "order": 7})
         )
         assert "FunctionError" not in published, published["Payload"].read()
-        heard = _eventually(lambda: len(_keys(server, "heard/")) == 3 and _keys(server, "heard/"))
+        heard = eventually(
+            lambda: len(_keys(server, "heard/")) == 3 and _keys(server, "heard/"), "the three messages were heard"
+        )
         assert sorted(key.split("/")[1] for key in heard) == ["Mailer", "Pager", "Shipping"]
         s3 = server.aws_client("s3")
         by_function = {
@@ -443,7 +435,13 @@ def test_an_emulator_of_the_users_own_gets_the_resources_and_the_triggers_still_
           CodeUri: src
           Handler: app.handler
           Events:
-            Up: {Type: S3, Properties: {Bucket: !Ref Uploads, Events: s3:ObjectCreated:*}}
+            Up:
+              Type: S3
+              Properties:
+                Bucket: !Ref Uploads
+                Events: s3:ObjectCreated:*
+                # (what the function writes to the bucket would otherwise call it again, as on AWS)
+                Filter: {S3Key: {Rules: [{Name: prefix, Value: incoming/}]}}
     """
     code = """
     import boto3
@@ -455,11 +453,14 @@ def test_an_emulator_of_the_users_own_gets_the_resources_and_the_triggers_still_
     project = write_project(tmp_path, template, code)
     server = Server(project, "--api-port", "0", "--no-watch", "--aws-endpoint-url", moto).start()
     try:
-        server.aws_client("s3").put_object(Bucket="their-uploads", Key="photo.jpg", Body=b"x")
+        server.aws_client("s3").put_object(Bucket="their-uploads", Key="incoming/photo.jpg", Body=b"x")
         theirs = boto3.client("s3", endpoint_url=moto, region_name="us-east-1")
-        _eventually(lambda: "Contents" in theirs.list_objects_v2(Bucket="their-uploads", Prefix="seen/"))
+        eventually(
+            lambda: "Contents" in theirs.list_objects_v2(Bucket="their-uploads", Prefix="seen/"),
+            "their upload was seen",
+        )
         keys = [o["Key"] for o in theirs.list_objects_v2(Bucket="their-uploads")["Contents"]]
-        assert sorted(keys) == ["photo.jpg", "seen/photo.jpg"]
+        assert sorted(keys) == ["incoming/photo.jpg", "seen/incoming/photo.jpg"]
         assert not (project / ".lambdahost" / "aws.state").exists(), "no local AWS of lambdahost's own"
     finally:
         server.stop()

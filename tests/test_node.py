@@ -8,12 +8,12 @@ import asyncio
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
 from lambdahost import FunctionConfig, Host, LoggingConfig
+from lambdahost.testing import eventually
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="no Node.js on this machine")
 
@@ -553,12 +553,12 @@ def test_async_invocation_and_an_sqs_trigger_reach_a_node_function(tmp_path: Pat
         server.client().invoke(FunctionName="Worker", InvocationType="Event", Payload=b'{"job": "async"}')
         sqs = server.aws_client("sqs")
         sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="Jobs")["QueueUrl"], MessageBody="from the queue")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def both_seen() -> list[str]:
             lines = server.logs("Worker", "seen")
-            if any("async" in line for line in lines) and any("from the queue" in line for line in lines):
-                break
-            time.sleep(0.2)
+            return lines if all(any(part in line for line in lines) for part in ("async", "from the queue")) else []
+
+        lines = eventually(both_seen, "the async invocation and the queue's message were seen")
     finally:
         server.stop()
     assert any('seen {"job":"async"}' in line for line in lines), lines

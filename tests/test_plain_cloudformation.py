@@ -4,11 +4,11 @@ SAM counterpart: each source is checked end to end (what is sent reaches the han
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import httpx
 
+from lambdahost.testing import eventually
 from server import api_server
 
 TEMPLATE = """
@@ -89,10 +89,7 @@ def test_each_plain_resource_wires_its_source_to_the_function(tmp_path: Path) ->
             path = out / "events.jsonl"
             return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
-        deadline = time.monotonic() + 30
-        while len(events()) < 5:
-            assert time.monotonic() < deadline, f"only {len(events())} of 5 events arrived: {events()}"
-            time.sleep(0.2)
+        eventually(lambda: len(events()) >= 5, "the five events arrived")
     finally:
         server.stop()
     sources = {

@@ -7,12 +7,12 @@ import contextlib
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from lambdahost import AsyncHost, FunctionConfig, Host, InvalidRequestContentException, RequestEntityTooLargeException
+from lambdahost.testing import eventually
 
 pytestmark = pytest.mark.both_loops
 
@@ -237,10 +237,7 @@ def test_the_temporary_folder_survives_a_reset_and_goes_with_its_environment(hos
     assert json.loads(host.invoke(function.name).payload)["existed"] is True, "/tmp is not cleared by a reset"
     assert _namespaces_held() == 1, "the fork-server holds the environment's namespaces"
     host.remove_function(function.name)  # the environment is closed for good
-    deadline = time.monotonic() + 10
-    while _namespaces_held() != 0:
-        assert time.monotonic() < deadline, "the closed environment's tmpfs was never let go"
-        time.sleep(0.05)
+    eventually(lambda: _namespaces_held() == 0, "the closed environment's tmpfs was let go", timeout=10)
 
 
 ISOLATED = """

@@ -10,6 +10,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from lambdahost.testing import eventually
 from server import ROLE, Server, zipped
 
 CODE = """
@@ -38,14 +39,14 @@ def create(client, name: str, **options) -> str:
     return client.list_versions_by_function(FunctionName=name)["Versions"][-1]["Version"]
 
 
-def wait_for_status(client, name: str, qualifier: str, seconds: float = 30) -> dict:
-    deadline = time.monotonic() + seconds
-    while (config := client.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier))[
-        "Status"
-    ] == "IN_PROGRESS":
-        assert time.monotonic() < deadline, config
-        time.sleep(0.05)
-    return config
+def wait_for_status(client, name: str, qualifier: str) -> dict:
+    """The provisioned concurrency configuration, once it is no longer IN_PROGRESS."""
+
+    def settled() -> dict | None:
+        config = client.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+        return config if config["Status"] != "IN_PROGRESS" else None
+
+    return eventually(settled, f"the provisioned concurrency of {name}:{qualifier} settled")
 
 
 def test_a_version_keeps_its_provisioned_environments_initialized(tmp_path) -> None:
@@ -156,10 +157,10 @@ def test_sams_provisioned_concurrency_config_is_put_on_the_auto_published_alias(
     server = Server(write_project(tmp_path, template, code), "--api-port", "0", "--no-watch").start()
     try:
         client = server.client()
-        deadline = time.monotonic() + 30
-        while client.get_provisioned_concurrency_config(FunctionName="Fn", Qualifier="live")["Status"] != "READY":
-            assert time.monotonic() < deadline, "the alias's provisioned environment never became ready"
-            time.sleep(0.2)
+        eventually(
+            lambda: client.get_provisioned_concurrency_config(FunctionName="Fn", Qualifier="live")["Status"] == "READY",
+            "the alias's provisioned environment became ready",
+        )
         answer = client.invoke(FunctionName="Fn", Qualifier="live")
         assert json.loads(answer["Payload"].read()) == "provisioned-concurrency"
         assert client.get_function_configuration(FunctionName="Fn", Qualifier="1")["Description"] == "from the template"

@@ -6,11 +6,11 @@ import asyncio
 import json
 import logging
 import textwrap
-import time
 from pathlib import Path
 
 from lambdahost import AsyncHost
 from lambdahost.template import ProjectSource
+from lambdahost.testing import eventually
 from lambdahost.workspace import Workspace
 from server import Server, write_project
 
@@ -116,10 +116,11 @@ def test_auto_publish_alias_publishes_a_version_when_the_code_changes_and_moves_
         saved = project / "src" / "app.py.saving"  # saved as editors save: written whole, then renamed
         saved.write_text("def handler(event, context):\n    return 'two'\n")
         saved.replace(project / "src" / "app.py")
-        deadline = time.monotonic() + 15
-        while client.get_alias(FunctionName="Fn", Name="live")["FunctionVersion"] != "2":
-            assert time.monotonic() < deadline, "the code change published no version"
-            time.sleep(0.2)
+        eventually(
+            lambda: client.get_alias(FunctionName="Fn", Name="live")["FunctionVersion"] == "2",
+            "the code change published a version the alias points to",
+            timeout=15,
+        )
         assert client.invoke(FunctionName="Fn", Qualifier="live")["Payload"].read() == b'"two"'
         assert client.invoke(FunctionName="Fn", Qualifier="1")["Payload"].read() == b'"one"', "a version is immutable"
     finally:

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from lambdahost.testing import eventually
 from server import LAMBDAHOST, Server, free_port, sigv4_headers, write_project
 
 TEMPLATE = """
@@ -216,14 +217,13 @@ def test_saved_code_is_served_by_the_next_invocation(project: Path) -> None:
         assert json.loads(client.invoke(FunctionName="Hello")["Payload"].read())["greeting"] == "hello"
         source = project / "src" / "app.py"
         source.write_text(source.read_text().replace('"hello"', '"bonjour"'))
-        deadline = time.monotonic() + 15
-        while json.loads(client.invoke(FunctionName="Hello")["Payload"].read())["greeting"] != "bonjour":
-            assert time.monotonic() < deadline, "the saved change was never served"
-            time.sleep(0.1)
-        deadline = time.monotonic() + 5  # the lines of 50 ms go out together
-        while "Hello:$LATEST OK" not in server.log():
-            assert time.monotonic() < deadline, "each invocation is logged to the terminal"
-            time.sleep(0.05)
+        eventually(
+            lambda: json.loads(client.invoke(FunctionName="Hello")["Payload"].read())["greeting"] == "bonjour",
+            "the saved change was served",
+            timeout=15,
+        )
+        # (the lines of 50 ms go out together)
+        eventually(lambda: "Hello:$LATEST OK" in server.log(), "each invocation is logged to the terminal", timeout=5)
     finally:
         server.stop()
 

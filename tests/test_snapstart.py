@@ -6,13 +6,13 @@ from __future__ import annotations
 import base64
 import io
 import json
-import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
 
+from lambdahost.testing import eventually
 from server import ROLE, WHO, Server, running, zipped
 
 CODE = (
@@ -128,10 +128,11 @@ def test_published_versions_restore_from_one_snapshot(client) -> None:
     assert latest["snapshotted"] is False and "\tInit Duration: " in latest_log
 
     client.delete_function(FunctionName="snappy")  # the snapshot and its environments go with it
-    deadline = time.monotonic() + 10
-    while any(running(who) for who in (first["init_pid"], first["pid"], second["pid"])):
-        assert time.monotonic() < deadline, "the snapshot or an environment restored from it outlived its function"
-        time.sleep(0.05)
+    eventually(
+        lambda: not any(running(who) for who in (first["init_pid"], first["pid"], second["pid"])),
+        "the snapshot and the environments restored from it ended with their function",
+        timeout=10,
+    )
 
 
 def test_a_failed_after_restore_hook_is_a_snapstart_exception(client) -> None:

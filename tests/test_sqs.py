@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.parser import models
 
 from lambdahost.store.queues import QueueError, QueueStore
 from lambdahost.template import TemplateError, load_project
+from lambdahost.testing import eventually
 from server import LAMBDAHOST, Server, write_project
 
 TEMPLATE = """
@@ -80,10 +81,7 @@ def test_batches_partial_failures_redrive_and_filters(tmp_path: Path) -> None:
             "jobs", json.dumps({"kind": "job", "fail": True}), {"origin": {"Type": "String", "Value": "test"}}
         )
         ignored = store.send("jobs", json.dumps({"kind": "other"}))
-        deadline = time.monotonic() + 30
-        while store.count("jobs-dlq") == 0:
-            assert time.monotonic() < deadline, f"the failing message never reached the DLQ: {_seen(project)}"
-            time.sleep(0.2)
+        eventually(lambda: store.count("jobs-dlq"), "the failing message reached the DLQ")
         time.sleep(0.5)
         assert store.count("jobs") == 0
         (dead,) = store.peek("jobs-dlq")
@@ -206,10 +204,7 @@ def test_a_fifo_queue_keeps_each_group_in_order_and_drops_duplicates(tmp_path: P
         assert httpx.post(local, json={"MessageBody": "b3", "MessageGroupId": "b"}).status_code == 200
         refused = httpx.post(local, json={"MessageBody": "no group"})
         assert refused.status_code == 400 and "MessageGroupId" in refused.json()["message"]
-        deadline = time.monotonic() + 30
-        while len([s for s in _seen(project) if not s["failed"]]) < 6:
-            assert time.monotonic() < deadline, f"not all delivered: {_seen(project)}"
-            time.sleep(0.1)
+        eventually(lambda: len([s for s in _seen(project) if not s["failed"]]) >= 6, "all six were delivered")
         time.sleep(0.5)
     finally:
         server.stop()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from pathlib import Path
 
 import boto3
 from aws_lambda_powertools.utilities.parser import models
 
 from lambdahost.store.queues import QueueStore
+from lambdahost.testing import eventually
 from server import Server, write_project
 
 TEMPLATE = """
@@ -104,14 +104,15 @@ def test_kinesis_and_dynamodb_streams(tmp_path: Path, moto: str) -> None:
     ).start()
     store = QueueStore(server.state_dir / "state.db")
     try:
-        deadline = time.monotonic() + 60
-        while (
-            store.count("stream-failures") == 0
-            or len(_lines(out / "changes.jsonl")) == 0
-            or not any("r9" in c["data"] for c in _lines(out / "clicks.jsonl"))
-        ):
-            assert time.monotonic() < deadline, f"streams not delivered: {_lines(out / 'clicks.jsonl')}"
-            time.sleep(0.2)
+        eventually(
+            lambda: (
+                store.count("stream-failures")
+                and _lines(out / "changes.jsonl")
+                and any("r9" in c["data"] for c in _lines(out / "clicks.jsonl"))
+            ),
+            "both streams were delivered, and a failure recorded",
+            timeout=60,
+        )
         (failure,) = store.peek("stream-failures")
     finally:
         store.close()
@@ -196,10 +197,12 @@ def test_sqs_queue_on_an_endpoint(tmp_path: Path, moto: str) -> None:
         tmp_path, "--api-port", "0", "--aws-endpoint-url", moto, "--parameter-overrides", f"JobsArn={arn}"
     ).start()
     try:
-        deadline = time.monotonic() + 60
-        while "Messages" not in sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=0, VisibilityTimeout=0):
-            assert time.monotonic() < deadline, f"nothing redriven: {_lines(out / 'jobs.jsonl')}"
-            time.sleep(0.3)
+        eventually(
+            lambda: "Messages" in sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=0, VisibilityTimeout=0),
+            "a failed batch was redriven to the dead-letter queue",
+            timeout=60,
+            every=0.3,
+        )
     finally:
         server.stop()
     records = _lines(out / "jobs.jsonl")

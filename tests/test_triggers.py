@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import subprocess
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from aws_lambda_powertools.utilities.parser import models
 
 from lambdahost.events.schedule import INVALID, parse
 from lambdahost.template import TemplateError, load_project
+from lambdahost.testing import eventually
 from server import LAMBDAHOST, Server, write_project
 
 ACCEPTED = [
@@ -203,12 +203,11 @@ def _received(project: Path, function: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def _wait_for(project: Path, function: str, count: int, seconds: float = 30) -> list[dict]:
-    deadline = time.monotonic() + seconds
-    while len(events := _received(project, function)) < count:
-        assert time.monotonic() < deadline, f"{function} got {len(events)} of {count} events"
-        time.sleep(0.1)
-    return events
+def _wait_for(project: Path, function: str, count: int) -> list[dict]:
+    """The events ``function`` received, once there are ``count``."""
+    return eventually(
+        lambda: len(events := _received(project, function)) >= count and events, f"{function} got {count} events"
+    )
 
 
 def _cli(project: Path, *args: str) -> subprocess.CompletedProcess:
@@ -283,7 +282,7 @@ def test_triggers_deliver_real_shaped_events(project: Path) -> None:
         orders = _wait_for(project, "OnOrder", 3)
 
         # Schedules: the ScheduleV2 at() fires on its own, with its Input
-        (ticked,) = _wait_for(project, "Ticker", 1, seconds=30)
+        (ticked,) = _wait_for(project, "Ticker", 1)
     finally:
         server.stop()
 

@@ -24,10 +24,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,33 @@ class LocalLambda:
                 return json.loads(response.read())
         except urllib.error.HTTPError as error:
             raise RuntimeError(f"{method} {path}: {error.code} {error.read().decode(errors='replace')}") from None
+
+
+def eventually(
+    check: Callable[[], T],
+    what: str = "the condition",
+    timeout: float = 30.0,
+    every: float = 0.05,
+    ignoring: tuple[type[BaseException], ...] = (),
+) -> T:
+    """Call ``check`` until it returns something true, and return that.
+
+    What a trigger causes (a queue's message, an S3 notification, a retry) happens a moment
+    after the call that caused it, and how long a moment depends on how busy the machine is: a
+    test asks again instead of sleeping a guessed time. Raises ``AssertionError`` naming ``what``
+    and the last answer after ``timeout`` seconds; an exception of ``ignoring`` counts as a
+    false answer (a server that is not listening yet).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if answer := check():
+                return answer
+        except ignoring as error:
+            answer = error  # type: ignore[assignment]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: still not so after {timeout:g} s (last: {answer!r})")
+        time.sleep(every)
 
 
 def free_port() -> int:

@@ -1,14 +1,13 @@
 """Run with `pytest`: lambdahost's plugin serves template.yaml (the bucket in its local S3, which
 notifies the function) and the `lambdahost` fixture talks to it."""
 
-import time
+from lambdahost.testing import eventually
 
 
 def test_an_object_put_in_the_bucket_is_processed(lambdahost, aws_client):
     s3 = aws_client("s3")
     (bucket,) = [b["Name"] for b in s3.list_buckets()["Buckets"]]
     s3.put_object(Bucket=bucket, Key="report.csv", Body=b"a,b\n1,2\n")
-    deadline = time.monotonic() + 30
-    while not lambdahost.logs("__ID__", contains="report.csv: 8 bytes, 2 lines"):
-        assert time.monotonic() < deadline, "the function never processed the object"
-        time.sleep(0.2)
+    eventually(
+        lambda: lambdahost.logs("__ID__", contains="report.csv: 8 bytes, 2 lines"), "the function processed the object"
+    )

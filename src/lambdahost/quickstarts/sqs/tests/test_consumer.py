@@ -2,8 +2,9 @@
 polls it) and the `lambdahost` fixture talks to it."""
 
 import json
-import time
 from pathlib import Path
+
+from lambdahost.testing import eventually
 
 EVENT = json.loads((Path(__file__).parent.parent / "events" / "sqs.json").read_text())
 
@@ -15,7 +16,4 @@ def test_a_message_that_cannot_be_read_is_reported(lambdahost):
 
 def test_a_message_sent_to_the_queue_reaches_the_function(lambdahost):
     lambdahost.send_message("Orders", json.dumps({"id": "o-7", "item": "lamp", "quantity": 1}))
-    deadline = time.monotonic() + 30
-    while not lambdahost.logs("__ID__", contains="order o-7"):
-        assert time.monotonic() < deadline, "the message never reached the function"
-        time.sleep(0.2)
+    eventually(lambda: lambdahost.logs("__ID__", contains="order o-7"), "the message reached the function")
