@@ -258,7 +258,7 @@ def test_a_queue_from_before_tenant_ids_keeps_its_events(tmp_path) -> None:
     """A state folder written by an older lambdahost: its queued events are still run."""
     import sqlite3
 
-    from lambdahost.store.events import EventStore
+    from lambdahost.store.async_queue import EventStore
 
     path = tmp_path / "state.db"
     with sqlite3.connect(path) as old:

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes import (
 )
 from aws_lambda_powertools.utilities.parser import models
 
-from lambdahost.events.samples import CATALOGUE, generate
+from lambdahost.samples import CATALOGUE, generate
 from server import LAMBDAHOST
 
 SAMPLES = [(service, event) for service, events in CATALOGUE.items() for event in events]

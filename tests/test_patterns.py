@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lambdahost.events.patterns import PatternError, matches
+from lambdahost.triggers.patterns import PatternError, matches
 
 EVENT = {
     "source": "com.shop",

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from aws_lambda_powertools.utilities.parser import models
 
-from lambdahost.events.schedule import INVALID, parse
 from lambdahost.template import TemplateError, load_project
 from lambdahost.testing import eventually
+from lambdahost.triggers.schedule import INVALID, parse
 from server import LAMBDAHOST, Server, write_project
 
 ACCEPTED = [

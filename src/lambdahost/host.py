@@ -23,15 +23,15 @@ from . import eventloop
 from .control import ControlPlane
 from .control.layers import Layers
 from .invoker import Invoker
-from .invoker.events import EventQueue
+from .invoker.async_queue import EventQueue
 from .invoker.metrics import Metrics
 from .model.function import FunctionConfig
 from .model.invocation import InvocationResult
 from .model.registry import Registry
 from .settings import HostSettings
 from .store import LogStore
+from .store.async_queue import EventStore
 from .store.code import CodeStore
-from .store.events import EventStore
 from .store.functions import FunctionStore
 from .store.layers import LayerStore
 from .store.mappings import MappingStore

@@ -118,7 +118,7 @@ class Workspace:
             control.provisioned.put(name, alias, {"ProvisionedConcurrentExecutions": wanted})
 
     def sources(self):
-        from .events.sources import Sources
+        from .triggers.sources import Sources
 
         settings = self.host.settings
         return Sources(self.project, settings.region, settings.account_id)

@@ -29,8 +29,8 @@ import httpx
 from starlette.responses import Response
 
 from ..errors import LambdaError
-from ..events.sqs import content_based
 from ..store.queues import Message, QueueError
+from ..triggers.sqs import content_based
 from .responses import error_response
 from .sigv4 import SignatureVerifier
 

@@ -32,7 +32,6 @@ from ..errors import (
     LambdaError,
     ResourceNotFoundException,
 )
-from ..events.samples import CATALOGUE, generate
 from ..host import AsyncHost
 from ..localaws import contents
 from ..model import limits
@@ -40,6 +39,7 @@ from ..model.function import default_runtime
 from ..model.mappings import EventSourceMapping
 from ..model.registry import LATEST
 from ..quickstarts import first_function
+from ..samples import CATALOGUE, generate
 from . import shapes
 from .model import checked_input, json_object
 

@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..errors import LambdaError
-from ..events.sqs import content_based
 from ..store.queues import QueueError
+from ..triggers.sqs import content_based
 from .model import json_object
 
 

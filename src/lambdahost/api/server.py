@@ -25,15 +25,15 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 
 from .. import eventloop
-from ..events.runner import ScheduleRunner
-from ..events.sqs import QueuePoller
-from ..events.streams import StreamPoller
 from ..host import AsyncHost
 from ..localaws import LocalAws
 from ..localaws.resources import TemplateResources
 from ..model.invocation import InvocationResult
 from ..settings import AWS, LOCAL_CREDENTIALS, HostSettings, caller_credentials
 from ..template import ProjectSource
+from ..triggers.runner import ScheduleRunner
+from ..triggers.sqs import QueuePoller
+from ..triggers.streams import StreamPoller
 from ..workspace import Workspace
 from .aws_proxy import AwsProxy, signed_for
 from .coalescing import CoalescingHttpProtocol

@@ -17,12 +17,12 @@ class SampleEvents(click.Group):
         )
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        from ..events.samples import CATALOGUE
+        from ..samples import CATALOGUE
 
         return sorted(CATALOGUE)
 
     def get_command(self, ctx: click.Context, service: str) -> click.Command | None:
-        from ..events.samples import CATALOGUE, generate
+        from ..samples import CATALOGUE, generate
 
         samples = CATALOGUE.get(service)
         if samples is None:

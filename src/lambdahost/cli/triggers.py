@@ -91,8 +91,8 @@ def sqs_send(
     queue, body, attributes, group_id, deduplication_id, template, parameter_overrides, env_vars, state_dir
 ) -> None:
     """Send a message to a queue; lambdahost serve's event source mappings deliver it."""
-    from ..events.sqs import content_based
     from ..store.queues import QueueError, QueueStore
+    from ..triggers.sqs import content_based
 
     parsed = _attributes(attributes)
     source = project = None  # a queue needs no template: send to the state folder here
@@ -155,8 +155,8 @@ def _attributes(items: tuple[str, ...]) -> dict[str, dict]:
 
 
 def _sources(project):
-    from ..events.sources import Sources
     from ..settings import HostSettings
+    from ..triggers.sources import Sources
 
     settings = HostSettings()
     return Sources(project, settings.region, settings.account_id)
@@ -165,7 +165,7 @@ def _sources(project):
 def _enqueue(state: Path, deliveries, nothing: str) -> None:
     """Queue asynchronous invocations in the state folder, where ``lambdahost serve`` runs them."""
     from ..invoker.invoker import new_request_id
-    from ..store.events import AsyncEvent, EventStore
+    from ..store.async_queue import AsyncEvent, EventStore
 
     if not deliveries:
         raise Failure(nothing)

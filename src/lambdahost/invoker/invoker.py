@@ -43,7 +43,7 @@ log = logging.getLogger("lambdahost")
 # lambdahost's own boto3 and its kin import on this version and later; an older interpreter
 # (python3.8, python3.9) gets copies installed for it (sandbox/packages.py).
 _INCLUDED_NEEDS = (3, 10)
-INVOCATION_TYPES = ("RequestResponse", "DryRun")  # Event goes through the async queue (invoker/events.py)
+INVOCATION_TYPES = ("RequestResponse", "DryRun")  # Event goes through the async queue (invoker/async_queue.py)
 TENANT_ID = re.compile(r"[a-zA-Z0-9\._:\/=+\-@ ]{1,256}")
 
 

@@ -835,7 +835,7 @@ class _Reader:
                     f"a {kind} event needs {', '.join(missing)}", resource=logical_id, prop=prop, line=line
                 )
             if kind in ("Schedule", "ScheduleV2"):
-                from ..events.schedule import parse as parse_schedule  # its calendar costs every command 5 ms
+                from ..triggers.schedule import parse as parse_schedule  # its calendar costs every command 5 ms
 
                 expression = properties.get("Schedule") or properties.get("ScheduleExpression")
                 try:

@@ -18,7 +18,7 @@ from .. import sigv4
 from . import responses
 from .authorizers import Authorizers
 from .cors import CorsPolicy
-from .events import Caller, HttpRequest, api_id, v1_event, v2_event
+from .payloads import Caller, HttpRequest, api_id, v1_event, v2_event
 from .responses import HttpResponse, HttpStream, Malformed
 from .routes import Route, RouteTable
 from .signing_keys import SigningKeys

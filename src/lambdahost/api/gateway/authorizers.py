@@ -17,7 +17,7 @@ from ...errors import LambdaError
 from ...model.names import parse_function_name
 from .. import sigv4
 from . import responses, tokens
-from .events import Caller, HttpRequest, api_id, v1_event, v2_event
+from .payloads import Caller, HttpRequest, api_id, v1_event, v2_event
 from .routes import Route
 from .signing_keys import SigningKeys
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import httptools
 
-from .events import HttpRequest, forwarded
+from .payloads import HttpRequest, forwarded
 from .responses import HTTP_FAILED, HttpResponse, HttpStream
 
 if TYPE_CHECKING:

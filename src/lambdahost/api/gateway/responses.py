@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ... import fastjson
-from .events import matches_media_type
+from .payloads import matches_media_type
 
 _V1_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 

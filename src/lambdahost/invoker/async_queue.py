@@ -23,7 +23,7 @@ from ..model import limits
 from ..model.invocation import InvocationResult
 from ..model.names import parse_function_name
 from ..model.registry import LATEST, FunctionRecord
-from ..store.events import AsyncEvent, EventStore
+from ..store.async_queue import AsyncEvent, EventStore
 from ..store.queues import QueueStore
 from .invoker import Invoker, check_payload, check_tenant, new_request_id
 

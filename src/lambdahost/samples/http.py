@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 from .common import ACCOUNT, REGION, Catalogue, Sample, arn, now_ms
 
 if TYPE_CHECKING:
-    from ...api.gateway.events import Caller, HttpRequest
-    from ...template.project import ApiDefinition
+    from ..api.gateway.payloads import Caller, HttpRequest
+    from ..template.project import ApiDefinition
 
 # The gateway is imported when a sample is built, so that listing the catalogue (generate-event's
 # help, the console) does not load the gateway's web app.
 
 
 def _gateway_request(method: str, path: str, body: str, query: str = "", headers: dict | None = None) -> HttpRequest:
-    from ...api.gateway.events import HttpRequest
+    from ..api.gateway.payloads import HttpRequest
 
     merged = {
         "Accept": "application/json",
@@ -31,13 +31,13 @@ def _gateway_request(method: str, path: str, body: str, query: str = "", headers
 
 
 def _caller(region: str) -> Caller:
-    from ...api.gateway.events import Caller
+    from ..api.gateway.payloads import Caller
 
     return Caller(str(uuid.uuid4()), ACCOUNT, region, now_ms())
 
 
 def _api(kind: str, stage: str) -> ApiDefinition:
-    from ...template.project import ApiDefinition
+    from ..template.project import ApiDefinition
 
     return ApiDefinition("SampleApi", kind, stage)
 
@@ -47,8 +47,8 @@ def _method_arn(region: str, stage: str, method: str, path: str) -> str:
 
 
 def apigateway_proxy(method: str, path: str, resource: str, body: str, stage: str, region: str) -> dict:
-    from ...api.gateway.events import v1_event
-    from ...api.gateway.routes import Route
+    from ..api.gateway.payloads import v1_event
+    from ..api.gateway.routes import Route
 
     route = Route(_api("rest", stage), method.upper(), resource, "function", "1.0")
     params = route.match(method.upper(), path) or {}
@@ -56,7 +56,7 @@ def apigateway_proxy(method: str, path: str, resource: str, body: str, stage: st
 
 
 def apigateway_http(method: str, path: str, body: str, region: str) -> dict:
-    from ...api.gateway.events import api_id, v2_event
+    from ..api.gateway.payloads import api_id, v2_event
 
     request = _gateway_request(method, path, body, "parameter1=value1&parameter1=value2")
     identifier = api_id("SampleApi")
@@ -95,7 +95,7 @@ def apigateway_request_authorizer_v2(token: str, method: str, path: str, region:
 
 
 def lambda_url(method: str, path: str, body: str, region: str) -> dict:
-    from ...api.gateway.events import api_id, v2_event
+    from ..api.gateway.payloads import api_id, v2_event
 
     url_id = api_id("url:function")
     return v2_event(
