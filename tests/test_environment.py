@@ -68,7 +68,10 @@ def test_lambda_environment_variables(host: Host, make_function) -> None:
     assert Path(env["LAMBDA_RUNTIME_DIR"], "bootstrap.py").is_file()
     assert env["TZ"] == ":UTC"
     assert env["LANG"] == "en_US.UTF-8"
-    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", env["_X_AMZN_TRACE_ID"])
+    # Lineage: the recursive loop counter, 0 for a chain's first invocation, as recorded from Lambda
+    # (DataDog/datadog-lambda-java#89: "Root=1-46105bdf-...;Parent=240a548a42a88af4;Sampled=0;Lineage=12326a9d:0")
+    trace_id = r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0;Lineage=[0-9a-f]{8}:0"
+    assert re.fullmatch(trace_id, env["_X_AMZN_TRACE_ID"])
     assert env["GREETING"] == "hi"
     # As awslambdaric's environment has them (issue 28), with this machine's paths for Lambda's
     task = task_root(function.code_dir)

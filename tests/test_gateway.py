@@ -184,7 +184,7 @@ def test_the_trace_header_is_the_invocations_trace(gateway) -> None:
     root = "Root=1-5759e988-bd862e3fe1be46a994272793"
     carried = echo(gateway, "/raw?mode=trace", headers={"x-amzn-trace-id": root})
     assert carried["header"] == root
-    assert re.fullmatch(re.escape(root) + r";Parent=[0-9a-f]{16};Sampled=0", carried["env"])
+    assert re.fullmatch(re.escape(root) + r";Parent=[0-9a-f]{16};Sampled=0;Lineage=[0-9a-f]{8}:0", carried["env"])
     for path in ("/raw?mode=trace", "/raw2?mode=trace", "/lambda-url/Raw/?mode=trace"):
         fresh = echo(gateway, path)
         assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", fresh["header"]), path

@@ -421,6 +421,16 @@ BAD = [
         "variables you have provided contains reserved keys that are currently not supported for modification. "
         "Reserved keys used in this request: AWS_REGION",
     ),
+    (
+        "recursive loop",
+        """
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: src, Handler: app.handler, RecursiveLoop: allow}
+     """,
+        "{path}:4: Fn.RecursiveLoop: RecursiveLoop must be Allow or Terminate, not 'allow'",
+    ),
 ]
 
 

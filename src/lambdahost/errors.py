@@ -79,6 +79,12 @@ class SnapStartException(LambdaError):
     message_key = "Message"
 
 
+class RecursiveInvocationException(LambdaError):
+    """One chain of events has invoked the function as often as Lambda allows (``invoker/recursion.py``)."""
+
+    message_key = "Message"
+
+
 class RequestEntityTooLargeException(LambdaError):
     status = 413
 

@@ -106,8 +106,8 @@ class AsyncHost:
         An ``Event`` invocation is queued and answered at once with status 202."""
         payload, options = _invoker_arguments(payload, options)
         if invocation_type == "Event":
-            qualifier, tenant_id = options.get("qualifier"), options.get("tenant_id")
-            request_id = await self.events.put(function_name, payload, qualifier, tenant_id)
+            queued = {k: options.get(k) for k in ("qualifier", "tenant_id", "trace_header")}
+            request_id = await self.events.put(function_name, payload, **queued)
             return InvocationResult(request_id=request_id, payload=b"", executed_version="", status_code=202)
         return await self.invoker.invoke(function_name, payload, invocation_type=invocation_type, **options)
 

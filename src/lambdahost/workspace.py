@@ -52,6 +52,10 @@ class Workspace:
                 record.event_invoke_configs[LATEST] = function.event_invoke_config
             elif previous is not None and previous.event_invoke_config:
                 record.event_invoke_configs.pop(LATEST, None)
+            if function.recursive_loop:
+                record.settings["RecursiveLoop"] = function.recursive_loop
+            elif previous is not None and previous.recursive_loop:
+                record.settings.pop("RecursiveLoop", None)
             if function.function_url_config is not None:  # the template owns its unqualified URL
                 record.url_configs[""] = function.function_url_config
             else:
@@ -132,16 +136,25 @@ class Workspace:
         return [await self.host.events.put(d.function_name, d.payload) for d in sources.put_event(event, bus)]
 
     async def publish(
-        self, topic: str, message: str, subject: str | None = None, attributes: dict[str, dict] | None = None
+        self,
+        topic: str,
+        message: str,
+        subject: str | None = None,
+        attributes: dict[str, dict] | None = None,
+        trace_header: str | None = None,
     ) -> list[str]:
-        """SNS Publish: every subscribed function whose filter policy passes is invoked asynchronously."""
+        """SNS Publish: every subscribed function whose filter policy passes is invoked
+        asynchronously. ``trace_header``: the publisher's X-Ray header (its chain of events)."""
         deliveries = self.sources().publish(topic, message, subject, attributes)
-        return [await self.host.events.put(d.function_name, d.payload) for d in deliveries]
+        return [await self.host.events.put(d.function_name, d.payload, trace_header=trace_header) for d in deliveries]
 
-    async def notify_object(self, bucket: str, name: str, key: str, size: int | None, etag: str | None) -> list[str]:
-        """An S3 notification: the functions listening to the bucket are invoked asynchronously."""
+    async def notify_object(
+        self, bucket: str, name: str, key: str, size: int | None, etag: str | None, trace_header: str | None = None
+    ) -> list[str]:
+        """An S3 notification: the functions listening to the bucket are invoked asynchronously.
+        ``trace_header``: the X-Ray header of the call that changed the object."""
         deliveries = self.sources().object_events(bucket, name, key, size, etag, time.time_ns())
-        return [await self.host.events.put(d.function_name, d.payload) for d in deliveries]
+        return [await self.host.events.put(d.function_name, d.payload, trace_header=trace_header) for d in deliveries]
 
     async def watch(self) -> None:
         """Apply changes as they are saved, until cancelled."""

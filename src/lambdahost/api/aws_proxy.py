@@ -133,21 +133,23 @@ class AwsProxy:
         workspace = self._workspace()
         if workspace is None:
             return
+        trace = _trace_header(request)
         if service == "s3":
             for name, bucket, key in _s3_changes(request):
                 size = etag = None
                 if name.startswith("ObjectCreated"):
                     head = await self._client.head(f"/{bucket}/{quote(key, safe='/')}", headers=_S3_SCOPE)
                     size, etag = int(head.headers.get("content-length", 0)), head.headers.get("etag", "").strip('"')
-                await workspace.notify_object(bucket, name, key, size, etag)
+                await workspace.notify_object(bucket, name, key, size, etag, trace_header=trace)
         elif service == "sns":
             params = _form(request.body)
             if params.get("Action") == "Publish":
-                await workspace.publish(*_sns_message(params, ""))
+                await workspace.publish(*_sns_message(params, ""), trace_header=trace)
             elif params.get("Action") == "PublishBatch":
                 index = 1
                 while f"PublishBatchRequestEntries.member.{index}.Message" in params:
-                    await workspace.publish(*_sns_message(params, f"PublishBatchRequestEntries.member.{index}."))
+                    entry = _sns_message(params, f"PublishBatchRequestEntries.member.{index}.")
+                    await workspace.publish(*entry, trace_header=trace)
                     index += 1
         elif service == "events" and request.headers.get(b"x-amz-target") == b"AWSEvents.PutEvents":
             for entry in json.loads(request.body).get("Entries", []):
@@ -174,28 +176,28 @@ class AwsProxy:
         if not any(q.name == queue and not q.external for q in workspace.project.queues.values()):
             return None
         try:
-            answer = await handler(workspace, queue, params)
+            answer = await handler(workspace, queue, params, _trace_header(request))
         except QueueError as exc:
             return _sqs_error("InvalidParameterValue", str(exc))
         except (KeyError, TypeError, ValueError) as exc:
             return _sqs_error("InvalidParameterValue", f"the request is not one SQS takes: {exc}")
         return Response(json.dumps(answer), media_type=_SQS_JSON)
 
-    async def _sqs_SendMessage(self, workspace, queue: str, params: dict) -> dict:
-        return self._send(workspace, queue, params)
+    async def _sqs_SendMessage(self, workspace, queue: str, params: dict, trace: str | None) -> dict:
+        return self._send(workspace, queue, params, trace)
 
-    async def _sqs_SendMessageBatch(self, workspace, queue: str, params: dict) -> dict:
+    async def _sqs_SendMessageBatch(self, workspace, queue: str, params: dict, trace: str | None) -> dict:
         sent, failed = [], []
         for entry in params["Entries"]:
             try:
-                sent.append({"Id": entry["Id"], **self._send(workspace, queue, entry)})
+                sent.append({"Id": entry["Id"], **self._send(workspace, queue, entry, trace)})
             except QueueError as exc:
                 failed.append(
                     {"Id": entry["Id"], "SenderFault": True, "Code": "InvalidParameterValue", "Message": str(exc)}
                 )
         return {"Successful": sent, "Failed": failed}
 
-    def _send(self, workspace, queue: str, params: dict) -> dict:
+    def _send(self, workspace, queue: str, params: dict, trace: str | None) -> dict:
         attributes = {
             name: {"Type": value["DataType"], "Value": value.get("StringValue", value.get("BinaryValue"))}
             for name, value in (params.get("MessageAttributes") or {}).items()
@@ -208,13 +210,14 @@ class AwsProxy:
             group_id=params.get("MessageGroupId"),
             dedup_id=params.get("MessageDeduplicationId"),
             content_based=content_based(workspace.project, queue),
+            trace_header=trace,
         )
         answer = {"MessageId": message_id, "MD5OfMessageBody": hashlib.md5(body.encode()).hexdigest()}
         if attributes:
             answer["MD5OfMessageAttributes"] = md5_of_attributes(params["MessageAttributes"])
         return answer
 
-    async def _sqs_ReceiveMessage(self, workspace, queue: str, params: dict) -> dict:
+    async def _sqs_ReceiveMessage(self, workspace, queue: str, params: dict, trace: str | None) -> dict:
         definition = next(q for q in workspace.project.queues.values() if q.name == queue)
         limit = int(params.get("MaxNumberOfMessages", 1))
         visibility = float(params.get("VisibilityTimeout", definition.visibility_timeout))
@@ -225,11 +228,11 @@ class AwsProxy:
             await asyncio.sleep(0.1)
         return {"Messages": [_received(message) for message in messages]} if messages else {}
 
-    async def _sqs_DeleteMessage(self, workspace, queue: str, params: dict) -> dict:
+    async def _sqs_DeleteMessage(self, workspace, queue: str, params: dict, trace: str | None) -> dict:
         workspace.host.queues.delete([_message_id(params["ReceiptHandle"])])
         return {}
 
-    async def _sqs_DeleteMessageBatch(self, workspace, queue: str, params: dict) -> dict:
+    async def _sqs_DeleteMessageBatch(self, workspace, queue: str, params: dict, trace: str | None) -> dict:
         workspace.host.queues.delete([_message_id(entry["ReceiptHandle"]) for entry in params["Entries"]])
         return {"Successful": [{"Id": entry["Id"]} for entry in params["Entries"]], "Failed": []}
 
@@ -239,6 +242,13 @@ class _Request:
 
     def __init__(self, method: str, path: bytes, query: bytes, headers: dict[bytes, bytes], body: bytes) -> None:
         self.method, self.path, self.query, self.headers, self.body = method, path, query, headers, body
+
+
+def _trace_header(request: _Request) -> str | None:
+    """The X-Ray header of a call: a handler's SDK sends its invocation's, and with it the chain
+    of events a recursive loop is found by (``invoker/recursion.py``)."""
+    header = request.headers.get(b"x-amzn-trace-id")
+    return header.decode("latin-1") if header else None
 
 
 def _received(message: Message) -> dict:

@@ -201,19 +201,10 @@ class _LambdaApi:
     async def invoke(self, request: Request) -> Response:
         invocation_type = _invocation_type(request, ("Event", "RequestResponse", "DryRun"))
         self.control.check_invocable(request.path_params["name"])
-        if invocation_type == "Event":
-            body = await request.body()
-            request_id = await self.host.events.put(
-                request.path_params["name"],
-                body,
-                request.query_params.get("Qualifier"),
-                request.headers.get("x-amz-tenant-id"),
-            )
-            return Response(status_code=202, headers={"x-amzn-RequestId": request_id})
         result = await self._invoke(request, invocation_type)
         headers = {"x-amzn-RequestId": result.request_id}
-        if result.status_code == 204:
-            return Response(status_code=204, headers=headers)
+        if result.status_code in (202, 204):  # queued (Event), or a DryRun's answer
+            return Response(status_code=result.status_code, headers=headers)
         headers["X-Amz-Executed-Version"] = result.executed_version
         if result.function_error:
             headers["X-Amz-Function-Error"] = result.function_error
@@ -271,11 +262,14 @@ class _LambdaApi:
             invocation_type=invocation_type,
             client_context=_client_context(request.headers.get("x-amz-client-context")),
             tenant_id=request.headers.get("x-amz-tenant-id"),
+            trace_header=request.headers.get("x-amzn-trace-id"),  # a handler's SDK sends its chain (recursion.py)
             **options,
         )
 
     async def invoke_async(self, request: Request) -> Response:
-        request_id = await self.host.events.put(request.path_params["name"], await request.body())
+        request_id = await self.host.events.put(
+            request.path_params["name"], await request.body(), trace_header=request.headers.get("x-amzn-trace-id")
+        )
         return JSONResponse({"Status": 202}, status_code=202, headers={"x-amzn-RequestId": request_id})
 
     # -- functions ------------------------------------------------------------------------------

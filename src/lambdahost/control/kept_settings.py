@@ -1,7 +1,8 @@
-"""Function settings the Lambda API keeps and a local host has no use for: the recursive loop
-setting (nothing here detects loops), the runtime update mode (the runtime is the local
-interpreter) and code signing (none). Kept and answered as AWS answers them, so that deploy
-tools that read or write them (Terraform reads them with every function) work unchanged."""
+"""Function settings the Lambda API keeps: the recursive loop setting (which the invoker reads:
+``invoker/recursion.py``), and two a local host has no use for, the runtime update mode (the
+runtime is the local interpreter) and code signing (none). Kept and answered as AWS answers
+them, so that deploy tools that read or write them (Terraform reads them with every function)
+work unchanged."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ResourceNotFoundException, TooManyRequestsException
+from ..errors import RecursiveInvocationException, ResourceNotFoundException, TooManyRequestsException
 from ..model import limits
 from ..model.invocation import InvocationResult
 from ..model.names import parse_function_name
@@ -56,12 +56,17 @@ class EventQueue:
         payload: bytes | str | None,
         qualifier: str | None = None,
         tenant_id: str | None = None,
+        trace_header: str | None = None,
     ) -> str:
-        """Accept an Event invocation: checked like Invoke, then committed to the queue."""
+        """Accept an Event invocation: checked like Invoke, then committed to the queue.
+        ``trace_header``: the X-Amzn-Trace-Id of the call that caused it (a handler's call to S3,
+        SNS or Invoke carries its chain of events)."""
         record, qualifier = self.invoker.resolve(function_name, qualifier)
         check_tenant(tenant_id, record.resolve(qualifier)[1])
         body = check_payload(payload, limits.ASYNC_REQUEST_BYTES)
-        event = AsyncEvent(new_request_id(), record.name, qualifier, body, time.time(), tenant_id=tenant_id)
+        event = AsyncEvent(
+            new_request_id(), record.name, qualifier, body, time.time(), tenant_id=tenant_id, trace_header=trace_header
+        )
         self.store.add(event)
         self._wake.set()
         return event.request_id
@@ -135,7 +140,11 @@ class EventQueue:
                 qualifier=event.qualifier,
                 request_id=event.request_id,
                 tenant_id=event.tenant_id,
+                trace_header=event.trace_header,
             )
+        except RecursiveInvocationException as exc:  # not retried: a destination or DLQ hears of it
+            self._fail(record, event, settings, None, "RecursiveInvocationException", exc.message)
+            return
         except TooManyRequestsException:
             event.throttles += 1
             delay = min(THROTTLE_BACKOFF[0] * 2 ** (event.throttles - 1), THROTTLE_BACKOFF[1])
@@ -172,12 +181,21 @@ class EventQueue:
         self._hand_on(event, [target] if target else [], self._record(event, result, "Success"))
 
     def _fail(
-        self, record: FunctionRecord, event: AsyncEvent, settings: dict, result: InvocationResult | None, condition: str
+        self,
+        record: FunctionRecord,
+        event: AsyncEvent,
+        settings: dict,
+        result: InvocationResult | None,
+        condition: str,
+        error_message: str = "Throttled",
     ) -> None:
+        """Give an event up; ``error_message`` is the dead-letter message's when the function did
+        not run (``result`` is None)."""
         target = ((settings.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
         log.warning("asynchronous invocation %s of %s failed: %s", event.request_id, record.name, condition)
         targets = [target] if target else []
-        self._hand_on(event, targets, self._record(event, result, condition), dead_letter=(record, result))
+        message = _error_message(result) if result else error_message
+        self._hand_on(event, targets, self._record(event, result, condition), dead_letter=(record, message))
 
     def _record(self, event: AsyncEvent, result: InvocationResult | None, condition: str) -> bytes:
         """The invocation record a destination receives."""
@@ -216,12 +234,12 @@ class EventQueue:
             else:
                 undelivered.append((target, body))
         if dead_letter is not None:
-            record, result = dead_letter
+            record, message = dead_letter
             target = record.dead_letter_target
             attributes = {
                 "RequestID": {"Type": "String", "Value": event.request_id},
                 "ErrorCode": {"Type": "Number", "Value": "200"},
-                "ErrorMessage": {"Type": "String", "Value": _error_message(result)[:1024]},
+                "ErrorMessage": {"Type": "String", "Value": message[:1024]},
             }
             payload = event.payload.decode(errors="replace")
             if target and target.startswith("arn:aws:sqs:"):
@@ -252,9 +270,7 @@ def _parsed(payload: bytes) -> Any:
         return payload.decode(errors="replace")
 
 
-def _error_message(result: InvocationResult | None) -> str:
-    if result is None:
-        return "Throttled"
+def _error_message(result: InvocationResult) -> str:
     body = _parsed(result.payload)
     return body.get("errorMessage", "") if isinstance(body, dict) else str(body)
 

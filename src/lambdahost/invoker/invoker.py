@@ -17,6 +17,7 @@ from .. import fastjson
 from ..errors import (
     InvalidParameterValueException,
     InvalidRequestContentException,
+    RecursiveInvocationException,
     RequestEntityTooLargeException,
     ResourceNotFoundException,
     TooManyRequestsException,
@@ -36,6 +37,7 @@ from ..sandbox.launch import Launched
 from ..sandbox.node import NodeFunction, NodeResolver
 from ..sandbox.snapshot import Snapshot
 from ..settings import HostSettings
+from . import recursion
 from .concurrency import ConcurrencyLimits
 from .pool import Pool, Provisioned
 
@@ -196,7 +198,9 @@ class Invoker:
         """Invoke synchronously (RequestResponse) or check that one could be (DryRun).
 
         Options: ``qualifier``, ``invocation_type``, ``client_context``, ``request_id``,
-        ``trace_header`` (API Gateway's X-Amzn-Trace-Id), ``trusted_json`` (skip the JSON check),
+        ``trace_header`` (the caller's X-Amzn-Trace-Id: API Gateway's, or that of the call to S3, SNS,
+        SQS or Invoke that caused this one, whose ``Lineage`` counts a recursive loop),
+        ``trusted_json`` (skip the JSON check),
         ``on_chunk`` (a streamed response's parts, as they arrive)."""
         call = self._admit(function_name, payload, **options)
         if isinstance(call, InvocationResult):
@@ -251,6 +255,18 @@ class Invoker:
         if invocation_type == "DryRun":
             return InvocationResult(request_id=new_request_id(), payload=b"", executed_version=version, status_code=204)
         name = record.name
+        lineage, count = recursion.lineage(trace_header, name)
+        if count >= recursion.LIMIT and record.settings.get("RecursiveLoop") != "Allow":
+            log.warning(
+                "%s stopped: one chain of events has invoked it %d times, a recursive loop"
+                " (RecursiveLoop: Allow lets it run on)",
+                name,
+                count,
+            )
+            raise RecursiveInvocationException(
+                "Lambda has detected your function being invoked in a recursive loop with other AWS resources"
+                " and stopped your function's invocation."
+            )
         try:
             unreserved = self.concurrency.acquire(name)
         except TooManyRequestsException:
@@ -270,7 +286,7 @@ class Invoker:
             request_id=request_id or new_request_id(),
             payload=body,
             invoked_function_arn=self.registry.arn(name, qualifier),
-            trace_id=_trace_id(trace_header),
+            trace_id=_trace_id(trace_header, lineage),
             client_context=client_context,
             tenant_id=tenant_id,
             alone=self.concurrency.alone(),
@@ -444,21 +460,22 @@ def new_trace_root() -> str:
     return f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x}"
 
 
-def _trace_id(trace_header: str | None) -> str:
-    """The caller's (API Gateway's) trace root carried on, or a new one, with this invocation as
-    the parent segment and sampling off unless the caller decided."""
+def _trace_id(trace_header: str | None, lineage: str) -> str:
+    """The caller's (API Gateway's, or a service's a function called) trace root carried on, or a
+    new one, with this invocation as the parent segment, sampling off unless the caller decided,
+    and the chain's ``lineage`` (``recursion.py``)."""
     parent = f"{random.getrandbits(64):016x}"
     if trace_header is None:
-        return f"{new_trace_root()};Parent={parent};Sampled=0"
+        return f"{new_trace_root()};Parent={parent};Sampled=0;{lineage}"
     if ";" not in trace_header and trace_header.startswith("Root="):  # a bare root, as API Gateway's own
-        return f"{trace_header};Parent={parent};Sampled=0"
-    parts = [p.strip() for p in trace_header.split(";") if p.strip()]
+        return f"{trace_header};Parent={parent};Sampled=0;{lineage}"
+    parts = [p.strip() for p in trace_header.split(";") if p.strip() and not p.strip().startswith("Lineage=")]
     keys = {p.split("=", 1)[0] for p in parts}
     if "Parent" not in keys:
         parts.append(f"Parent={parent}")
     if "Sampled" not in keys:
         parts.append("Sampled=0")
-    return ";".join(parts)
+    return ";".join([*parts, lineage])
 
 
 def _related(one: Path, other: Path) -> bool:

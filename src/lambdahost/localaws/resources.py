@@ -18,7 +18,8 @@ log = logging.getLogger("lambdahost")
 
 def provision(resources: Iterable[AwsResource], settings: HostSettings) -> None:
     """Create each resource in the AWS of ``settings``; one that cannot be created is logged with
-    AWS's message, and the rest go on."""
+    AWS's message, and the rest go on. What fails is tried again once the others exist: a queue
+    whose RedrivePolicy names a dead-letter queue declared after it, as CloudFormation orders them."""
     from botocore.exceptions import ClientError
 
     clients: dict[str, Any] = {}
@@ -28,20 +29,24 @@ def provision(resources: Iterable[AwsResource], settings: HostSettings) -> None:
             clients[service] = settings.aws_client(service)
         return clients[service]
 
-    for resource in resources:
-        create = _CREATORS[resource.type]
-        try:
-            create(client, resource, settings.region)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] not in _ALREADY_THERE:
-                log.warning("local AWS: %s (%s) was not created: %s", resource.logical_id, resource.type, exc)
-        except (KeyError, TypeError, ValueError) as exc:
-            log.warning(
-                "local AWS: %s (%s) has properties it cannot be created from: %s",
-                resource.logical_id,
-                resource.type,
-                exc,
-            )
+    pending, failed = list(resources), []
+    for _ in range(2):
+        failed = []
+        for resource in pending:
+            try:
+                _CREATORS[resource.type](client, resource, settings.region)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] not in _ALREADY_THERE:
+                    failed.append((resource, exc))
+            except (KeyError, TypeError, ValueError) as exc:
+                log.warning("local AWS: %s (%s) has properties it cannot be created from: %s", *_named(resource), exc)
+        pending = [resource for resource, _ in failed]
+    for resource, exc in failed:
+        log.warning("local AWS: %s (%s) was not created: %s", *_named(resource), exc)
+
+
+def _named(resource: AwsResource) -> tuple[str, str]:
+    return resource.logical_id, resource.type
 
 
 _ALREADY_THERE = {

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS async_events (
     attempts INTEGER NOT NULL DEFAULT 0,
     throttles INTEGER NOT NULL DEFAULT 0,
     due_at REAL NOT NULL,
-    tenant_id TEXT
+    tenant_id TEXT,
+    trace_header TEXT
 );
 CREATE INDEX IF NOT EXISTS async_events_due ON async_events (due_at);
 CREATE TABLE IF NOT EXISTS undelivered (
@@ -46,6 +47,7 @@ class AsyncEvent:
     throttles: int = 0  # times it could not run because of concurrency limits
     due_at: float = 0.0
     tenant_id: str | None = None  # for a function with tenant isolation
+    trace_header: str | None = None  # the X-Ray header of the call that caused it: its chain (recursion.py)
 
 
 class EventStore:
@@ -53,9 +55,10 @@ class EventStore:
         self._connection = connect(path)
         self._connection.executescript(_SCHEMA)
         columns = [row[1] for row in self._connection.execute("PRAGMA table_info(async_events)")]
-        if "tenant_id" not in columns:  # a queue from before tenant ids: events keep their place
-            with self._connection:
-                self._connection.execute("ALTER TABLE async_events ADD COLUMN tenant_id TEXT")
+        for added in ("tenant_id", "trace_header"):  # a queue from before them: events keep their place
+            if added not in columns:
+                with self._connection:
+                    self._connection.execute(f"ALTER TABLE async_events ADD COLUMN {added} TEXT")
 
     def add(self, event: AsyncEvent) -> None:
         with self._connection:
@@ -63,7 +66,7 @@ class EventStore:
 
     def _insert(self, event: AsyncEvent) -> None:
         self._connection.execute(
-            "INSERT OR REPLACE INTO async_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO async_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.request_id,
                 event.function_name,
@@ -74,6 +77,7 @@ class EventStore:
                 event.throttles,
                 event.due_at or event.enqueued_at,
                 event.tenant_id,
+                event.trace_header,
             ),
         )
 

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS sqs_messages (
     receipt TEXT,
     group_id TEXT,                      -- FIFO queues: MessageGroupId, MessageDeduplicationId, sequence
     dedup_id TEXT,
-    sequence INTEGER
+    sequence INTEGER,
+    trace_header TEXT                   -- the sender's X-Amzn-Trace-Id: SQS's AWSTraceHeader
 );
 CREATE INDEX IF NOT EXISTS sqs_messages_visible ON sqs_messages (queue, visible_at, sent_ms);
 CREATE TABLE IF NOT EXISTS sqs_deduplication (
@@ -65,6 +66,7 @@ class Message:
     group_id: str | None = None
     dedup_id: str | None = None
     sequence: int | None = None
+    trace_header: str | None = None  # AWSTraceHeader: the X-Ray header the message was sent with
 
     @property
     def md5_of_body(self) -> str:
@@ -79,6 +81,8 @@ class QueueStore:
             if columns and "group_id" not in columns:  # a state folder from before FIFO queues
                 for column in ("group_id TEXT", "dedup_id TEXT", "sequence INTEGER"):
                     self._connection.execute(f"ALTER TABLE sqs_messages ADD COLUMN {column}")
+            if columns and "trace_header" not in columns:  # from before trace headers were kept
+                self._connection.execute("ALTER TABLE sqs_messages ADD COLUMN trace_header TEXT")
         self._connection.executescript(_SCHEMA)
 
     def send(
@@ -91,6 +95,7 @@ class QueueStore:
         group_id: str | None = None,
         dedup_id: str | None = None,
         content_based: bool = False,
+        trace_header: str | None = None,
     ) -> str:
         """The message's id; for a FIFO queue, a duplicate within five minutes is not sent again
         and the first one's id comes back, as from SQS. ``content_based``: the queue's
@@ -127,8 +132,18 @@ class QueueStore:
                 ).fetchone()[0]
             self._connection.execute(
                 "INSERT INTO sqs_messages (message_id, queue, body, attributes, sent_ms, visible_at, group_id,"
-                " dedup_id, sequence) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
-                (message_id, queue, body, json.dumps(attributes or {}), now_ms, group_id, dedup_id, sequence),
+                " dedup_id, sequence, trace_header) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+                (
+                    message_id,
+                    queue,
+                    body,
+                    json.dumps(attributes or {}),
+                    now_ms,
+                    group_id,
+                    dedup_id,
+                    sequence,
+                    trace_header,
+                ),
             )
         return message_id
 
@@ -158,7 +173,8 @@ class QueueStore:
         marks = ",".join("?" * len(ids))
         rows = self._connection.execute(
             "SELECT message_id, queue, body, attributes, sent_ms, first_receive_ms, receive_count, receipt,"
-            f" group_id, dedup_id, sequence FROM sqs_messages WHERE message_id IN ({marks}) ORDER BY sent_ms, sequence",
+            f" group_id, dedup_id, sequence, trace_header FROM sqs_messages WHERE message_id IN ({marks})"
+            " ORDER BY sent_ms, sequence",
             ids,
         ).fetchall()
         return [Message(*r[:3], json.loads(r[3]), *r[4:]) for r in rows]

@@ -91,6 +91,7 @@ class FunctionDefinition:
     auto_publish_code_sha256: str | None = None  # AutoPublishCodeSha256: a new value publishes
     role: str | None = None  # Role's ARN (SAM's own role for the function without one)
     tags: dict = field(default_factory=dict)  # the function's, with those CloudFormation and SAM add
+    recursive_loop: str | None = None  # RecursiveLoop: Allow lets a recursive loop run on
 
 
 @dataclass(frozen=True)
@@ -733,6 +734,7 @@ class _Reader:
             auto_publish_code_sha256=props.get("AutoPublishCodeSha256"),
             role=self._role(logical_id, props),
             tags=self._tags(logical_id, props, serverless, fail),
+            recursive_loop=_recursive_loop(props.get("RecursiveLoop"), fail),
         )
 
     def _role(self, logical_id: str, props: dict) -> str:
@@ -915,6 +917,12 @@ def _dead_letter_config(config: Any, fail) -> dict | None:
     if not isinstance(config, dict) or not isinstance(config.get("TargetArn"), str):
         raise fail("needs a TargetArn", "DeadLetterConfig")
     return {"TargetArn": config["TargetArn"]}
+
+
+def _recursive_loop(value: Any, fail) -> str | None:
+    if value not in (None, "Allow", "Terminate"):
+        raise fail(f"RecursiveLoop must be Allow or Terminate, not {value!r}", "RecursiveLoop")
+    return value
 
 
 def _event_invoke_config(config: Any, fail) -> dict | None:

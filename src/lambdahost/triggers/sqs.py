@@ -57,7 +57,10 @@ def record(message: Message, queue: QueueDefinition, region: str) -> dict[str, A
 def _attributes(message: Message) -> dict[str, str]:
     """The record's system attributes, in SQS's order; a FIFO queue's add the group, sequence
     number and deduplication id (a standard queue's message sent with a group, the group)."""
-    attributes = {"ApproximateReceiveCount": str(message.receive_count), "SentTimestamp": str(message.sent_ms)}
+    attributes = {"ApproximateReceiveCount": str(message.receive_count)}
+    if message.trace_header is not None:  # sent by a handler, whose SDK passed its X-Ray header
+        attributes["AWSTraceHeader"] = message.trace_header
+    attributes["SentTimestamp"] = str(message.sent_ms)
     if message.sequence is not None:
         attributes["SequenceNumber"] = f"{message.sequence:020d}"
     if message.group_id is not None:
@@ -152,6 +155,7 @@ class EndpointQueues:
                     attributes.get("MessageGroupId"),
                     attributes.get("MessageDeduplicationId"),
                     int(attributes["SequenceNumber"]) if "SequenceNumber" in attributes else None,
+                    attributes.get("AWSTraceHeader"),
                 )
             )
         return messages
@@ -254,8 +258,10 @@ class QueuePoller:
     async def _deliver(self, mapping: EventSourceMapping, batch: list[Message]) -> None:
         queue = self._queue(mapping)
         event = {"Records": [record(m, queue, self.host.settings.region) for m in batch]}
+        # The batch's chain of events is its first traced message's (UNCONFIRMED: which one Lambda follows).
+        trace = next((m.trace_header for m in batch if m.trace_header), None)
         try:
-            result = await self.host.invoke(mapping.function_name, event)
+            result = await self.host.invoke(mapping.function_name, event, trace_header=trace)
         except LambdaError as exc:
             log.warning(
                 "SQS batch for %s not delivered (%s): it comes back after the visibility timeout",
