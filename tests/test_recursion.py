@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import textwrap
 import time
 
 import pytest
@@ -124,7 +126,13 @@ def server(tmp_path_factory) -> Server:
     server.stop()
 
 
-HANDLERS = {"OnUpload": "on_upload", "OnMessage": "on_message", "OnNotice": "on_notice", "Again": "again"}
+HANDLERS = {
+    "OnUpload": "on_upload",
+    "OnMessage": "on_message",
+    "OnNotice": "on_notice",
+    "Again": "again",
+    "Looper": "looper",
+}
 
 
 def _counts(server: Server, function: str) -> list[int]:
@@ -135,7 +143,11 @@ def _counts(server: Server, function: str) -> list[int]:
 def _stopped(server: Server, function: str) -> list[int]:
     """The function's counts, once the host has said it stopped the loop; a moment later, to
     see that nothing more ran."""
-    eventually(lambda: f"{function} stopped: one chain of events has invoked it 16 times" in server.log(), "stopped")
+    eventually(
+        lambda: f"{function} stopped: one chain of events has invoked it 16 times" in server.log(),
+        "stopped",
+        timeout=90,
+    )
     time.sleep(1)
     return _counts(server, function)
 
@@ -206,3 +218,48 @@ def test_invoke_carries_the_chain_a_sync_caller_hears_recursive_invocation_excep
     client.put_function_recursion_config(FunctionName="Again", RecursiveLoop="Allow")
     assert json.loads(client.invoke(FunctionName="Again", Payload=b"{}")["Payload"].read()) == 16
     client.put_function_recursion_config(FunctionName="Again", RecursiveLoop="Terminate")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="no Node.js on this machine")
+def test_a_nodejs_function_is_followed_through_the_javascript_sdk(tmp_path) -> None:
+    """The AWS SDK for JavaScript v3 sends the invocation's trace header too (its recursion
+    detection middleware): a Node.js function sending each message back to its queue stops. (The
+    queue's URL from !Ref is on the local endpoint: the JavaScript SDK sends to a queue URL's host.)"""
+    out = tmp_path / "out"
+    out.mkdir()
+    template = f"""
+    Resources:
+      Inbox:
+        Type: AWS::SQS::Queue
+        Properties: {{QueueName: inbox, VisibilityTimeout: 60}}
+      Looper:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: src
+          Handler: index.handler
+          Runtime: nodejs20.x
+          Environment: {{Variables: {{OUT: {out}, QUEUE: !Ref Inbox}}}}
+          Events:
+            Jobs: {{Type: SQS, Properties: {{Queue: !GetAtt Inbox.Arn, BatchSize: 1}}}}
+    """
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.mjs").write_text(
+        "import { appendFileSync } from 'node:fs';\n"
+        "import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';\n"
+        "const sqs = new SQSClient({});\n"
+        "export const handler = async (event) => {\n"
+        "  const count = Number(/Lineage=[0-9a-f]{8}:([0-9]+)/.exec(process.env._X_AMZN_TRACE_ID)[1]);\n"
+        "  appendFileSync(`${process.env.OUT}/looper.jsonl`, JSON.stringify({ count }) + '\\n');\n"
+        "  const again = { QueueUrl: process.env.QUEUE, MessageBody: event.Records[0].body };\n"
+        "  await sqs.send(new SendMessageCommand(again));\n"
+        "};\n"
+    )
+    (tmp_path / "template.yaml").write_text(textwrap.dedent(template))
+    server = Server(tmp_path, "--api-port", "0", "--no-watch").start()
+    server.out = out
+    try:
+        sqs = server.aws_client("sqs")
+        sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="inbox")["QueueUrl"], MessageBody="again")
+        assert _stopped(server, "Looper") == list(range(16))
+    finally:
+        server.stop()

@@ -190,6 +190,11 @@ def test_globals_parameters_intrinsics_and_conditions(full: Path) -> None:
     inline = project.functions["Inline"].config
     assert (inline.code_dir / "index.py").read_text().startswith("def handler(event, context):")
     assert project.find("lambdahost-api-dev") is definition
+    served = load_project(
+        full, inline_code_dir=full.parent / "state" / "inline", queue_endpoint="http://127.0.0.1:3001"
+    )
+    queue_url = served.functions["Api"].config.environment["QUEUE_URL"]
+    assert queue_url == "http://127.0.0.1:3001/123456789012/dead-letters", "a served queue's URL is the endpoint's"
 
 
 def test_parameter_overrides_change_values_and_conditions(full: Path) -> None:

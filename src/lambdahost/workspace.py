@@ -72,7 +72,10 @@ class Workspace:
     def _load(self) -> Project:
         settings = self.host.settings
         return self.source.load(
-            region=settings.region, account_id=settings.account_id, inline_code_dir=self.host.state_dir / "inline"
+            region=settings.region,
+            account_id=settings.account_id,
+            inline_code_dir=self.host.state_dir / "inline",
+            queue_endpoint=settings.function_endpoint_url,
         )
 
     def reload_template(self) -> None:

@@ -62,12 +62,15 @@ class Stack:
         stack_name: str,
         mappings: Mapping | None = None,
         conditions: Mapping | None = None,
+        queue_endpoint: str | None = None,
     ) -> None:
+        """``queue_endpoint``: where the template's queues are served, for their URLs (None: AWS)."""
         self.parameters = dict(parameters)
         self.resources = resources
         self.region = region
         self.account_id = account_id
         self.stack_name = stack_name
+        self.queue_endpoint = queue_endpoint
         self.mappings = mappings or {}
         self._conditions = conditions or {}
         self._evaluated: dict[str, bool] = {}
@@ -122,7 +125,10 @@ class Stack:
         if kind in LAYER_TYPES:
             return self.layer_arn(name)
         if kind == "AWS::SQS::Queue":
-            return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{self._physical_name(name)}"
+            # On the local endpoint when there is one: the JavaScript SDK sends a call on a queue to
+            # its URL's host (useQueueUrlAsEndpoint), not to AWS_ENDPOINT_URL, as boto3 does.
+            base = self.queue_endpoint or f"https://sqs.{self.region}.amazonaws.com"
+            return f"{base}/{self.account_id}/{self._physical_name(name)}"
         if kind == "AWS::SNS::Topic":
             return self._arn("sns", self._physical_name(name))
         return self._physical_name(name)

@@ -265,9 +265,11 @@ def load_project(
     stack_name: str = "lambdahost",
     inline_code_dir: Path | None = None,
     layer_downloads: LayerDownloads | None = None,
+    queue_endpoint: str | None = None,
 ) -> Project:
     """The template's project. ``layer_downloads``: where layers deployed in AWS come from (none:
-    they are skipped)."""
+    they are skipped); ``queue_endpoint``: where its queues are served (their URLs' base; none:
+    AWS's)."""
     template_path = Path(template_path).resolve()
     with loader.recording() as sources:
         data = loader.load(template_path)
@@ -287,6 +289,7 @@ def load_project(
                 stack_name,
                 inline_code_dir,
                 layer_downloads,
+                queue_endpoint,
             ).read()
         except TemplateError as exc:
             raise exc.locate(path=str(template_path)) from None
@@ -324,6 +327,7 @@ class _Reader:
         stack_name: str,
         inline_code_dir: Path | None,
         layer_downloads: LayerDownloads | None,
+        queue_endpoint: str | None = None,
     ) -> None:
         self.path = path
         self.folder = path.parent
@@ -343,6 +347,7 @@ class _Reader:
             stack_name=stack_name,
             mappings=data.get("Mappings"),
             conditions=data.get("Conditions"),
+            queue_endpoint=queue_endpoint,
         )
         self.globals = (data.get("Globals") or {}).get("Function") or {}
         self.layer_downloads = layer_downloads
