@@ -79,6 +79,16 @@ def _test(page, event: str = '{"key1": "value1"}') -> str:
     return page.inner_text("#result")
 
 
+def _save_event(page, name: str, event: str) -> None:
+    """On the Test tab: the event saved under ``name``, as the learner saves one."""
+    page.click("a:has-text('Test')")
+    page.wait_for_selector("#event-json .cm-content")
+    page.fill("#event-name", name)
+    page.fill("#event-json .cm-content", event)
+    page.click("#save-event")
+    page.wait_for_selector(f"text=Saved {name}")
+
+
 def test_the_console_loop(console) -> None:
     server, page, errors = console
     base = server.endpoint
@@ -99,12 +109,7 @@ def test_the_console_loop(console) -> None:
     assert page.is_hidden("#undeployed"), "nothing is left undeployed"
     page.screenshot(path=SHOTS / "3-code.png")
 
-    page.click("a:has-text('Test')")
-    page.wait_for_selector("#event-json .cm-content")
-    page.fill("#event-name", "hello-event")
-    page.fill("#event-json .cm-content", '{"key1": "value1"}')
-    page.click("#save-event")
-    page.wait_for_selector("text=Saved hello-event")
+    _save_event(page, "hello-event", '{"key1": "value1"}')
     assert "hello-event" in page.inner_text("#saved-events")
     result = _test(page)
     assert "Executing function: succeeded" in result
@@ -456,12 +461,7 @@ def test_the_rest_of_what_a_learner_meets(console) -> None:
     page.keyboard.press("Control+f")
     page.wait_for_selector("#editor .cm-search input[name=search]")
 
-    page.click("a:has-text('Test')")
-    page.wait_for_selector("#event-json .cm-content")
-    page.fill("#event-name", "second")
-    page.fill("#event-json .cm-content", '{"n": 2}')
-    page.click("#save-event")
-    page.wait_for_selector("text=Saved second")
+    _save_event(page, "second", '{"n": 2}')
     _test(page, '{"n": 2}')
     assert "WARNING" in page.inner_text("#log-output")
     assert re.search(r"one\ntwo", page.inner_text("#log-output")), "the record's two lines, as two lines"
